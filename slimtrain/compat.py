@@ -1,0 +1,224 @@
+"""Makes the PyPI tf-slim 1.1.0 work on TensorFlow 2.16-2.21 and NumPy 2.
+
+tf-slim 1.1.0 (2020) reaches into TensorFlow internals that have since moved,
+and into NumPy behaviour that NumPy 2 removed. This module puts each missing
+piece back where tf-slim looks for it, without editing any installed file:
+
+- names that moved inside TensorFlow are re-attached to their old modules
+  (only where the old name is really missing, so a TensorFlow that still has
+  them is left exactly as it is);
+- `slim.batch_norm`'s legacy Keras layer is found in tf_keras when that is
+  installed, and otherwise the calls that needed it are routed to tf-slim's
+  own batch-norm kernels, which make the same variables and update ops;
+- `assign_from_checkpoint` is replaced by a version that slices partitioned
+  variables with a tuple, as NumPy 2 requires.
+
+`apply()` runs when `slimtrain` or `nets` is imported. It is idempotent and
+safe to call after tf_slim has already been imported: every patch is looked
+up by tf-slim at call time.
+"""
+
+import importlib
+import inspect
+
+_applied = False
+
+# (module, name tf-slim uses, module where TensorFlow keeps it now, its name
+#  there). Each row names a breakage seen with TensorFlow 2.21.
+_MOVED_NAMES = (
+    # L1: `ops.Tensor` left framework/ops.py (TF 2.14). Used by
+    # layers/utils.py smart_cond (so every fused batch_norm),
+    # layers/optimizers.py, learning.py (gradient multipliers), rev_block_lib.
+    ("tensorflow.python.framework.ops", "Tensor",
+     "tensorflow.python.framework.tensor", "Tensor"),
+    # L2: `ops.IndexedSlices` moved to framework/indexed_slices.py. Used by
+    # learning.py and training/training.py (clip_gradient_norm,
+    # summarize_gradients, multiply_gradients) and layers/optimizers.py.
+    ("tensorflow.python.framework.ops", "IndexedSlices",
+     "tensorflow.python.framework.indexed_slices", "IndexedSlices"),
+    # L3: `array_ops.stack` / `unstack` moved to array_ops_stack.py. Used by
+    # metrics/metric_ops.py, data/tfexample_decoder.py and layers/layers.py.
+    ("tensorflow.python.ops.array_ops", "stack",
+     "tensorflow.python.ops.array_ops_stack", "stack"),
+    ("tensorflow.python.ops.array_ops", "unstack",
+     "tensorflow.python.ops.array_ops_stack", "unstack"),
+    # L4: control_flow_ops was split into one module per construct. Used by
+    # data/tfexample_decoder.py (every image decode), metrics, histogram_ops,
+    # losses/metric_learning.py and layers/utils.py.
+    ("tensorflow.python.ops.control_flow_ops", "cond",
+     "tensorflow.python.ops.cond", "cond"),
+    ("tensorflow.python.ops.control_flow_ops", "case",
+     "tensorflow.python.ops.control_flow_case", "case"),
+    ("tensorflow.python.ops.control_flow_ops", "Assert",
+     "tensorflow.python.ops.control_flow_assert", "Assert"),
+    ("tensorflow.python.ops.control_flow_ops", "while_loop",
+     "tensorflow.python.ops.while_loop", "while_loop"),
+    # L5: `variable_scope.variable` is gone; `tf.compat.v1.Variable`
+    # (VariableV1) takes the same arguments. Used by ops/variables.py
+    # local_variable / global_variable (every streaming metric).
+    ("tensorflow.python.ops.variable_scope", "variable",
+     "tensorflow.python.ops.variable_v1", "VariableV1"),
+)
+
+_KERAS_ADVICE = (
+    "slim.batch_norm with renorm or adjustment needs the legacy Keras "
+    "BatchNormalization layer, which TensorFlow >= 2.16 provides only through "
+    "tf_keras: install it with `pip install tf_keras`.")
+
+
+def apply():
+    """Applies every patch once; later calls do nothing."""
+    global _applied
+    if _applied:
+        return
+    _restore_moved_names()
+    _provide_legacy_batch_norm()
+    _fix_partitioned_checkpoint_assign()
+    _applied = True
+
+
+def _restore_moved_names():
+    for old_module, old_name, new_module, new_name in _MOVED_NAMES:
+        module = importlib.import_module(old_module)
+        if not hasattr(module, old_name):
+            moved_to = importlib.import_module(new_module)
+            setattr(module, old_name, getattr(moved_to, new_name))
+
+
+def _legacy_batch_norm_layer():
+    """Returns the legacy Keras BatchNormalization class, or None.
+
+    L6: tf_slim's batch_norm builds `tensorflow.python.layers.normalization.
+    BatchNormalization` whenever it cannot use its own fused kernel (rank 4
+    with default arguments included). TensorFlow 2.16+ forwards that name to
+    `tf_keras.legacy_tf_layers`, a path tf_keras does not have (it keeps the
+    layer in `tf_keras.src.legacy_tf_layers`); without tf_keras it is gone.
+    """
+    from tensorflow.python.layers import normalization
+    try:
+        return normalization.BatchNormalization
+    except ImportError:
+        pass
+    try:
+        keras_layers = importlib.import_module(
+            "tf_keras.src.legacy_tf_layers.normalization")
+    except ImportError:
+        return None
+    normalization.BatchNormalization = keras_layers.BatchNormalization
+    return keras_layers.BatchNormalization
+
+
+def _provide_legacy_batch_norm():
+    """Fixes L6: points batch_norm at tf_keras, or routes it around Keras."""
+    if _legacy_batch_norm_layer() is not None:
+        return
+    from tensorflow.python.framework import ops
+    from tf_slim.layers import layers
+
+    public = layers.batch_norm
+    # add_arg_scope wraps batch_norm in a closure that merges the arg_scope
+    # arguments and then calls the undecorated function held in the cell
+    # `func`. Replacing that cell's content keeps the public object (and so
+    # every arg_scope keyed on it, and every module that imported it) intact.
+    cell = public.__closure__[public.__code__.co_freevars.index("func")]
+    undecorated = cell.cell_contents
+    if getattr(undecorated, "_slimtrain_reroute", False):
+        return
+    signature = inspect.signature(undecorated)
+
+    def batch_norm(*args, **kwargs):
+        arguments = signature.bind(*args, **kwargs)
+        arguments.apply_defaults()
+        call = arguments.arguments
+        needs_keras_layer = (
+            call["updates_collections"] is ops.GraphKeys.UPDATE_OPS and
+            call["batch_weights"] is None and
+            not call["zero_debias_moving_mean"])
+        if needs_keras_layer:
+            if call["renorm"] or call["adjustment"] is not None:
+                raise ImportError(_KERAS_ADVICE)
+            # An equal collection that is not the default string object makes
+            # tf_slim take its own fused kernel (ranks 2 and 4 when fused) or
+            # its moments-based kernel (other ranks, fused=False). Both create
+            # beta/gamma/moving_mean/moving_variance under the same scope and
+            # put their moving-average updates into UPDATE_OPS, as the Keras
+            # layer did.
+            call["updates_collections"] = [ops.GraphKeys.UPDATE_OPS]
+        return undecorated(**call)
+
+    batch_norm._slimtrain_reroute = True
+    batch_norm.__doc__ = undecorated.__doc__
+    cell.cell_contents = batch_norm
+
+
+def _fix_partitioned_checkpoint_assign():
+    """Fixes L7 by replacing `assign_from_checkpoint` wherever tf_slim exports it.
+
+    tf_slim 1.1.0 slices a checkpoint value for a partitioned variable with a
+    list of `slice` objects; NumPy >= 1.23 rejects that (it needs a tuple).
+    """
+    import sys
+
+    from tf_slim.ops import variables
+
+    broken = variables.assign_from_checkpoint
+    if getattr(broken, "_slimtrain_fixed", False):
+        return
+    for name, module in list(sys.modules.items()):
+        if (name == "tf_slim" or name.startswith("tf_slim.")) and (
+                getattr(module, "assign_from_checkpoint", None) is broken):
+            module.assign_from_checkpoint = assign_from_checkpoint
+
+
+def assign_from_checkpoint(model_path, var_list, ignore_missing_vars=False):
+    """Creates an op and feed dict that assign `var_list` from a checkpoint.
+
+    Same contract as `tf_slim.assign_from_checkpoint` 1.1.0: `var_list` is a
+    list of (possibly partitioned) variables, or a dict from checkpoint names
+    to a variable or a list of partition variables. Returns
+    `(assign_op, feed_dict)`. Missing names raise ValueError unless
+    `ignore_missing_vars`, in which case they are logged and skipped.
+    """
+    import tensorflow.compat.v1 as tf
+    from tf_slim.ops.variables import get_variable_full_name
+
+    if isinstance(var_list, (tuple, list)):
+        grouped = {}
+        for var in var_list:
+            grouped.setdefault(get_variable_full_name(var), []).append(var)
+    else:
+        grouped = {name: list(value) if isinstance(value, (tuple, list))
+                   else [value] for name, value in var_list.items()}
+
+    reader = tf.train.NewCheckpointReader(model_path)
+    feed_dict = {}
+    assign_ops = []
+    for ckpt_name, variables_for_name in grouped.items():
+        if not reader.has_tensor(ckpt_name):
+            message = "Checkpoint is missing variable [%s]" % ckpt_name
+            if not ignore_missing_vars:
+                raise ValueError(message)
+            tf.logging.warning(message)
+            continue
+        value = reader.get_tensor(ckpt_name)
+        for var in variables_for_name:
+            placeholder = tf.placeholder(
+                dtype=var.dtype.base_dtype, shape=var.get_shape(),
+                name="placeholder/" + var.op.name)
+            assign_ops.append(var.assign(placeholder))
+            slice_info = var._save_slice_info  # pylint: disable=protected-access
+            if slice_info:
+                part = tuple(slice(start, start + size) for start, size in
+                             zip(slice_info.var_offset, slice_info.var_shape))
+                feed_dict[placeholder] = value[part].reshape(slice_info.var_shape)
+            else:
+                if var.get_shape() != value.shape:
+                    raise ValueError(
+                        "Total size of new array must be unchanged for %s "
+                        "lh_shape: [%s], rh_shape: [%s]" %
+                        (ckpt_name, value.shape, var.get_shape()))
+                feed_dict[placeholder] = value
+    return tf.group(*assign_ops), feed_dict
+
+
+assign_from_checkpoint._slimtrain_fixed = True
