@@ -1,0 +1,155 @@
+"""Checkpoints in and out of a run: fine-tuning, resuming and evaluation.
+
+Fine-tuning restores only model variables (`slim.get_model_variables()`), so
+optimizer slot variables and the global step of a foreign checkpoint are
+never restored. Every variable is checked against the checkpoint by name and
+shape before anything runs: a mismatch is reported by name as a ConfigError
+instead of a half-restored model (tensorflow/models#386, #619, #5556).
+"""
+
+import tensorflow.compat.v1 as tf
+import tf_slim as slim
+from absl import logging
+
+from slimtrain.config import split_scopes
+from slimtrain.errors import ConfigError
+
+_NAMES_SHOWN = 5
+
+
+def resolve_checkpoint(path, flag="--checkpoint_path"):
+    """Returns the checkpoint prefix for a file prefix or a directory."""
+    if tf.gfile.IsDirectory(path):
+        latest = tf.train.latest_checkpoint(path)
+        if latest is None:
+            raise ConfigError("%s=%s holds no checkpoint: point it at a "
+                              "directory with a 'checkpoint' file or at a "
+                              "checkpoint prefix such as model.ckpt-1000." %
+                              (flag, path))
+        return latest
+    if not tf.train.checkpoint_exists(path):
+        raise ConfigError("%s=%s is not a checkpoint: give a checkpoint prefix "
+                          "(model.ckpt-1000, without .index) or its directory."
+                          % (flag, path))
+    return path
+
+
+def read_shapes(checkpoint, flag="--checkpoint_path"):
+    """Maps each variable name in `checkpoint` to its shape (a list)."""
+    try:
+        reader = tf.train.NewCheckpointReader(checkpoint)
+    except (tf.errors.OpError, ValueError) as error:
+        message = str(error).strip().splitlines()[0]
+        raise ConfigError("%s=%s is unreadable (%s): use an intact checkpoint."
+                          % (flag, checkpoint, message))
+    return reader.get_variable_to_shape_map()
+
+
+def compare_with_checkpoint(variables, shapes):
+    """Splits `variables` by how `shapes` (from `read_shapes`) matches them.
+
+    Returns:
+      (matching, missing, mismatched): matching variables; names the
+      checkpoint lacks; (name, checkpoint shape, model shape) triples.
+    """
+    matching, missing, mismatched = [], [], []
+    for var in variables:
+        name = var.op.name
+        if name not in shapes:
+            missing.append(name)
+        elif list(shapes[name]) != var.get_shape().as_list():
+            mismatched.append((name, list(shapes[name]),
+                               var.get_shape().as_list()))
+        else:
+            matching.append(var)
+    return matching, missing, mismatched
+
+
+def excluded(name, exclude_scopes):
+    return any(name.startswith(scope) for scope in exclude_scopes)
+
+
+def make_fine_tune_init_fn(checkpoint_path, exclude_scopes=(),
+                           ignore_missing_vars=False):
+    """Returns `init_fn(session)` restoring model variables from a checkpoint.
+
+    Args:
+      checkpoint_path: a checkpoint prefix or a directory holding checkpoints.
+      exclude_scopes: variable-name prefixes not to restore (a list, or the
+        comma-separated string of --checkpoint_exclude_scopes).
+      ignore_missing_vars: skip (with a warning) model variables the
+        checkpoint lacks, instead of failing.
+
+    Raises:
+      ConfigError: no readable checkpoint, a variable whose shape differs
+        from the checkpoint, or (unless ignore_missing_vars) a missing one.
+    """
+    if isinstance(exclude_scopes, str):
+        exclude_scopes = split_scopes(exclude_scopes)
+    checkpoint = resolve_checkpoint(checkpoint_path)
+    shapes = read_shapes(checkpoint)
+    candidates = [var for var in slim.get_model_variables()
+                  if not excluded(var.op.name, exclude_scopes)]
+    to_restore, missing, mismatched = compare_with_checkpoint(candidates, shapes)
+    if mismatched:
+        raise ConfigError(
+            "%s has other shapes for %d model variable(s): %s: add their "
+            "scopes to --checkpoint_exclude_scopes (usually the logits layer)."
+            % (checkpoint, len(mismatched), _describe_mismatches(mismatched)))
+    if missing and not ignore_missing_vars:
+        raise ConfigError(
+            "%s lacks %d model variable(s): %s: add their scopes to "
+            "--checkpoint_exclude_scopes, or pass --ignore_missing_vars."
+            % (checkpoint, len(missing), _describe_names(missing)))
+    if missing:
+        logging.warning("Not restoring %d variable(s) missing from %s: %s",
+                        len(missing), checkpoint, _describe_names(missing))
+    logging.info("Fine-tuning from %s (%d variables restored, %d excluded).",
+                 checkpoint, len(to_restore),
+                 len(slim.get_model_variables()) - len(candidates))
+    return slim.assign_from_checkpoint_fn(checkpoint, to_restore)
+
+
+def check_resumable(checkpoint, variables):
+    """Raises ConfigError unless `checkpoint` can restore every variable."""
+    _, missing, mismatched = compare_with_checkpoint(
+        variables, read_shapes(checkpoint, flag="the train dir's checkpoint"))
+    if missing or mismatched:
+        problems = []
+        if missing:
+            problems.append("it lacks %s" % _describe_names(missing))
+        if mismatched:
+            problems.append("other shapes for %s" %
+                            _describe_mismatches(mismatched))
+        raise ConfigError(
+            "cannot resume from %s, written by a different model or settings "
+            "(%s): use a fresh --train_dir, or the flags that run used."
+            % (checkpoint, "; ".join(problems)))
+
+
+def eval_variables_to_restore(moving_average_decay=None):
+    """The var_list evaluation restores: EMA shadows when a decay is given.
+
+    With a decay, each model variable is loaded from its
+    ExponentialMovingAverage shadow (as `eval_image_classifier.py` does) and
+    the remaining variables by their own names.
+    """
+    if not moving_average_decay:
+        return slim.get_variables_to_restore()
+    global_step = tf.train.get_or_create_global_step()
+    averages = tf.train.ExponentialMovingAverage(
+        moving_average_decay, global_step)
+    var_map = averages.variables_to_restore(slim.get_model_variables())
+    var_map[global_step.op.name] = global_step
+    return var_map
+
+
+def _describe_names(names):
+    shown = ", ".join(names[:_NAMES_SHOWN])
+    more = len(names) - _NAMES_SHOWN
+    return shown + (" and %d more" % more if more > 0 else "")
+
+
+def _describe_mismatches(mismatched):
+    return _describe_names(["%s (checkpoint %s, model %s)" % item
+                            for item in mismatched])

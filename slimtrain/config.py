@@ -1,0 +1,323 @@
+"""Plain configuration objects for a training run.
+
+`TrainConfig` holds every setting of a run. Its fields are the flags of
+`train.py`: same names, types, defaults and meanings as TF-Slim's
+`train_image_classifier.py`, plus slimtrain's own additions (marked "slimtrain:"
+in their help). A handful of defaults differ on purpose so that `python
+train.py` with no flags runs a real, finished job offline (LeNet on the
+built-in digits); `DEFAULTS_CHANGED` lists them and README.md explains them.
+
+Library code takes a `TrainConfig`; only the entry points read flags.
+"""
+
+import dataclasses
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Optional
+
+from slimtrain.errors import ConfigError
+
+CONFIG_FILENAME = "train_config.json"
+
+OPTIMIZERS = ("adadelta", "adagrad", "adam", "ftrl", "momentum", "sgd",
+              "rmsprop")
+LEARNING_RATE_DECAY_TYPES = ("fixed", "exponential", "polynomial", "cosine")
+
+# Flags whose default differs from train_image_classifier.py, with its default.
+DEFAULTS_CHANGED = {
+    "train_dir": "/tmp/tfmodel/",
+    "model_name": "inception_v3",
+    "dataset_name": "imagenet",
+    "max_number_of_steps": None,
+}
+
+
+def _flag(default, help_text):
+    return field(default=default, metadata={"help": help_text})
+
+
+@dataclass
+class TrainConfig:
+    """Everything one training run needs; one field per `train.py` flag."""
+
+    # Workspace and schedule.
+    master: str = _flag("", "The address of the TensorFlow master to use.")
+    train_dir: str = _flag(
+        "train_logs", "Directory where checkpoints and event logs are written to.")
+    num_clones: int = _flag(1, "Number of model clones to deploy.")
+    clone_on_cpu: bool = _flag(False, "Use CPUs to deploy clones.")
+    worker_replicas: int = _flag(1, "Number of worker replicas.")
+    num_ps_tasks: int = _flag(
+        0, "The number of parameter servers. If the value is 0, then the "
+        "parameters are handled locally by the worker.")
+    num_readers: int = _flag(
+        4, "The number of parallel readers that read data from the dataset.")
+    num_preprocessing_threads: int = _flag(
+        4, "The number of threads used to create the batches.")
+    log_every_n_steps: int = _flag(
+        10, "The frequency with which logs are print.")
+    save_summaries_secs: int = _flag(
+        600, "The frequency with which summaries are saved, in seconds.")
+    save_interval_secs: int = _flag(
+        600, "The frequency with which the model is saved, in seconds.")
+    task: int = _flag(0, "Task id of the replica running the training.")
+    save_summaries_steps: Optional[int] = _flag(
+        100, "slimtrain: also save summaries every this many global steps "
+        "(0 or None: only by seconds).")
+    save_interval_steps: Optional[int] = _flag(
+        None, "slimtrain: also save a checkpoint every this many global "
+        "steps (0 or None: only by seconds).")
+    max_checkpoints_to_keep: int = _flag(
+        5, "slimtrain: how many recent checkpoints to keep.")
+    keep_checkpoint_every_n_hours: float = _flag(
+        10000.0, "slimtrain: additionally keep one checkpoint per this many "
+        "hours of training.")
+    startup_delay_steps: int = _flag(
+        0, "slimtrain: non-chief workers wait until the global step reaches "
+        "this many steps times their task id before they start.")
+    trace_every_n_steps: Optional[int] = _flag(
+        None, "slimtrain: write a Chrome trace (timeline) and run metadata "
+        "every this many steps.")
+    num_intra_threads: int = _flag(
+        0, "slimtrain: threads used within one op (0: TensorFlow's choice).")
+    num_inter_threads: int = _flag(
+        0, "slimtrain: threads used to run ops in parallel (0: TensorFlow's "
+        "choice).")
+    gpu_memory_growth: bool = _flag(
+        False, "slimtrain: allocate GPU memory as needed instead of all at "
+        "start.")
+    seed: Optional[int] = _flag(
+        None, "slimtrain: seed for graph-level randomness and the input "
+        "order; the same seed and flags repeat a run's batches.")
+
+    # Optimization.
+    weight_decay: float = _flag(
+        0.00004, "The weight decay on the model weights.")
+    optimizer: str = _flag(
+        "rmsprop", 'The name of the optimizer, one of "adadelta", "adagrad", '
+        '"adam", "ftrl", "momentum", "sgd" or "rmsprop".')
+    adadelta_rho: float = _flag(0.95, "The decay rate for adadelta.")
+    adagrad_initial_accumulator_value: float = _flag(
+        0.1, "Starting value for the AdaGrad accumulators.")
+    adam_beta1: float = _flag(
+        0.9, "The exponential decay rate for the 1st moment estimates.")
+    adam_beta2: float = _flag(
+        0.999, "The exponential decay rate for the 2nd moment estimates.")
+    opt_epsilon: float = _flag(1.0, "Epsilon term for the optimizer.")
+    ftrl_learning_rate_power: float = _flag(
+        -0.5, "The learning rate power.")
+    ftrl_initial_accumulator_value: float = _flag(
+        0.1, "Starting value for the FTRL accumulators.")
+    ftrl_l1: float = _flag(0.0, "The FTRL l1 regularization strength.")
+    ftrl_l2: float = _flag(0.0, "The FTRL l2 regularization strength.")
+    momentum: float = _flag(
+        0.9, "The momentum for the MomentumOptimizer and RMSPropOptimizer.")
+    rmsprop_momentum: float = _flag(0.9, "Momentum.")
+    rmsprop_decay: float = _flag(0.9, "Decay term for RMSProp.")
+    quantize_delay: int = _flag(
+        -1, "Number of steps to start quantized training. Set to -1 would "
+        "disable quantized training.")
+    clip_gradient_norm: float = _flag(
+        0.0, "slimtrain: clip gradients to this global norm (0: no clipping).")
+    gradient_multipliers: Optional[str] = _flag(
+        None, "slimtrain: comma-separated scope=multiplier pairs scaling the "
+        "gradients of the variables under each scope, e.g. 'LeNet/fc4=10'.")
+    summarize_gradients: bool = _flag(
+        False, "slimtrain: write histograms of gradients and their norms.")
+    check_numerics: bool = _flag(
+        True, "slimtrain: stop with an error naming the op when the loss or "
+        "a gradient becomes NaN or Inf.")
+
+    # Learning rate.
+    learning_rate_decay_type: str = _flag(
+        "exponential", 'Specifies how the learning rate is decayed. One of '
+        '"fixed", "exponential", "polynomial" or (slimtrain) "cosine", which '
+        'decays to --end_learning_rate over --max_number_of_steps.')
+    learning_rate: float = _flag(0.01, "Initial learning rate.")
+    end_learning_rate: float = _flag(
+        0.0001, "The minimal end learning rate used by a polynomial decay "
+        "learning rate.")
+    label_smoothing: float = _flag(0.0, "The amount of label smoothing.")
+    learning_rate_decay_factor: float = _flag(
+        0.94, "Learning rate decay factor.")
+    num_epochs_per_decay: float = _flag(
+        2.0, "Number of epochs after which learning rate decays.")
+    warmup_epochs: float = _flag(
+        0.0, "slimtrain: ramp the learning rate up linearly from 0 over this "
+        "many epochs before the decay schedule starts.")
+    sync_replicas: bool = _flag(
+        False, "Whether or not to synchronize the replicas during training.")
+    replicas_to_aggregate: int = _flag(
+        1, "The Number of gradients to collect before updating params.")
+    moving_average_decay: Optional[float] = _flag(
+        None, "The decay to use for the moving average. If left as None, "
+        "then moving averages are not used.")
+
+    # Data.
+    dataset_name: str = _flag("digits", "The name of the dataset to load.")
+    dataset_split_name: str = _flag(
+        "train", "The name of the train/test split.")
+    dataset_dir: Optional[str] = _flag(
+        None, "The directory where the dataset files are stored (the "
+        "built-in digits need none).")
+    labels_offset: int = _flag(
+        0, "An offset for the labels in the dataset. This flag is primarily "
+        "used to evaluate the VGG and ResNet architectures which do not use a "
+        "background class for the ImageNet dataset.")
+    model_name: str = _flag("lenet", "The name of the architecture to train.")
+    preprocessing_name: Optional[str] = _flag(
+        None, "The name of the preprocessing to use. If left as `None`, then "
+        "the model_name flag is used.")
+    batch_size: int = _flag(32, "The number of samples in each batch.")
+    train_image_size: Optional[int] = _flag(None, "Train image size")
+    max_number_of_steps: Optional[int] = _flag(
+        2000, "The maximum number of training steps (None: train forever).")
+    use_grayscale: bool = _flag(
+        False, "Whether to convert input images to grayscale.")
+
+    # Fine-tuning.
+    checkpoint_path: Optional[str] = _flag(
+        None, "The path to a checkpoint from which to fine-tune (a file "
+        "prefix or a directory). Ignored when --train_dir already holds a "
+        "checkpoint: the run then resumes from that one.")
+    checkpoint_exclude_scopes: Optional[str] = _flag(
+        None, "Comma-separated list of scopes of variables to exclude when "
+        "restoring from a checkpoint.")
+    trainable_scopes: Optional[str] = _flag(
+        None, "Comma-separated list of scopes to filter the set of variables "
+        "to train. By default, None would train all the variables.")
+    ignore_missing_vars: bool = _flag(
+        False, "When restoring a checkpoint would ignore missing variables.")
+
+    def validate(self):
+        """Raises ConfigError for a setting that cannot work; returns self."""
+        _require_choice("optimizer", self.optimizer, OPTIMIZERS)
+        _require_choice("learning_rate_decay_type",
+                        self.learning_rate_decay_type, LEARNING_RATE_DECAY_TYPES)
+        for name in ("batch_size", "num_readers", "num_preprocessing_threads",
+                     "worker_replicas", "replicas_to_aggregate",
+                     "max_checkpoints_to_keep"):
+            _require_positive(name, getattr(self, name))
+        for name in ("learning_rate", "num_epochs_per_decay",
+                     "keep_checkpoint_every_n_hours"):
+            _require_positive(name, getattr(self, name))
+        for name in ("max_number_of_steps", "train_image_size",
+                     "trace_every_n_steps"):
+            if getattr(self, name) is not None:
+                _require_positive(name, getattr(self, name))
+        for name in ("save_summaries_secs", "save_interval_secs",
+                     "log_every_n_steps", "weight_decay", "warmup_epochs",
+                     "clip_gradient_norm", "labels_offset", "task",
+                     "num_ps_tasks", "startup_delay_steps",
+                     "num_intra_threads", "num_inter_threads",
+                     "end_learning_rate"):
+            _require_not_negative(name, getattr(self, name))
+        for name in ("save_summaries_steps", "save_interval_steps"):
+            if getattr(self, name) is not None:
+                _require_not_negative(name, getattr(self, name))
+        if (self.learning_rate_decay_type == "cosine" and
+                not self.max_number_of_steps):
+            raise ConfigError(
+                "--learning_rate_decay_type=cosine needs --max_number_of_steps: "
+                "the cosine decays over the whole run.")
+        if not 0.0 <= self.label_smoothing < 1.0:
+            raise ConfigError(
+                "--label_smoothing=%s is out of range: use a value in [0, 1)."
+                % self.label_smoothing)
+        if self.moving_average_decay is not None and not (
+                0.0 < self.moving_average_decay < 1.0):
+            raise ConfigError(
+                "--moving_average_decay=%s is out of range: use a value in "
+                "(0, 1), e.g. 0.9999, or leave it unset." %
+                self.moving_average_decay)
+        if self.num_clones != 1:
+            raise ConfigError(
+                "--num_clones=%d is not supported yet: multi-clone training "
+                "comes in a later release; use --num_clones=1." %
+                self.num_clones)
+        if self.quantize_delay >= 0:
+            raise ConfigError(
+                "--quantize_delay=%d is not supported yet: quantization-aware "
+                "training comes in a later release; use --quantize_delay=-1." %
+                self.quantize_delay)
+        if self.task >= self.worker_replicas:
+            raise ConfigError(
+                "--task=%d is out of range for --worker_replicas=%d: use a "
+                "task id from 0 to %d." %
+                (self.task, self.worker_replicas, self.worker_replicas - 1))
+        if self.sync_replicas and self.startup_delay_steps:
+            raise ConfigError(
+                "--startup_delay_steps must be 0 with --sync_replicas: "
+                "synchronous replicas start together.")
+        if not self.train_dir:
+            raise ConfigError("--train_dir is empty: name a directory for "
+                              "checkpoints and events.")
+        parse_gradient_multipliers(self.gradient_multipliers)
+        return self
+
+    def to_json(self):
+        return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True)
+
+
+def split_scopes(text):
+    """'a, b,,c' -> ['a', 'b', 'c']: the comma-separated scope flags."""
+    return [scope.strip() for scope in (text or "").split(",") if scope.strip()]
+
+
+def parse_gradient_multipliers(text):
+    """'scope=2,other=0.5' -> {'scope': 2.0, 'other': 0.5}."""
+    multipliers = {}
+    for item in split_scopes(text):
+        scope, sep, value = item.partition("=")
+        try:
+            multipliers[scope.strip()] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep or not scope.strip():
+            raise ConfigError(
+                "--gradient_multipliers has a malformed entry %r: write "
+                "scope=number pairs separated by commas, e.g. 'LeNet/fc4=10'."
+                % item)
+    return multipliers
+
+
+def write_config(config, train_dir):
+    """Writes `config` as JSON into `train_dir` atomically; returns the path."""
+    path = os.path.join(train_dir, CONFIG_FILENAME)
+    temp_path = path + ".tmp"
+    with open(temp_path, "w") as handle:
+        handle.write(config.to_json() + "\n")
+    os.replace(temp_path, path)
+    return path
+
+
+def read_config(train_dir):
+    """Returns the TrainConfig a train dir was trained with, or None."""
+    path = os.path.join(train_dir, CONFIG_FILENAME)
+    if not os.path.exists(path):
+        return None
+    try:
+        with open(path) as handle:
+            values = json.load(handle)
+    except (OSError, ValueError) as error:
+        raise ConfigError("%s is unreadable (%s): delete it or train again "
+                          "into a fresh --train_dir." % (path, error))
+    known = {f.name for f in dataclasses.fields(TrainConfig)}
+    return TrainConfig(**{k: v for k, v in values.items() if k in known})
+
+
+def _require_choice(name, value, choices):
+    if value not in choices:
+        raise ConfigError("--%s=%s is not known: use one of %s." %
+                          (name, value, ", ".join(choices)))
+
+
+def _require_positive(name, value):
+    if not value > 0:
+        raise ConfigError("--%s=%s must be positive." % (name, value))
+
+
+def _require_not_negative(name, value):
+    if value < 0:
+        raise ConfigError("--%s=%s must not be negative." % (name, value))

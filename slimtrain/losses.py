@@ -1,0 +1,46 @@
+"""The classification loss of `train_image_classifier.py`, the slim way.
+
+Losses go into the `tf.GraphKeys.LOSSES` collection through `slim.losses`;
+the total adds the regularization losses the arg_scopes registered
+(`slim.losses.get_total_loss`). Nets with auxiliary logits (Inception) get
+the auxiliary head weighted 0.4, as in TF-Slim's training script.
+"""
+
+import tensorflow.compat.v1 as tf
+import tf_slim as slim
+
+AUX_LOSS_WEIGHT = 0.4
+
+
+def add_classification_losses(logits, end_points, labels, num_classes,
+                              label_smoothing=0.0):
+    """Adds the cross-entropy losses for a classifier; returns the total loss.
+
+    Args:
+      logits: [batch, num_classes] logits.
+      end_points: the network's end points; 'AuxLogits' adds a second loss.
+      labels: [batch] integer class ids in [0, num_classes).
+      num_classes: number of classes the logits cover.
+      label_smoothing: passed to `slim.losses.softmax_cross_entropy`.
+
+    Returns:
+      The total loss (model losses plus regularization), named 'total_loss'.
+    """
+    one_hot = slim.one_hot_encoding(labels, num_classes)
+    if "AuxLogits" in end_points:
+        slim.losses.softmax_cross_entropy(
+            end_points["AuxLogits"], one_hot, label_smoothing=label_smoothing,
+            weights=AUX_LOSS_WEIGHT, scope="aux_loss")
+    slim.losses.softmax_cross_entropy(
+        logits, one_hot, label_smoothing=label_smoothing, weights=1.0)
+    return tf.identity(slim.losses.get_total_loss(), name="total_loss")
+
+
+def add_loss_summaries(total_loss):
+    """Writes each loss term, the regularization sum and the total to summaries."""
+    for loss in slim.losses.get_losses():
+        tf.summary.scalar("losses/%s" % loss.op.name, loss)
+    regularization = slim.losses.get_regularization_losses()
+    if regularization:
+        tf.summary.scalar("losses/regularization_loss", tf.add_n(regularization))
+    tf.summary.scalar("total_loss", total_loss)

@@ -1,0 +1,259 @@
+"""The default training scenario: one classifier, one loss, `slim.learning.train`.
+
+`train(config)` builds the graph the way TF-Slim's `train_image_classifier.py`
+does (data set -> tf.data pipeline -> network under its arg_scope -> slim
+losses -> learning rate -> optimizer -> `slim.learning.create_train_op`) and
+hands it to `slim.learning.train`, which owns the session, the Supervisor,
+timed checkpoints and timed summaries.
+
+What slimtrain adds around slim's loop lives in `slimtrain.step_runner` (the
+`train_step_fn`: step-based checkpoints and summaries, progress lines with
+examples/sec and ETA) and `slimtrain.sync_replicas` (a sync-replica run that
+ends cleanly). Bad settings are found before the train dir is touched.
+"""
+
+import contextlib
+import os
+import warnings
+
+import tensorflow.compat.v1 as tf
+import tf_slim as slim
+from absl import logging
+
+from nets import nets_factory
+from slimtrain import checkpoints, workspace
+from slimtrain.config import parse_gradient_multipliers, split_scopes
+from slimtrain.datasets import dataset_factory
+from slimtrain.errors import ConfigError
+from slimtrain.input_pipeline import build_input_dataset
+from slimtrain.learning_rate import configure_learning_rate
+from slimtrain.losses import add_classification_losses, add_loss_summaries
+from slimtrain.optimizers import configure_optimizer
+from slimtrain.preprocessing import preprocessing_factory
+from slimtrain.step_runner import StepRunner
+from slimtrain.sync_replicas import make_sync_optimizer
+
+
+def train(config):
+    """Trains `config.model_name` on `config.dataset_name`; returns the last loss.
+
+    Raises:
+      ConfigError: for any setting, data set or checkpoint that cannot work;
+        raised before anything is written to `config.train_dir`.
+    """
+    config.validate()
+    is_chief = config.task == 0
+    with tf.Graph().as_default() as graph:
+        if config.seed is not None:
+            tf.set_random_seed(config.seed)
+        model = _build_model(config)
+        resume_from = tf.train.latest_checkpoint(config.train_dir)
+        init_fn = _choose_initialization(config, resume_from)
+        summary_op = tf.summary.merge_all()
+
+        workspace.start_run(config)
+        summary_writer = tf.summary.FileWriter(config.train_dir, graph=graph)
+        saver = tf.train.Saver(
+            max_to_keep=config.max_checkpoints_to_keep,
+            keep_checkpoint_every_n_hours=config.keep_checkpoint_every_n_hours)
+        step_runner = StepRunner(
+            config, is_chief=is_chief, saver=saver,
+            summary_writer=summary_writer, summary_op=summary_op,
+            step_after_train=model["step_after_train"])
+        with warnings.catch_warnings():
+            # slim stops the Supervisor, then leaving its managed session
+            # stops it again, writing a STOP record to the closed writer.
+            warnings.filterwarnings(
+                "ignore", message="Attempting to use a closed FileWriter")
+            total_loss = _run_slim_training(
+                config, model, step_runner, init_fn, summary_op,
+                summary_writer, saver, is_chief)
+        if is_chief and step_runner.reached_last_step:
+            workspace.mark_finished(config.train_dir, step_runner.last_step)
+        return total_loss
+
+
+def _run_slim_training(config, model, step_runner, init_fn, summary_op,
+                       summary_writer, saver, is_chief):
+    """Hands the built graph to `slim.learning.train`; returns the last loss."""
+    return slim.learning.train(
+        model["train_op"],
+        logdir=config.train_dir,
+        train_step_fn=step_runner,
+        master=config.master,
+        is_chief=is_chief,
+        global_step=model["global_step"],
+        number_of_steps=config.max_number_of_steps,
+        log_every_n_steps=config.log_every_n_steps,
+        init_fn=init_fn,
+        summary_op=summary_op,
+        summary_writer=summary_writer,
+        save_summaries_secs=config.save_summaries_secs,
+        save_interval_secs=config.save_interval_secs,
+        startup_delay_steps=config.startup_delay_steps * config.task,
+        saver=saver,
+        sync_optimizer=model["sync_optimizer"],
+        session_config=_session_config(config),
+        trace_every_n_steps=config.trace_every_n_steps)
+
+
+def _build_model(config):
+    """Builds input, network, losses and train op; returns the pieces by name."""
+    with _variables_device(config):
+        global_step = tf.train.get_or_create_global_step()
+    dataset = dataset_factory.get_dataset(
+        config.dataset_name, config.dataset_split_name, config.dataset_dir)
+    num_classes = dataset.num_classes - config.labels_offset
+    if num_classes < 1:
+        raise ConfigError(
+            "--labels_offset=%d leaves no classes of the %d in %s: use a "
+            "smaller offset." % (config.labels_offset, dataset.num_classes,
+                                 config.dataset_name))
+    network_fn = nets_factory.get_network_fn(
+        config.model_name, num_classes=num_classes,
+        weight_decay=config.weight_decay, is_training=True)
+    preprocessing_fn = preprocessing_factory.get_preprocessing(
+        config.preprocessing_name or config.model_name, is_training=True,
+        use_grayscale=config.use_grayscale)
+    image_size = config.train_image_size or network_fn.default_image_size
+
+    with tf.device("/cpu:0"):
+        batches = build_input_dataset(
+            dataset, preprocessing_fn, image_size=image_size,
+            batch_size=config.batch_size, is_training=True,
+            labels_offset=config.labels_offset,
+            num_readers=config.num_readers,
+            num_preprocessing_threads=config.num_preprocessing_threads,
+            seed=config.seed)
+        images, labels = tf.data.make_one_shot_iterator(batches).get_next()
+
+    with _variables_device(config), _clone_device(config):
+        logits, end_points = network_fn(images)
+        total_loss = add_classification_losses(
+            logits, end_points, labels, num_classes, config.label_smoothing)
+    _add_model_summaries(end_points)
+    add_loss_summaries(total_loss)
+
+    with _variables_device(config):
+        model_variables = slim.get_model_variables()
+        averages = (tf.train.ExponentialMovingAverage(
+            config.moving_average_decay, global_step)
+            if config.moving_average_decay else None)
+        learning_rate = configure_learning_rate(
+            config, dataset.num_samples, global_step)
+        tf.summary.scalar("learning_rate", learning_rate)
+        optimizer = configure_optimizer(config, learning_rate)
+        if config.sync_replicas:
+            # The sync optimizer applies the moving averages on the chief.
+            optimizer = make_sync_optimizer(
+                optimizer, config, variable_averages=averages,
+                variables_to_average=model_variables)
+        update_ops = list(tf.get_collection(tf.GraphKeys.UPDATE_OPS))
+        if averages is not None and not config.sync_replicas:
+            update_ops.append(averages.apply(model_variables))
+        variables_to_train = _variables_to_train(config.trainable_scopes)
+        train_op = slim.learning.create_train_op(
+            total_loss, optimizer, global_step=global_step,
+            update_ops=update_ops,
+            variables_to_train=variables_to_train,
+            clip_gradient_norm=config.clip_gradient_norm,
+            summarize_gradients=config.summarize_gradients,
+            gradient_multipliers=_gradient_multipliers(
+                config.gradient_multipliers, variables_to_train),
+            check_numerics=config.check_numerics)
+    with tf.control_dependencies([train_op]):
+        step_after_train = global_step.read_value()
+    return {"train_op": train_op, "global_step": global_step,
+            "step_after_train": step_after_train,
+            "sync_optimizer": optimizer if config.sync_replicas else None}
+
+
+def _choose_initialization(config, resume_from):
+    """Returns slim's init_fn, after saying which checkpoint the run starts from.
+
+    A checkpoint already in the train dir wins over --checkpoint_path: it is
+    this run's own progress, and restoring the fine-tuning source over it
+    would throw that progress away. TF-Slim made the same choice silently
+    (tensorflow/models#975); slimtrain says so.
+    """
+    if resume_from:
+        checkpoints.check_resumable(resume_from, tf.global_variables())
+        ignored = (" (--checkpoint_path=%s is not used: the train dir's own "
+                   "checkpoint wins)" % config.checkpoint_path
+                   if config.checkpoint_path else "")
+        logging.info("Resuming from %s%s.", resume_from, ignored)
+        return None
+    if config.checkpoint_path:
+        return checkpoints.make_fine_tune_init_fn(
+            config.checkpoint_path, config.checkpoint_exclude_scopes,
+            config.ignore_missing_vars)
+    return None
+
+
+def _variables_to_train(trainable_scopes):
+    """All trainable variables, or those under the --trainable_scopes."""
+    scopes = split_scopes(trainable_scopes)
+    if not scopes:
+        return tf.trainable_variables()
+    variables = []
+    for scope in scopes:
+        found = tf.get_collection(tf.GraphKeys.TRAINABLE_VARIABLES, scope)
+        if not found:
+            raise ConfigError(
+                "--trainable_scopes names %r, which holds no trainable "
+                "variable: use scopes such as %s." %
+                (scope, _top_scopes(tf.trainable_variables())))
+        variables.extend(found)
+    return variables
+
+
+def _gradient_multipliers(text, variables_to_train):
+    """Maps each variable under a --gradient_multipliers scope to its factor."""
+    multipliers = {}
+    for scope, factor in parse_gradient_multipliers(text).items():
+        matched = [var for var in variables_to_train
+                   if var.op.name.startswith(scope)]
+        if not matched:
+            raise ConfigError(
+                "--gradient_multipliers names %r, which holds no variable being "
+                "trained: use scopes such as %s." %
+                (scope, _top_scopes(variables_to_train)))
+        multipliers.update({var: factor for var in matched})
+    return multipliers or None
+
+
+def _add_model_summaries(end_points):
+    """Activation histograms and sparsity per end point, weight histograms."""
+    for name, activation in end_points.items():
+        tf.summary.histogram("activations/" + name, activation)
+        tf.summary.scalar("sparsity/" + name, tf.nn.zero_fraction(activation))
+    for variable in slim.get_model_variables():
+        tf.summary.histogram(variable.op.name, variable)
+
+
+def _clone_device(config):
+    """Places the model on the CPU for --clone_on_cpu."""
+    return tf.device("/cpu:0") if config.clone_on_cpu else contextlib.nullcontext()
+
+
+def _variables_device(config):
+    """Places variables on parameter servers when --num_ps_tasks > 0."""
+    if not config.num_ps_tasks:
+        return contextlib.nullcontext()
+    return tf.device(tf.train.replica_device_setter(
+        ps_tasks=config.num_ps_tasks,
+        worker_device="/job:worker/task:%d" % config.task))
+
+
+def _session_config(config):
+    session_config = tf.ConfigProto(
+        allow_soft_placement=True,
+        intra_op_parallelism_threads=config.num_intra_threads,
+        inter_op_parallelism_threads=config.num_inter_threads)
+    session_config.gpu_options.allow_growth = config.gpu_memory_growth
+    return session_config
+
+
+def _top_scopes(variables):
+    scopes = sorted({os.path.dirname(var.op.name) for var in variables})
+    return ", ".join(scopes[:5]) or "(none)"
