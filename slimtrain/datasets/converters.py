@@ -1,0 +1,231 @@
+"""Writes data sets into research/slim's TFRecord layout.
+
+  MNIST IDX files        -> mnist_train.tfrecord, mnist_test.tfrecord
+  CIFAR-10 binary files  -> cifar10_train.tfrecord, cifar10_test.tfrecord
+  a folder of images,    -> flowers_train_00000-of-00005.tfrecord, ...,
+  one sub-folder a class    flowers_validation_00000-of-00005.tfrecord, ...
+each with labels.txt and split_sizes.txt, so that `dataset_factory` reads the
+result as "mnist", "cifar10" or "flowers" (the prefix follows dataset_name).
+MNIST and CIFAR-10 images are stored as PNG; folder images keep their own
+PNG or JPEG bytes.
+
+Everything is written into a hidden staging folder inside output_dir and
+moved into place only once all of it succeeded, so a failed conversion
+leaves no partial files behind. Paths must be on the local file system, and
+the conversion runs eagerly (TensorFlow 2's default mode).
+"""
+
+import contextlib
+import math
+import os
+import random
+import re
+import shutil
+import tempfile
+
+import tensorflow as tf
+
+from slimtrain.datasets import dataset_factory
+from slimtrain.datasets import dataset_utils
+from slimtrain.errors import ConfigError
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")
+_SIGNATURES = ((b"\x89PNG\r\n\x1a\n", b"png"), (b"\xff\xd8\xff", b"jpg"))
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def convert_mnist_idx(input_dir, output_dir, dataset_name="mnist"):
+    """Converts the four MNIST IDX files in input_dir; returns split sizes."""
+    return _convert_fixed_splits("mnist_idx", input_dir, output_dir,
+                                 dataset_name, (28, 28, 1))
+
+
+def convert_cifar10_bin(input_dir, output_dir, dataset_name="cifar10"):
+    """Converts CIFAR-10 binary batches in input_dir; returns split sizes."""
+    return _convert_fixed_splits("cifar10_bin", input_dir, output_dir,
+                                 dataset_name, (32, 32, 3))
+
+
+def convert_image_folder(input_dir, output_dir, dataset_name="flowers",
+                         validation_fraction=0.1, num_shards=5, seed=0):
+    """Converts a folder with one sub-folder of images per class.
+
+    Class ids follow the sorted sub-folder names. The images are shuffled
+    with `seed` and the first round(validation_fraction * count) of them form
+    the "validation" split, the rest "train"; each split is written as
+    `num_shards` files. Returns {split name: example count}.
+    """
+    _check_name(dataset_name)
+    if num_shards < 1:
+        raise ConfigError("num_shards is %d: use 1 or more." % num_shards)
+    class_names, files = _list_image_folder(input_dir)
+    random.Random(seed).shuffle(files)
+    num_validation = int(round(validation_fraction * len(files)))
+    if not 0 < num_validation < len(files):
+        raise ConfigError(
+            "validation_fraction %g of %d images leaves a split empty: choose "
+            "a fraction that gives both splits at least one image."
+            % (validation_fraction, len(files)))
+    splits = {"validation": files[:num_validation],
+              "train": files[num_validation:]}
+    class_ids = {name: index for index, name in enumerate(class_names)}
+    with _staged_output(output_dir, dataset_name) as staging:
+        for split_name, split_files in splits.items():
+            per_shard = int(math.ceil(len(split_files) / num_shards))
+            for shard in range(num_shards):
+                filename = "%s_%s_%05d-of-%05d.tfrecord" % (
+                    dataset_name, split_name, shard, num_shards)
+                chunk = split_files[shard * per_shard:(shard + 1) * per_shard]
+                _write_records(os.path.join(staging, filename),
+                               (_folder_example(path, class_ids)
+                                for path in chunk))
+        sizes = {name: len(split_files) for name, split_files in splits.items()}
+        _write_metadata(staging, dict(enumerate(class_names)), sizes)
+    return sizes
+
+
+def _convert_fixed_splits(source_name, input_dir, output_dir, dataset_name,
+                          image_shape):
+    """Re-encodes the train and test splits of a raw data set as PNG records.
+
+    `image_shape` is the shape the TFRecord layout's reader expects.
+    """
+    _check_name(dataset_name)
+    sources = {split_name: dataset_factory.get_dataset(source_name, split_name,
+                                                       input_dir)
+               for split_name in ("train", "test")}
+    for source in sources.values():
+        if source.image_shape != image_shape:
+            raise ConfigError(
+                "%s holds %s images but the %s layout needs %s: convert only "
+                "data of that size." % (input_dir, source.image_shape,
+                                        dataset_name, image_shape))
+    with _staged_output(output_dir, dataset_name) as staging:
+        sizes = {}
+        for split_name, source in sources.items():
+            path = os.path.join(staging, "%s_%s.tfrecord" % (dataset_name,
+                                                            split_name))
+            sizes[split_name] = _write_records(path, _png_examples(source))
+        labels_to_names = sources["train"].labels_to_names
+        _write_metadata(staging, labels_to_names, sizes)
+    return sizes
+
+
+def _png_examples(source):
+    """Yields a PNG tf.train.Example for each example of a DatasetSplit."""
+    def encode(image, label):
+        return tf.io.encode_png(image), label
+
+    height, width, _ = source.image_shape
+    encoded = source.make_dataset(num_parallel_calls=2).map(
+        encode, num_parallel_calls=2, deterministic=True)
+    for png, label in encoded.as_numpy_iterator():
+        yield dataset_utils.image_to_tfexample(png, b"png", height, width,
+                                               label)
+
+
+def _list_image_folder(input_dir):
+    """Returns (sorted class names, sorted image paths) of a class folder."""
+    if not os.path.isdir(input_dir):
+        raise ConfigError("input_dir %s does not exist or is not a folder: "
+                          "fix the path." % input_dir)
+    class_names = sorted(
+        name for name in os.listdir(input_dir)
+        if not name.startswith(".") and
+        os.path.isdir(os.path.join(input_dir, name)))
+    files = sorted(
+        os.path.join(input_dir, name, filename)
+        for name in class_names
+        for filename in os.listdir(os.path.join(input_dir, name))
+        if filename.lower().endswith(IMAGE_EXTENSIONS) and
+        not filename.startswith("."))
+    if len(class_names) < 2 or not files:
+        raise ConfigError(
+            "%s has %d class sub-folders and %d images (%s): give it one "
+            "sub-folder of images per class, at least two classes."
+            % (input_dir, len(class_names), len(files),
+               "/".join(IMAGE_EXTENSIONS)))
+    return class_names, files
+
+
+def _folder_example(path, class_ids):
+    """Returns the tf.train.Example of one image file, checking it decodes."""
+    with open(path, "rb") as handle:
+        data = handle.read()
+    image_format = next((name for signature, name in _SIGNATURES
+                         if data.startswith(signature)), None)
+    try:
+        if image_format is None:
+            raise ValueError("neither PNG nor JPEG data")
+        shape = tf.io.decode_image(data, channels=3,
+                                   expand_animations=False).shape
+    except (ValueError, tf.errors.InvalidArgumentError) as error:
+        raise ConfigError("Cannot decode image %s (%s): remove or replace it."
+                          % (path, str(error).splitlines()[0])) from error
+    class_name = os.path.basename(os.path.dirname(path))
+    return dataset_utils.image_to_tfexample(data, image_format, shape[0],
+                                            shape[1], class_ids[class_name])
+
+
+def _write_records(path, examples):
+    """Writes tf.train.Examples to a TFRecord file; returns how many."""
+    count = 0
+    with tf.io.TFRecordWriter(path) as writer:
+        for example in examples:
+            writer.write(example.SerializeToString())
+            count += 1
+    return count
+
+
+def _write_metadata(folder, labels_to_names, split_sizes):
+    dataset_utils.write_label_file(labels_to_names, folder)
+    dataset_utils.write_split_sizes(split_sizes, folder)
+
+
+def _check_name(dataset_name):
+    if not _NAME_RE.match(dataset_name or ""):
+        raise ConfigError(
+            "dataset_name %r is not a plain file-name prefix: use letters, "
+            "digits, '_', '-' or '.', e.g. 'flowers'." % dataset_name)
+
+
+@contextlib.contextmanager
+def _staged_output(output_dir, dataset_name):
+    """Yields a staging folder whose files move into output_dir on success.
+
+    Refuses an output_dir that already holds this data set's records or a
+    labels/split-sizes file, so that old shards can never mix with new ones.
+    On failure the staging folder, and output_dir if this call created it,
+    are removed.
+    """
+    if os.path.exists(output_dir) and not os.path.isdir(output_dir):
+        raise ConfigError("output_dir %s is a file, not a folder: choose a "
+                          "folder path." % output_dir)
+    existing = sorted(
+        name for name in (os.listdir(output_dir) if os.path.isdir(output_dir)
+                          else ())
+        if (name.startswith(dataset_name + "_") and
+            name.endswith(".tfrecord")) or
+        name in (dataset_utils.LABELS_FILENAME,
+                 dataset_utils.SPLIT_SIZES_FILENAME))
+    if existing:
+        raise ConfigError(
+            "output_dir %s already holds a converted data set (%s): choose "
+            "another folder or delete those files." % (output_dir,
+                                                       ", ".join(existing)))
+    created = not os.path.isdir(output_dir)
+    os.makedirs(output_dir, exist_ok=True)
+    staging = tempfile.mkdtemp(prefix=".convert-", dir=output_dir)
+    try:
+        yield staging
+        names = sorted(os.listdir(staging),
+                       key=lambda name: name.endswith(".txt"))
+        for name in names:
+            os.replace(os.path.join(staging, name),
+                       os.path.join(output_dir, name))
+        os.rmdir(staging)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        if created:
+            shutil.rmtree(output_dir, ignore_errors=True)
+        raise

@@ -1,0 +1,94 @@
+"""Reads MNIST's IDX files (gzipped or not) with FixedLengthRecordDataset.
+
+An IDX file is a big-endian header followed by raw uint8 values: images start
+with magic 2051 and (count, rows, columns), labels with magic 2049 and
+(count). Only the headers are read here in Python, to learn the counts and to
+reject wrong or mismatched files early; the records are read by tf.data.
+"""
+
+import gzip
+import os
+import struct
+
+import tensorflow as tf
+
+from slimtrain.errors import ConfigError
+
+_IMAGES_MAGIC = 2051
+_LABELS_MAGIC = 2049
+_IMAGES_HEADER_BYTES = 16
+_LABELS_HEADER_BYTES = 8
+# The file-name prefix of each split, as the MNIST distribution names them.
+SPLIT_PREFIXES = {"train": "train", "test": "t10k"}
+
+
+def find_files(dataset_dir, split_name):
+    """Returns (images path, labels path) of a split, each .gz or plain.
+
+    Raises ConfigError naming the expected file when one is missing.
+    """
+    prefix = SPLIT_PREFIXES[split_name]
+    return tuple(_find_one(dataset_dir, "%s-%s" % (prefix, kind))
+                 for kind in ("images-idx3-ubyte", "labels-idx1-ubyte"))
+
+
+def _find_one(dataset_dir, basename):
+    for name in (basename + ".gz", basename):
+        path = os.path.join(dataset_dir, name)
+        if tf.io.gfile.exists(path):
+            return path
+    raise ConfigError(
+        "No %s(.gz) in %s: put the four MNIST IDX files (train-images-idx3-"
+        "ubyte.gz, ...) there or point dataset_dir at them."
+        % (basename, dataset_dir))
+
+
+def read_shape(images_path, labels_path):
+    """Returns (count, rows, columns) after checking both headers agree."""
+    count, rows, columns = _read_header(images_path, _IMAGES_MAGIC, 3)
+    (label_count,) = _read_header(labels_path, _LABELS_MAGIC, 1)
+    if label_count != count:
+        raise ConfigError(
+            "%s holds %d images but %s holds %d labels: use files of the same "
+            "split." % (images_path, count, labels_path, label_count))
+    return count, rows, columns
+
+
+def _read_header(path, magic, num_dims):
+    header_bytes = 4 * (1 + num_dims)
+    with tf.io.gfile.GFile(path, "rb") as raw:
+        handle = gzip.GzipFile(fileobj=raw) if path.endswith(".gz") else raw
+        try:
+            header = handle.read(header_bytes)
+        except (OSError, EOFError) as error:
+            raise ConfigError("Cannot read %s (%s): replace it with an intact "
+                              "copy." % (path, error)) from error
+    if len(header) < header_bytes or struct.unpack(">I", header[:4])[0] != magic:
+        raise ConfigError(
+            "%s is not an IDX file with magic number %d: check that it is the "
+            "right MNIST file and not truncated." % (path, magic))
+    return struct.unpack(">%dI" % num_dims, header[4:])
+
+
+def read_records(images_path, labels_path, rows, columns):
+    """Returns a tf.data.Dataset of {"image": bytes, "label": bytes} records."""
+    def fixed_length(path, record_bytes, header_bytes):
+        return tf.data.FixedLengthRecordDataset(
+            path, record_bytes=record_bytes, header_bytes=header_bytes,
+            compression_type="GZIP" if path.endswith(".gz") else "")
+
+    images = fixed_length(images_path, rows * columns, _IMAGES_HEADER_BYTES)
+    labels = fixed_length(labels_path, 1, _LABELS_HEADER_BYTES)
+    return tf.data.Dataset.zip({"image": images, "label": labels})
+
+
+def make_decoder(rows, columns):
+    """Returns fn(record) -> (image uint8 [rows, columns, 1], label int64)."""
+    def decode(record):
+        image = tf.reshape(tf.io.decode_raw(record["image"], tf.uint8),
+                           [rows, columns, 1])
+        label = tf.cast(tf.io.decode_raw(record["label"], tf.uint8)[0],
+                        tf.int64)
+        return image, label
+
+    return decode

@@ -1,0 +1,68 @@
+"""`DatasetSplit`: what one split of a data set holds and how to read it."""
+
+import dataclasses
+from typing import Any, Callable, Mapping, Optional, Tuple
+
+import tensorflow as tf
+
+
+@dataclasses.dataclass(frozen=True)
+class DatasetSplit:
+    """One split of a data set, as returned by `dataset_factory.get_dataset`.
+
+    Reading is two steps so that the input pipeline can shuffle the cheap,
+    still-encoded records before the costly decode: `read_records` gives the
+    records in file order and `decode` turns one record into an example.
+    `make_dataset` does both for callers that just want the examples.
+
+    Attributes:
+      name: the data set's name, e.g. "mnist".
+      split_name: e.g. "train".
+      num_samples: the number of examples in the split.
+      num_classes: the number of label values (labels run 0..num_classes-1).
+      labels_to_names: {label: class name}, or None when no names are known.
+      image_shape: (height, width, channels); height and width are None when
+        the images differ in size.
+      read_records: fn(num_parallel_reads, shuffle_files, seed) returning a
+        tf.data.Dataset of records (a string tensor or a dict of them).
+      decode: fn(record) returning (image uint8 [H, W, C], label int64 []).
+    """
+
+    name: str
+    split_name: str
+    num_samples: int
+    num_classes: int
+    labels_to_names: Optional[Mapping[int, str]] = dataclasses.field(
+        hash=False)
+    image_shape: Tuple[Optional[int], Optional[int], int]
+    read_records: Callable[..., tf.data.Dataset] = dataclasses.field(
+        repr=False, compare=False)
+    decode: Callable[[Any], Tuple[tf.Tensor, tf.Tensor]] = dataclasses.field(
+        repr=False, compare=False)
+
+    def make_dataset(self, num_parallel_reads=1, num_parallel_calls=1,
+                     shuffle_files=False, seed=None):
+        """Returns an unbatched tf.data.Dataset of (image, label) pairs.
+
+        Args:
+          num_parallel_reads: how many files are read at once.
+          num_parallel_calls: how many records are decoded at once.
+          shuffle_files: visit the files in a random order (per epoch).
+          seed: makes that file order repeatable.
+        Examples come out in a fixed order for a fixed file order.
+        """
+        records = self.read_records(num_parallel_reads=num_parallel_reads,
+                                    shuffle_files=shuffle_files, seed=seed)
+        return records.map(self.decode, **parallel_options(num_parallel_calls))
+
+
+def parallel_options(count):
+    """Returns the tf.data map/interleave arguments for `count` threads.
+
+    More than one thread keeps the output order deterministic; one thread
+    means the serial form (tf.data warns if `deterministic` comes without
+    `num_parallel_calls`).
+    """
+    if count > 1:
+        return {"num_parallel_calls": count, "deterministic": True}
+    return {}

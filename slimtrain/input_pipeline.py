@@ -1,0 +1,117 @@
+"""Builds the batched tf.data input of training and evaluation.
+
+Training:   files (shuffled, `num_readers` at once) -> shuffle the encoded
+            records -> repeat -> decode + preprocess in parallel -> batch
+            (full batches only) -> prefetch.
+Evaluation: files in order -> decode + preprocess in parallel -> batch
+            (the last batch may be partial) -> prefetch; no shuffle, no
+            repeat, so every example is seen exactly once per pass.
+
+Shuffling happens before decoding, on the small encoded records, so a large
+buffer costs little memory. With a `seed`, training input is repeatable: the
+file order, the shuffle and every preprocessing distortion (stateless ops fed
+a per-example seed) come out the same on every run, however many threads.
+
+The caller makes the iterator, e.g. in a TF1-style graph with
+`tf.compat.v1.data.make_one_shot_iterator(dataset)` or
+`make_initializable_iterator`. No queue runners are involved.
+"""
+
+import tensorflow as tf
+
+from slimtrain.datasets.split import parallel_options
+from slimtrain.errors import ConfigError
+
+# The shuffle buffer holds encoded records; this many is a good mix at a
+# modest memory cost (about 1 GB for ImageNet-sized JPEGs).
+MAX_SHUFFLE_BUFFER = 10000
+
+
+def build_input_dataset(dataset, preprocessing_fn, *, batch_size,
+                        is_training, image_size=None, num_readers=4,
+                        num_preprocessing_threads=4, shuffle_buffer_size=None,
+                        labels_offset=0, seed=None, num_epochs=None):
+    """Returns a tf.data.Dataset of (images, labels) batches.
+
+    Args:
+      dataset: a `DatasetSplit` from `dataset_factory.get_dataset`.
+      preprocessing_fn: fn(image, height, width, **kwargs) -> float image,
+        e.g. from `preprocessing_factory.get_preprocessing(name,
+        is_training)`. In training it is called with a `seed` keyword (a [2]
+        int tensor) that it must accept and use for its random choices.
+      batch_size: examples per batch.
+      is_training: training input (shuffled, repeated, full batches) or
+        evaluation input (in order, one pass, last batch partial).
+      image_size: output size, an int (square) or (height, width); defaults
+        to the data set's own size when all its images share one.
+      num_readers: files read at the same time.
+      num_preprocessing_threads: examples decoded and preprocessed at once.
+      shuffle_buffer_size: records in the shuffle buffer (training only);
+        defaults to min(dataset.num_samples, MAX_SHUFFLE_BUFFER).
+      labels_offset: subtracted from every label (e.g. 1 to drop ImageNet's
+        background class for a 1000-way network).
+      seed: optional int making training input repeatable.
+      num_epochs: training only: passes over the data; None repeats forever.
+
+    Returns:
+      A dataset of (images float32 [batch, height, width, channels], labels
+      int64 [batch]); the batch dimension is static in training.
+
+    Raises:
+      ConfigError: for a non-positive size or count, or no image_size for a
+        data set whose images differ in size.
+    """
+    height, width = _output_size(image_size, dataset)
+    for argument, value in (("batch_size", batch_size),
+                            ("num_readers", num_readers),
+                            ("num_preprocessing_threads",
+                             num_preprocessing_threads)):
+        if value < 1:
+            raise ConfigError("%s is %d: it must be at least 1."
+                              % (argument, value))
+    records = dataset.read_records(num_parallel_reads=num_readers,
+                                   shuffle_files=is_training, seed=seed)
+    parallel = parallel_options(num_preprocessing_threads)
+
+    def prepare(record, *element_seed):
+        image, label = dataset.decode(record)
+        seed_kwargs = {"seed": element_seed[0]} if element_seed else {}
+        image = preprocessing_fn(image, height, width, **seed_kwargs)
+        return image, label - labels_offset
+
+    if is_training:
+        buffer_size = shuffle_buffer_size or min(dataset.num_samples,
+                                                 MAX_SHUFFLE_BUFFER)
+        if buffer_size < 1:
+            raise ConfigError("shuffle_buffer_size is %d: it must be at "
+                              "least 1." % buffer_size)
+        records = records.shuffle(buffer_size, seed=seed,
+                                  reshuffle_each_iteration=True)
+        records = records.repeat(num_epochs)
+        # One [2] seed per example, drawn in order, so parallel preprocessing
+        # cannot change which example gets which random numbers.
+        element_seeds = tf.data.Dataset.random(seed=seed).batch(2)
+        examples = tf.data.Dataset.zip((records, element_seeds)).map(
+            prepare, **parallel)
+    else:
+        examples = records.map(prepare, **parallel)
+    batches = examples.batch(batch_size, drop_remainder=is_training)
+    return batches.prefetch(tf.data.AUTOTUNE)
+
+
+def _output_size(image_size, dataset):
+    """Returns (height, width) from image_size or the data set's shape."""
+    if image_size is None:
+        height, width, _ = dataset.image_shape
+        if height is None or width is None:
+            raise ConfigError(
+                "Dataset %r has images of varying size: pass image_size "
+                "(e.g. the network's default image size)." % dataset.name)
+    elif isinstance(image_size, int):
+        height = width = image_size
+    else:
+        height, width = image_size
+    if height < 1 or width < 1:
+        raise ConfigError("image_size %r is not positive: use e.g. 224 or "
+                          "(224, 224)." % (image_size,))
+    return height, width

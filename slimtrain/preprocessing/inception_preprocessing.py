@@ -1,0 +1,191 @@
+"""Inception preprocessing, also used by MobileNet, NASNet and PNASNet.
+
+Training takes a random crop covering 5-100% of the image (aspect ratio
+0.75-1.33, at least 10% of the given box), resizes it to the output size,
+flips it left-right at random and jitters its colours; evaluation crops the
+central 87.5% and resizes it. Both scale the result to [-1, 1]. These are the
+choices of research/slim's inception_preprocessing; one-channel input is
+repeated into RGB first, and `use_grayscale` turns the result into one
+channel at the end.
+"""
+
+import functools
+
+import tensorflow as tf
+
+from slimtrain.preprocessing.channels import to_grayscale
+from slimtrain.preprocessing.channels import to_rgb
+from slimtrain.preprocessing.random_seeds import SeedStream
+
+# Resize methods in the order of TF1's ResizeMethod enum; fast mode uses the
+# first only.
+_RESIZE_METHODS = ("bilinear", "nearest", "bicubic", "area")
+
+
+def apply_with_random_selector(x, func, num_cases, seed=None):
+    """Returns func(x, case) for one case drawn from range(num_cases).
+
+    `func` gets the case as a Python int, so each case builds its own ops;
+    only the drawn case runs.
+    """
+    if num_cases == 1:
+        return func(x, 0)
+    selector = SeedStream(seed).uniform_int(0, num_cases)
+    return tf.switch_case(selector, [functools.partial(func, x, case)
+                                     for case in range(num_cases)])
+
+
+def distort_color(image, color_ordering=0, fast_mode=True, scope=None,
+                  seed=None):
+    """Randomly changes the colours of an RGB float image in [0, 1].
+
+    Args:
+      image: a [H, W, 3] float image with values in [0, 1].
+      color_ordering: 0-3, the order of the colour operations (they do not
+        commute); fast mode knows orderings 0 and 1 only.
+      fast_mode: use brightness and saturation only, skipping the slower
+        hue and contrast changes.
+      scope: optional name scope.
+      seed: optional [2] int seed making the changes repeatable.
+    Returns the changed image, clipped to [0, 1].
+    """
+    seeds = SeedStream(seed)
+    brightness = functools.partial(tf.image.stateless_random_brightness,
+                                   max_delta=32. / 255.)
+    saturation = functools.partial(tf.image.stateless_random_saturation,
+                                   lower=0.5, upper=1.5)
+    hue = functools.partial(tf.image.stateless_random_hue, max_delta=0.2)
+    contrast = functools.partial(tf.image.stateless_random_contrast,
+                                 lower=0.5, upper=1.5)
+    if fast_mode:
+        orderings = ((brightness, saturation), (saturation, brightness))
+    else:
+        orderings = ((brightness, saturation, hue, contrast),
+                     (saturation, brightness, contrast, hue),
+                     (contrast, hue, brightness, saturation),
+                     (hue, saturation, contrast, brightness))
+    if not 0 <= color_ordering < len(orderings):
+        raise ValueError("color_ordering must be in [0, %d] (fast_mode=%s)."
+                         % (len(orderings) - 1, fast_mode))
+    with tf.compat.v1.name_scope(scope, "distort_color", [image]):
+        for operation in orderings[color_ordering]:
+            image = operation(image, seed=seeds.next())
+        return tf.clip_by_value(image, 0.0, 1.0)
+
+
+def distorted_bounding_box_crop(image, bbox, min_object_covered=0.1,
+                                aspect_ratio_range=(0.75, 1.33),
+                                area_range=(0.05, 1.0), max_attempts=100,
+                                scope=None, seed=None):
+    """Returns (random crop of image, its box [1, 1, 4]) as Inception trains.
+
+    Args:
+      image: a [H, W, C] image.
+      bbox: float [1, num_boxes, 4] boxes (ymin, xmin, ymax, xmax in [0, 1]);
+        the crop covers at least `min_object_covered` of one of them.
+      aspect_ratio_range, area_range: allowed width/height and share of the
+        image of the crop.
+      max_attempts: tries before falling back to the whole image.
+      scope: optional name scope.
+      seed: optional [2] int seed making the crop repeatable.
+    """
+    with tf.compat.v1.name_scope(scope, "distorted_bounding_box_crop",
+                                 [image, bbox]):
+        begin, size, distorted_bbox = (
+            tf.image.stateless_sample_distorted_bounding_box(
+                tf.shape(image), bounding_boxes=bbox,
+                seed=SeedStream(seed).next(),
+                min_object_covered=min_object_covered,
+                aspect_ratio_range=aspect_ratio_range, area_range=area_range,
+                max_attempts=max_attempts,
+                use_image_if_no_bounding_boxes=True))
+        return tf.slice(image, begin, size), distorted_bbox
+
+
+def preprocess_for_train(image, height, width, bbox=None, fast_mode=True,
+                         scope=None, random_crop=True, use_grayscale=False,
+                         seed=None):
+    """Returns a randomly distorted float32 [height, width, 3] image in [-1, 1].
+
+    Args:
+      image: a [H, W, C] image, C 1 or 3; integer types are taken as
+        0..MAX, float32 as [0, 1].
+      height, width: the output size.
+      bbox: optional [1, num_boxes, 4] boxes guiding the crop; default the
+        whole image.
+      fast_mode: bilinear resizing and the first fast colour ordering only
+        (otherwise one of four resize methods and of four colour orderings).
+      scope: optional name scope.
+      random_crop: take the random crop (else resize the whole image).
+      use_grayscale: return one channel.
+      seed: optional [2] int seed making every random choice repeatable.
+    """
+    seeds = SeedStream(seed)
+    with tf.compat.v1.name_scope(scope, "distort_image",
+                                 [image, height, width, bbox]):
+        image = tf.image.convert_image_dtype(to_rgb(image), tf.float32)
+        if bbox is None:
+            bbox = tf.constant([0.0, 0.0, 1.0, 1.0], tf.float32, [1, 1, 4])
+        if random_crop:
+            image, _ = distorted_bounding_box_crop(image, bbox,
+                                                   seed=seeds.next())
+            image.set_shape([None, None, 3])
+        image = apply_with_random_selector(
+            image,
+            lambda x, case: tf.image.resize(x, [height, width],
+                                            method=_RESIZE_METHODS[case]),
+            num_cases=1 if fast_mode else len(_RESIZE_METHODS),
+            seed=seeds.next())
+        image = tf.image.stateless_random_flip_left_right(image,
+                                                          seed=seeds.next())
+        color_seed = seeds.next()
+        image = apply_with_random_selector(
+            image,
+            lambda x, ordering: distort_color(x, ordering, fast_mode,
+                                              seed=color_seed),
+            num_cases=1 if fast_mode else 4, seed=seeds.next())
+        if use_grayscale:
+            image = to_grayscale(image)
+        image.set_shape([height, width, 1 if use_grayscale else 3])
+        return (image - 0.5) * 2.0
+
+
+def preprocess_for_eval(image, height, width, central_fraction=0.875,
+                        scope=None, central_crop=True, use_grayscale=False):
+    """Returns the centre of the image resized, as float32 in [-1, 1].
+
+    Args:
+      image: a [H, W, C] image, C 1 or 3 (see `preprocess_for_train`).
+      height, width: the output size; if either is falsy the crop keeps its
+        own size.
+      central_fraction: the share of each side kept by the central crop.
+      scope: optional name scope.
+      central_crop: take the central crop at all.
+      use_grayscale: return one channel.
+    """
+    with tf.compat.v1.name_scope(scope, "eval_image", [image, height, width]):
+        image = tf.image.convert_image_dtype(to_rgb(image), tf.float32)
+        if central_crop and central_fraction:
+            image = tf.image.central_crop(image,
+                                          central_fraction=central_fraction)
+        if height and width:
+            image = tf.image.resize(image, [height, width], method="bilinear")
+        if use_grayscale:
+            image = to_grayscale(image)
+        return (image - 0.5) * 2.0
+
+
+def preprocess_image(image, height, width, is_training=False, bbox=None,
+                     fast_mode=True, crop_image=True, use_grayscale=False,
+                     seed=None):
+    """Preprocesses for training or evaluation; see the two functions above.
+
+    `crop_image` switches the random crop (training) or the central crop
+    (evaluation); `bbox`, `fast_mode` and `seed` matter only in training.
+    """
+    if is_training:
+        return preprocess_for_train(image, height, width, bbox, fast_mode,
+                                    random_crop=crop_image,
+                                    use_grayscale=use_grayscale, seed=seed)
+    return preprocess_for_eval(image, height, width, central_crop=crop_image,
+                               use_grayscale=use_grayscale)

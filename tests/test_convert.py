@@ -1,0 +1,205 @@
+"""Tests of the converter: each input format round-trips; failures leave
+nothing behind; the command reports bad input as one line."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from absl import flags
+
+from slimtrain import convert
+from slimtrain.datasets import converters
+from slimtrain.datasets import dataset_factory
+from slimtrain.errors import ConfigError
+from tests.test_datasets_writers import (
+    random_images, read_all, write_cifar_bin, write_idx,
+    write_image_folder)
+
+
+def test_mnist_idx_round_trip(tmp_path):
+    raw = tmp_path / "raw"
+    train_images = random_images(5, 28, 28, 1, seed=1)[..., 0]
+    test_images = random_images(2, 28, 28, 1, seed=2)[..., 0]
+    write_idx(raw, "train", train_images, [0, 1, 2, 3, 4], gzipped=False)
+    write_idx(raw, "t10k", test_images, [5, 6])
+
+    out = tmp_path / "out"
+    sizes = converters.convert_mnist_idx(str(raw), str(out))
+    assert sizes == {"train": 5, "test": 2}
+    assert sorted(os.listdir(out)) == ["labels.txt", "mnist_test.tfrecord",
+                                       "mnist_train.tfrecord",
+                                       "split_sizes.txt"]
+    train = dataset_factory.get_dataset("mnist", "train", str(out))
+    assert (train.num_samples, train.num_classes) == (5, 10)
+    assert train.labels_to_names[6] == "six"
+    images, labels = read_all(train)
+    np.testing.assert_array_equal(np.stack(images)[..., 0], train_images)
+    np.testing.assert_array_equal(labels, [0, 1, 2, 3, 4])
+    images, labels = read_all(dataset_factory.get_dataset("mnist", "test",
+                                                          str(out)))
+    np.testing.assert_array_equal(np.stack(images)[..., 0], test_images)
+
+
+def test_cifar10_bin_round_trip(tmp_path):
+    raw = tmp_path / "cifar-10-batches-bin"
+    images = random_images(4, 32, 32, 3, seed=3)
+    write_cifar_bin(str(raw / "data_batch_1.bin"), images[:2], [1, 2])
+    write_cifar_bin(str(raw / "data_batch_2.bin"), images[2:3], [3])
+    write_cifar_bin(str(raw / "test_batch.bin"), images[3:], [9])
+
+    out = tmp_path / "out"
+    assert converters.convert_cifar10_bin(str(tmp_path), str(out)) == {
+        "train": 3, "test": 1}
+    train = dataset_factory.get_dataset("cifar10", "train", str(out))
+    assert train.num_samples == 3 and train.labels_to_names[0] == "airplane"
+    read_images, labels = read_all(train)
+    np.testing.assert_array_equal(np.stack(read_images), images[:3])
+    np.testing.assert_array_equal(labels, [1, 2, 3])
+    read_images, labels = read_all(
+        dataset_factory.get_dataset("cifar10", "test", str(out)))
+    np.testing.assert_array_equal(read_images[0], images[3])
+    np.testing.assert_array_equal(labels, [9])
+
+
+def _small_folder(folder, bad_image=False):
+    """Writes 3 classes of 4 images each, sizes varying; returns written."""
+    written = write_image_folder(str(folder), {
+        name: [random_images(1, 10 + index, 12 + 2 * index, 3,
+                             seed=10 * c + index)[0] for index in range(4)]
+        for c, name in enumerate(["tulips", "daisy", "roses"])})
+    (folder / "LICENSE.txt").write_text("not an image")
+    if bad_image:
+        (folder / "roses" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nxx")
+    return written
+
+
+def test_image_folder_round_trip_with_seeded_split(tmp_path):
+    written = _small_folder(tmp_path / "photos")
+    out = tmp_path / "out"
+    sizes = converters.convert_image_folder(
+        str(tmp_path / "photos"), str(out), validation_fraction=0.25,
+        num_shards=2, seed=7)
+    assert sizes == {"train": 9, "validation": 3}
+    assert sorted(os.listdir(out)) == [
+        "flowers_train_00000-of-00002.tfrecord",
+        "flowers_train_00001-of-00002.tfrecord",
+        "flowers_validation_00000-of-00002.tfrecord",
+        "flowers_validation_00001-of-00002.tfrecord",
+        "labels.txt", "split_sizes.txt"]
+
+    seen = []
+    for split_name, count in sizes.items():
+        split = dataset_factory.get_dataset("flowers", split_name, str(out))
+        assert (split.num_samples, split.num_classes) == (count, 3)
+        assert split.labels_to_names == {0: "daisy", 1: "roses", 2: "tulips"}
+        images, labels = read_all(split)
+        assert len(images) == count
+        seen += [(image.tobytes(), image.shape, split.labels_to_names[label])
+                 for image, label in zip(images, labels)]
+    expected = [(image.tobytes(), image.shape, name)
+                for image, name in written.values()]
+    assert sorted(seen) == sorted(expected)
+
+    again = tmp_path / "again"
+    converters.convert_image_folder(str(tmp_path / "photos"), str(again),
+                                    validation_fraction=0.25, num_shards=2,
+                                    seed=7)
+    for name in os.listdir(out):
+        assert (out / name).read_bytes() == (again / name).read_bytes()
+
+
+def test_failed_conversion_leaves_nothing(tmp_path):
+    _small_folder(tmp_path / "photos", bad_image=True)
+    out = tmp_path / "out"
+    with pytest.raises(ConfigError, match="broken.png"):
+        converters.convert_image_folder(str(tmp_path / "photos"), str(out))
+    assert not out.exists()
+
+    out.mkdir()
+    (out / "keep.me").write_text("x")
+    with pytest.raises(ConfigError):
+        converters.convert_image_folder(str(tmp_path / "photos"), str(out))
+    assert os.listdir(out) == ["keep.me"]
+
+
+def test_refuses_output_dir_holding_a_data_set(tmp_path):
+    images = random_images(1, 28, 28, 1)[..., 0]
+    write_idx(tmp_path / "raw", "train", images, [1])
+    write_idx(tmp_path / "raw", "t10k", images, [1])
+    out = tmp_path / "out"
+    converters.convert_mnist_idx(str(tmp_path / "raw"), str(out))
+    before = {name: (out / name).read_bytes() for name in os.listdir(out)}
+    with pytest.raises(ConfigError, match="already holds"):
+        converters.convert_mnist_idx(str(tmp_path / "raw"), str(out))
+    assert {name: (out / name).read_bytes()
+            for name in os.listdir(out)} == before
+
+
+def test_bad_converter_input(tmp_path):
+    photos = tmp_path / "photos"
+    write_image_folder(str(photos), {"only": random_images(2, 8, 8, 3)})
+    with pytest.raises(ConfigError, match="1 class sub-folders"):
+        converters.convert_image_folder(str(photos), str(tmp_path / "o1"))
+    write_image_folder(str(photos), {"other": random_images(1, 8, 8, 3)})
+    with pytest.raises(ConfigError, match="leaves a split empty"):
+        converters.convert_image_folder(str(photos), str(tmp_path / "o2"),
+                                        validation_fraction=0.0)
+    with pytest.raises(ConfigError, match="not a plain file-name prefix"):
+        converters.convert_image_folder(str(photos), str(tmp_path / "o3"),
+                                        dataset_name="../x")
+    with pytest.raises(ConfigError, match="does not exist"):
+        converters.convert_image_folder(str(tmp_path / "nope"),
+                                        str(tmp_path / "o4"))
+    small = random_images(1, 8, 8, 1)[..., 0]
+    write_idx(tmp_path / "idx", "train", small, [0])
+    write_idx(tmp_path / "idx", "t10k", small, [0])
+    with pytest.raises(ConfigError, match=r"needs \(28, 28, 1\)"):
+        converters.convert_mnist_idx(str(tmp_path / "idx"),
+                                     str(tmp_path / "o5"))
+    assert not any(path.name.startswith("o") for path in tmp_path.iterdir())
+
+
+def _parsed_flags(*argv):
+    flag_values = flags.FlagValues()
+    convert.define_flags(flag_values)
+    flag_values(["convert"] + list(argv))
+    return flag_values
+
+
+def test_command_converts_and_reports(tmp_path, capsys):
+    _small_folder(tmp_path / "photos")
+    status = convert.run(_parsed_flags(
+        "--input_format=image_folder", "--input_dir=%s" % (tmp_path / "photos"),
+        "--output_dir=%s" % (tmp_path / "out"), "--dataset_name=petals",
+        "--num_shards=1", "--validation_fraction=0.5"))
+    assert status == 0
+    assert "train: 6 examples, validation: 6 examples" in capsys.readouterr().out
+    split = dataset_factory.get_dataset(
+        "flowers", "validation", str(tmp_path / "out"),
+        file_pattern="petals_%s_*.tfrecord")
+    assert split.num_samples == 6
+
+
+def test_command_prints_bad_input_as_one_line(tmp_path, capsys):
+    (tmp_path / "README").write_text("no IDX files here")
+    status = convert.run(_parsed_flags(
+        "--input_format=mnist_idx", "--input_dir=%s" % tmp_path,
+        "--output_dir=%s" % (tmp_path / "out")))
+    assert status == 1
+    error = capsys.readouterr().err
+    assert error.startswith("slimtrain.convert: error: ")
+    assert error.count("\n") == 1 and "train-images-idx3-ubyte" in error
+
+
+def test_module_runs_as_a_program(tmp_path):
+    (tmp_path / "data_batch_1.txt").write_text("not a .bin batch")
+    result = subprocess.run(
+        [sys.executable, "-m", "slimtrain.convert",
+         "--input_format=cifar10_bin", "--input_dir=%s" % tmp_path,
+         "--output_dir=%s" % (tmp_path / "out")],
+        capture_output=True, text=True, timeout=120,
+        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
+    assert result.returncode == 1
+    assert "slimtrain.convert: error: No CIFAR-10 binary batches" in result.stderr
