@@ -76,7 +76,7 @@ def make_fine_tune_init_fn(checkpoint_path, exclude_scopes=(),
     Args:
       checkpoint_path: a checkpoint prefix or a directory holding checkpoints.
       exclude_scopes: variable-name prefixes not to restore (a list, or the
-        comma-separated string of --checkpoint_exclude_scopes).
+        comma-separated string of --checkpoint_exclude_scopes, or None).
       ignore_missing_vars: skip (with a warning) model variables the
         checkpoint lacks, instead of failing.
 
@@ -84,7 +84,7 @@ def make_fine_tune_init_fn(checkpoint_path, exclude_scopes=(),
       ConfigError: no readable checkpoint, a variable whose shape differs
         from the checkpoint, or (unless ignore_missing_vars) a missing one.
     """
-    if isinstance(exclude_scopes, str):
+    if exclude_scopes is None or isinstance(exclude_scopes, str):
         exclude_scopes = split_scopes(exclude_scopes)
     checkpoint = resolve_checkpoint(checkpoint_path)
     shapes = read_shapes(checkpoint)

@@ -77,7 +77,7 @@ class TrainConfig:
         0, "slimtrain: non-chief workers wait until the global step reaches "
         "this many steps times their task id before they start.")
     trace_every_n_steps: Optional[int] = _flag(
-        None, "slimtrain: write a Chrome trace (timeline) and run metadata "
+        None, "slimtrain: write a Chrome trace (tf_trace-STEP.json) and run metadata "
         "every this many steps.")
     num_intra_threads: int = _flag(
         0, "slimtrain: threads used within one op (0: TensorFlow's choice).")

@@ -22,7 +22,7 @@ def epochs_to_steps(epochs, num_samples_per_epoch, config):
 
 
 def configure_learning_rate(config, num_samples_per_epoch, global_step):
-    """Returns the learning-rate tensor named 'learning_rate'.
+    """Returns the learning-rate tensor.
 
     Args:
       config: a `TrainConfig` (learning_rate* fields, warmup_epochs,
@@ -55,4 +55,4 @@ def configure_learning_rate(config, num_samples_per_epoch, global_step):
         ramp = tf.minimum(
             1.0, tf.cast(global_step, tf.float32) / float(warmup_steps))
         rate = rate * ramp
-    return tf.identity(rate, name="learning_rate")
+    return rate

@@ -24,7 +24,8 @@ def add_classification_losses(logits, end_points, labels, num_classes,
       label_smoothing: passed to `slim.losses.softmax_cross_entropy`.
 
     Returns:
-      The total loss (model losses plus regularization), named 'total_loss'.
+      The total loss: model losses plus regularization. Its op is not named
+      'total_loss', so that the summary can have that tag.
     """
     one_hot = slim.one_hot_encoding(labels, num_classes)
     if "AuxLogits" in end_points:
@@ -33,7 +34,7 @@ def add_classification_losses(logits, end_points, labels, num_classes,
             weights=AUX_LOSS_WEIGHT, scope="aux_loss")
     slim.losses.softmax_cross_entropy(
         logits, one_hot, label_smoothing=label_smoothing, weights=1.0)
-    return tf.identity(slim.losses.get_total_loss(), name="total_loss")
+    return slim.losses.get_total_loss(name="total_loss_value")
 
 
 def add_loss_summaries(total_loss):

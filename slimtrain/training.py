@@ -101,6 +101,9 @@ def _build_model(config):
     """Builds input, network, losses and train op; returns the pieces by name."""
     with _variables_device(config):
         global_step = tf.train.get_or_create_global_step()
+    if config.model_name not in nets_factory.networks_map:
+        raise ConfigError("--model_name=%s is not known: use one of %s." % (
+            config.model_name, ", ".join(sorted(nets_factory.networks_map))))
     dataset = dataset_factory.get_dataset(
         config.dataset_name, config.dataset_split_name, config.dataset_dir)
     num_classes = dataset.num_classes - config.labels_offset
@@ -223,12 +226,16 @@ def _gradient_multipliers(text, variables_to_train):
 
 
 def _add_model_summaries(end_points):
-    """Activation histograms and sparsity per end point, weight histograms."""
+    """Activation histograms and sparsity per end point, weight histograms.
+
+    Weight histograms are tagged 'variables/<name>': a tag equal to the
+    variable's own op name would be made unique as '<name>_1'.
+    """
     for name, activation in end_points.items():
         tf.summary.histogram("activations/" + name, activation)
         tf.summary.scalar("sparsity/" + name, tf.nn.zero_fraction(activation))
     for variable in slim.get_model_variables():
-        tf.summary.histogram(variable.op.name, variable)
+        tf.summary.histogram("variables/" + variable.op.name, variable)
 
 
 def _clone_device(config):
