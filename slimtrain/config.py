@@ -172,7 +172,8 @@ class TrainConfig:
     batch_size: int = _flag(32, "The number of samples in each batch.")
     train_image_size: Optional[int] = _flag(None, "Train image size")
     max_number_of_steps: Optional[int] = _flag(
-        2000, "The maximum number of training steps (None: train forever).")
+        2000, "The maximum number of training steps (0: train until "
+        "stopped).")
     use_grayscale: bool = _flag(
         False, "Whether to convert input images to grayscale.")
 
@@ -202,8 +203,7 @@ class TrainConfig:
         for name in ("learning_rate", "num_epochs_per_decay",
                      "keep_checkpoint_every_n_hours"):
             _require_positive(name, getattr(self, name))
-        for name in ("max_number_of_steps", "train_image_size",
-                     "trace_every_n_steps"):
+        for name in ("train_image_size", "trace_every_n_steps"):
             if getattr(self, name) is not None:
                 _require_positive(name, getattr(self, name))
         for name in ("save_summaries_secs", "save_interval_secs",
@@ -213,7 +213,8 @@ class TrainConfig:
                      "num_intra_threads", "num_inter_threads",
                      "end_learning_rate"):
             _require_not_negative(name, getattr(self, name))
-        for name in ("save_summaries_steps", "save_interval_steps"):
+        for name in ("save_summaries_steps", "save_interval_steps",
+                     "max_number_of_steps"):
             if getattr(self, name) is not None:
                 _require_not_negative(name, getattr(self, name))
         if (self.learning_rate_decay_type == "cosine" and

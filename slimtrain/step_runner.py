@@ -28,13 +28,15 @@ class StepRunner:
     """
 
     def __init__(self, config, is_chief, saver, summary_writer, summary_op,
-                 step_after_train):
+                 step_after_train, last_step_op=None):
         """Args:
           config: the run's TrainConfig (step intervals, batch size, ...).
           is_chief: only the chief writes checkpoints and summaries.
           saver, summary_writer, summary_op: the ones slim's Supervisor uses.
           step_after_train: the global step read after the train op's
             update (fetching the variable itself may race with the update).
+          last_step_op: run once after the last step, e.g. to release
+            other workers (see slimtrain.sync_replicas).
         """
         self._max_steps = config.max_number_of_steps
         self._log_every = config.log_every_n_steps
@@ -44,6 +46,7 @@ class StepRunner:
         self._trace = config.trace_every_n_steps is not None
         self._batch_size = config.batch_size
         self._step_after_train = step_after_train
+        self._last_step_op = last_step_op
         self._save_path = os.path.join(config.train_dir, CHECKPOINT_BASENAME)
         self._saver = saver
         self._summary_writer = summary_writer
@@ -75,6 +78,8 @@ class StepRunner:
         if _crossed(previous, step, self._save_every):
             self._saver.save(sess, self._save_path, global_step=step)
         self.reached_last_step = bool(self._max_steps) and step >= self._max_steps
+        if self.reached_last_step and self._last_step_op is not None:
+            sess.run(self._last_step_op)
         if (_crossed(previous, step, self._log_every) or
                 self.reached_last_step) and self._local_steps > 1:
             self._log_progress(step, total_loss)

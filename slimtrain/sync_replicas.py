@@ -9,6 +9,11 @@ still running: QueueRunnerThread-sync_token_q-..." (tensorflow#13779,
 coordinator: the Supervisor does not wait for it, and it ends when the
 session closes, which cancels the blocked take. Everything else (token
 queue, local-step init, init tokens) stays slim's and TensorFlow's own.
+
+With several workers, the others would then wait forever for tokens the
+chief no longer hands out; the chief closes the token queue after its last
+step (`close_token_queue_op`), which ends their dequeue with OutOfRangeError,
+the end-of-training signal slim's loop already handles.
 """
 
 import tensorflow.compat.v1 as tf
@@ -30,12 +35,22 @@ class DetachedQueueRunner(tf.train.QueueRunner):
 class SyncReplicasOptimizer(tf.train.SyncReplicasOptimizer):
     """tf.train.SyncReplicasOptimizer whose chief queue runner is detached."""
 
+    _detached_runner = None
+
     def get_chief_queue_runner(self):
-        runner = super().get_chief_queue_runner()
-        return DetachedQueueRunner(
-            queue=runner.queue, enqueue_ops=runner.enqueue_ops,
-            queue_closed_exception_types=(tf.errors.OutOfRangeError,
-                                          tf.errors.CancelledError))
+        """The chief's queue runner, made once (after `apply_gradients`)."""
+        if self._detached_runner is None:
+            runner = super().get_chief_queue_runner()
+            self._detached_runner = DetachedQueueRunner(
+                queue=runner.queue, enqueue_ops=runner.enqueue_ops,
+                queue_closed_exception_types=(tf.errors.OutOfRangeError,
+                                              tf.errors.CancelledError))
+        return self._detached_runner
+
+    @property
+    def close_token_queue_op(self):
+        """Closes the token queue, releasing workers waiting on a token."""
+        return self.get_chief_queue_runner().cancel_op
 
 
 def make_sync_optimizer(optimizer, config, variable_averages=None,

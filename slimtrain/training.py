@@ -33,6 +33,9 @@ from slimtrain.preprocessing import preprocessing_factory
 from slimtrain.step_runner import StepRunner
 from slimtrain.sync_replicas import make_sync_optimizer
 
+# The message of the check_numerics op `slim.learning.create_train_op` adds.
+NAN_LOSS_MESSAGE = "LossTensor is inf or nan"
+
 
 def train(config):
     """Trains `config.model_name` on `config.dataset_name`; returns the last loss.
@@ -51,23 +54,39 @@ def train(config):
         init_fn = _choose_initialization(config, resume_from)
         summary_op = tf.summary.merge_all()
 
-        workspace.start_run(config)
-        summary_writer = tf.summary.FileWriter(config.train_dir, graph=graph)
+        # Only the chief writes into the (possibly shared) train dir.
+        summary_writer = None
+        if is_chief:
+            workspace.start_run(config)
+            summary_writer = tf.summary.FileWriter(config.train_dir,
+                                                   graph=graph)
         saver = tf.train.Saver(
             max_to_keep=config.max_checkpoints_to_keep,
             keep_checkpoint_every_n_hours=config.keep_checkpoint_every_n_hours)
+        sync_optimizer = model["sync_optimizer"]
         step_runner = StepRunner(
             config, is_chief=is_chief, saver=saver,
             summary_writer=summary_writer, summary_op=summary_op,
-            step_after_train=model["step_after_train"])
+            step_after_train=model["step_after_train"],
+            last_step_op=(sync_optimizer.close_token_queue_op
+                          if sync_optimizer and is_chief else None))
         with warnings.catch_warnings():
             # slim stops the Supervisor, then leaving its managed session
             # stops it again, writing a STOP record to the closed writer.
             warnings.filterwarnings(
                 "ignore", message="Attempting to use a closed FileWriter")
-            total_loss = _run_slim_training(
-                config, model, step_runner, init_fn, summary_op,
-                summary_writer, saver, is_chief)
+            try:
+                total_loss = _run_slim_training(
+                    config, model, step_runner, init_fn, summary_op,
+                    summary_writer, saver, is_chief)
+            except tf.errors.InvalidArgumentError as error:
+                if NAN_LOSS_MESSAGE not in error.message:
+                    raise
+                raise ConfigError(
+                    "the loss became NaN or Inf after global step %s: lower "
+                    "--learning_rate or set --clip_gradient_norm; running "
+                    "again resumes from the last checkpoint in %s." %
+                    (step_runner.last_step, config.train_dir)) from None
         if is_chief and step_runner.reached_last_step:
             workspace.mark_finished(config.train_dir, step_runner.last_step)
         return total_loss
@@ -83,7 +102,7 @@ def _run_slim_training(config, model, step_runner, init_fn, summary_op,
         master=config.master,
         is_chief=is_chief,
         global_step=model["global_step"],
-        number_of_steps=config.max_number_of_steps,
+        number_of_steps=config.max_number_of_steps or None,
         log_every_n_steps=config.log_every_n_steps,
         init_fn=init_fn,
         summary_op=summary_op,

@@ -97,7 +97,7 @@ def test_flagfile(parsed, tmp_path):
     ({"learning_rate_decay_type": "step"}, "--learning_rate_decay_type"),
     ({"batch_size": 0}, "--batch_size"),
     ({"learning_rate": -1.0}, "--learning_rate"),
-    ({"max_number_of_steps": 0}, "--max_number_of_steps"),
+    ({"max_number_of_steps": -1}, "--max_number_of_steps"),
     ({"train_image_size": -5}, "--train_image_size"),
     ({"save_interval_steps": -1}, "--save_interval_steps"),
     ({"label_smoothing": 1.5}, "--label_smoothing"),

@@ -206,6 +206,15 @@ def test_bad_input_is_one_line_and_leaves_no_train_dir(tmp_path, changes, named)
     assert not train_dir.exists()
 
 
+def test_diverging_loss_ends_with_one_line_naming_the_fix(tmp_path):
+    with pytest.raises(ConfigError, match="--learning_rate") as raised:
+        train(small_config(tmp_path, optimizer="sgd", learning_rate=1e12,
+                           learning_rate_decay_type="fixed",
+                           max_number_of_steps=50))
+    assert "NaN or Inf" in str(raised.value)
+    assert "\n" not in str(raised.value)
+
+
 def test_corrupt_checkpoint_is_reported(tmp_path):
     source = tmp_path / "source"
     train(small_config(source, max_number_of_steps=1))

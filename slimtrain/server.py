@@ -1,0 +1,45 @@
+r"""Runs one TensorFlow server of a training cluster, for `--master`.
+
+  python -m slimtrain.server --ps_hosts=host:2222 \
+      --worker_hosts=host:2223,host:2224 --job_name=ps --task_index=0
+
+Start one per parameter server and one per worker, then run each worker as
+`python train.py --master=grpc://<its worker host:port> --task=<index>
+--worker_replicas=<workers> --num_ps_tasks=<ps count> ...`. The server
+serves until it is killed.
+"""
+
+from absl import app
+from absl import flags
+
+flags.DEFINE_string("ps_hosts", "", "Comma-separated host:port of the "
+                    "parameter servers.")
+flags.DEFINE_string("worker_hosts", "", "Comma-separated host:port of the "
+                    "workers.")
+flags.DEFINE_enum("job_name", "worker", ["ps", "worker"], "This server's job.")
+flags.DEFINE_integer("task_index", 0, "This server's index within its job.")
+
+FLAGS = flags.FLAGS
+
+
+def cluster_spec(ps_hosts, worker_hosts):
+    """A ClusterSpec dict from the comma-separated host lists."""
+    jobs = {"worker": [host for host in worker_hosts.split(",") if host]}
+    ps = [host for host in ps_hosts.split(",") if host]
+    if ps:
+        jobs["ps"] = ps
+    return jobs
+
+
+def main(argv):
+    del argv
+    import tensorflow.compat.v1 as tf
+
+    server = tf.train.Server(
+        tf.train.ClusterSpec(cluster_spec(FLAGS.ps_hosts, FLAGS.worker_hosts)),
+        job_name=FLAGS.job_name, task_index=FLAGS.task_index)
+    server.join()
+
+
+if __name__ == "__main__":
+    app.run(main)
