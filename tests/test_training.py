@@ -215,6 +215,35 @@ def test_diverging_loss_ends_with_one_line_naming_the_fix(tmp_path):
     assert "\n" not in str(raised.value)
 
 
+def test_empty_dataset_dir_is_reported(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(ConfigError, match=str(empty)):
+        train(small_config(tmp_path / "run", dataset_name="mnist",
+                           dataset_dir=str(empty)))
+    assert not (tmp_path / "run").exists()
+
+
+def test_seed_makes_runs_repeatable(tmp_path):
+    for run in ("a", "b"):
+        train(small_config(tmp_path / run, max_number_of_steps=8))
+    first, second = (tf.train.latest_checkpoint(str(tmp_path / run))
+                     for run in ("a", "b"))
+    for name in ("LeNet/conv1/weights", "LeNet/fc4/biases"):
+        np.testing.assert_allclose(checkpoint_value(first, name),
+                                   checkpoint_value(second, name), rtol=1e-5)
+
+
+def test_batch_norm_statistics_are_updated_by_training(tmp_path):
+    train(small_config(tmp_path, model_name="mobilenet_v1_025",
+                       train_image_size=32, max_number_of_steps=3,
+                       batch_size=8))
+    checkpoint = tf.train.latest_checkpoint(str(tmp_path))
+    moving_mean = checkpoint_value(
+        checkpoint, "MobilenetV1/Conv2d_0/BatchNorm/moving_mean")
+    assert np.abs(moving_mean).max() > 0  # starts at zero
+
+
 def test_corrupt_checkpoint_is_reported(tmp_path):
     source = tmp_path / "source"
     train(small_config(source, max_number_of_steps=1))
