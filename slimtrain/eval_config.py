@@ -1,0 +1,234 @@
+"""Plain configuration objects for an evaluation run.
+
+`EvalConfig` holds every setting of `eval.py`: one field per flag, with the
+names and meanings of TF-Slim's `eval_image_classifier.py` plus slimtrain's
+additions (marked "slimtrain:" in their help). `--quantize` is not offered:
+slimtrain does not train quantized graphs (train.py refuses
+--quantize_delay), so there is nothing for it to evaluate.
+
+The settings that describe the model and its input (network, data set,
+preprocessing, labels offset, image size, grayscale, moving averages) are
+None by default, meaning "as the checkpoint's train dir was trained":
+`with_train_defaults` fills them from the `TrainConfig` that train.py wrote
+there, so `python eval.py --checkpoint_dir=DIR` needs nothing else. A value
+the user gives always wins.
+
+Library code takes an `EvalConfig`; only `eval.py` reads flags.
+"""
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from typing import Optional
+
+from slimtrain.config import TrainConfig
+from slimtrain.errors import ConfigError
+
+# Continuous evaluation stops after waiting this long for a new checkpoint.
+# It is six times train.py's default --save_interval_secs (600), so a normal
+# run never trips it, while an evaluation whose trainer died ends within the
+# hour instead of waiting forever (slim.evaluation_loop's default).
+DEFAULT_TIMEOUT_SECS = 3600.0
+
+# The split evaluated when --dataset_split_name is not given: the first of
+# these the data set has. Both are held out from training.
+HELD_OUT_SPLITS = ("test", "validation")
+
+# Where eval.py looks for checkpoints when neither --checkpoint_dir nor
+# --checkpoint_path is given: train.py's default --train_dir.
+DEFAULT_CHECKPOINT_DIR = TrainConfig.train_dir
+
+EVAL_SUBDIR = "eval"
+
+# Flags whose default differs from eval_image_classifier.py, with its
+# default there. Here they are None: derived from the train dir (see above).
+DEFAULTS_CHANGED = {
+    "checkpoint_path": "/tmp/tfmodel/",
+    "eval_dir": "/tmp/tfmodel/",
+    "dataset_name": "imagenet",
+    "dataset_split_name": "test",
+    "labels_offset": 0,
+    "model_name": "inception_v3",
+    "use_grayscale": False,
+}
+
+
+def _flag(default, help_text):
+    return field(default=default, metadata={"help": help_text})
+
+
+@dataclass
+class EvalConfig:
+    """Everything one evaluation run needs; one field per `eval.py` flag."""
+
+    # Checkpoints and results.
+    master: str = _flag("", "The address of the TensorFlow master to use.")
+    checkpoint_dir: Optional[str] = _flag(
+        None, "slimtrain: the train dir whose checkpoints are evaluated; its "
+        "train_config.json supplies the model and data settings. Default: "
+        "%s (train.py's default --train_dir) unless --checkpoint_path is "
+        "given." % DEFAULT_CHECKPOINT_DIR)
+    checkpoint_path: Optional[str] = _flag(
+        None, "The directory where the model was written to or an absolute "
+        "path to a checkpoint file (a prefix such as model.ckpt-1000). "
+        "Use instead of --checkpoint_dir.")
+    eval_dir: Optional[str] = _flag(
+        None, "Directory where the results are saved to. Default: the "
+        "'%s' folder inside the checkpoints' directory." % EVAL_SUBDIR)
+    batch_size: int = _flag(100, "The number of samples in each batch.")
+    max_num_batches: Optional[int] = _flag(
+        None, "Max number of batches to evaluate by default use all.")
+    num_preprocessing_threads: int = _flag(
+        4, "The number of threads used to create the batches.")
+
+    # Continuous evaluation.
+    eval_interval_secs: Optional[float] = _flag(
+        None, "slimtrain: evaluate continuously, each new checkpoint as it "
+        "appears, at most once per this many seconds (0: no pause). Unset: "
+        "evaluate one checkpoint and exit.")
+    timeout: Optional[float] = _flag(
+        None, "slimtrain: continuous evaluation stops after waiting this "
+        "many seconds for a new checkpoint (default %d). It also stops by "
+        "itself once training has finished and its last checkpoint is "
+        "evaluated." % DEFAULT_TIMEOUT_SECS)
+    max_number_of_evaluations: Optional[int] = _flag(
+        None, "slimtrain: continuous evaluation stops after this many "
+        "evaluations (default: no limit).")
+
+    # Model and data; None: as the checkpoints' train dir was trained.
+    dataset_name: Optional[str] = _flag(
+        None, "The name of the dataset to load. Default: the train dir's, "
+        "else digits.")
+    dataset_split_name: Optional[str] = _flag(
+        None, "The name of the train/test split. Default: the data set's "
+        "held-out split, %s, whichever it has first." %
+        " or ".join(HELD_OUT_SPLITS))
+    dataset_dir: Optional[str] = _flag(
+        None, "The directory where the dataset files are stored. Default: "
+        "the train dir's, when evaluating the data set it trained on.")
+    labels_offset: Optional[int] = _flag(
+        None, "An offset for the labels in the dataset. This flag is "
+        "primarily used to evaluate the VGG and ResNet architectures which "
+        "do not use a background class for the ImageNet dataset. Default: "
+        "the train dir's, else 0.")
+    model_name: Optional[str] = _flag(
+        None, "The name of the architecture to evaluate. Default: the train "
+        "dir's, else lenet.")
+    preprocessing_name: Optional[str] = _flag(
+        None, "The name of the preprocessing to use. If left as `None`, then "
+        "the train dir's is used, else the model_name flag.")
+    moving_average_decay: Optional[float] = _flag(
+        None, "The decay to use for the moving average. If left as None, "
+        "then the train dir's is used (none if it used none); 0 evaluates "
+        "the raw weights.")
+    eval_image_size: Optional[int] = _flag(
+        None, "Eval image size. Default: the train dir's --train_image_size, "
+        "else the network's default.")
+    use_grayscale: Optional[bool] = _flag(
+        None, "Whether to convert input images to grayscale. Default: the "
+        "train dir's, else false.")
+
+    def validate(self):
+        """Raises ConfigError for a setting that cannot work; returns self."""
+        if self.checkpoint_dir and self.checkpoint_path:
+            raise ConfigError(
+                "--checkpoint_dir and --checkpoint_path are both given: pass "
+                "only one (a train dir, or a checkpoint prefix or folder).")
+        for name in ("batch_size", "num_preprocessing_threads"):
+            _require_positive(name, getattr(self, name))
+        for name in ("max_num_batches", "eval_image_size", "timeout",
+                     "max_number_of_evaluations"):
+            if getattr(self, name) is not None:
+                _require_positive(name, getattr(self, name))
+        for name in ("labels_offset", "eval_interval_secs"):
+            if getattr(self, name) is not None:
+                _require_not_negative(name, getattr(self, name))
+        decay = self.moving_average_decay
+        if decay and not 0.0 < decay < 1.0:
+            raise ConfigError(
+                "--moving_average_decay=%s is out of range: use a value in "
+                "(0, 1), e.g. 0.9999, or 0 for the raw weights." % decay)
+        if self.eval_interval_secs is None:
+            for name in ("timeout", "max_number_of_evaluations"):
+                if getattr(self, name) is not None:
+                    raise ConfigError(
+                        "--%s applies only to continuous evaluation: add "
+                        "--eval_interval_secs (e.g. 60), or drop --%s."
+                        % (name, name))
+        if self.continuous and self.checkpoint_path and not os.path.isdir(
+                self.checkpoint_path):
+            raise ConfigError(
+                "--eval_interval_secs needs a directory to watch, but "
+                "--checkpoint_path=%s is not one: pass --checkpoint_dir."
+                % self.checkpoint_path)
+        return self
+
+    @property
+    def continuous(self):
+        """Whether to evaluate each new checkpoint rather than one."""
+        return self.eval_interval_secs is not None
+
+    @property
+    def checkpoint_source(self):
+        """The checkpoint prefix or directory to evaluate."""
+        return (self.checkpoint_path or self.checkpoint_dir or
+                DEFAULT_CHECKPOINT_DIR)
+
+    @property
+    def train_dir(self):
+        """The directory holding the checkpoints (and train.py's files)."""
+        if self.checkpoint_path and not os.path.isdir(self.checkpoint_path):
+            return os.path.dirname(self.checkpoint_path) or "."
+        return self.checkpoint_source
+
+    @property
+    def checkpoint_flag(self):
+        """The flag that named `checkpoint_source`, for error messages."""
+        if self.checkpoint_path:
+            return "--checkpoint_path"
+        return "--checkpoint_dir"
+
+    @property
+    def resolved_eval_dir(self):
+        """--eval_dir, or the default `<train dir>/eval`."""
+        return self.eval_dir or os.path.join(self.train_dir, EVAL_SUBDIR)
+
+
+def with_train_defaults(config, train_config):
+    """Returns `config` with its unset model and data settings filled in.
+
+    Each setting left None takes the value of `train_config` (the run that
+    wrote the checkpoints; may be None), else the built-in default.
+    `dataset_dir` is taken only when the data set is the one trained on, and
+    `dataset_split_name` stays None (the held-out split is chosen with the
+    data set, see `evaluation.open_split`).
+    """
+    trained = train_config or TrainConfig()
+    values = {
+        "dataset_name": trained.dataset_name,
+        "model_name": trained.model_name,
+        "labels_offset": trained.labels_offset,
+        "use_grayscale": trained.use_grayscale,
+    }
+    if train_config is not None:
+        values.update(preprocessing_name=train_config.preprocessing_name,
+                      eval_image_size=train_config.train_image_size,
+                      moving_average_decay=train_config.moving_average_decay)
+    filled = {name: value for name, value in values.items()
+              if getattr(config, name) is None}
+    result = dataclasses.replace(config, **filled)
+    if (config.dataset_dir is None and train_config is not None and
+            result.dataset_name == train_config.dataset_name):
+        result = dataclasses.replace(result,
+                                     dataset_dir=train_config.dataset_dir)
+    return result
+
+
+def _require_positive(name, value):
+    if not value > 0:
+        raise ConfigError("--%s=%s must be positive." % (name, value))
+
+
+def _require_not_negative(name, value):
+    if value < 0:
+        raise ConfigError("--%s=%s must not be negative." % (name, value))

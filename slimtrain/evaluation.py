@@ -1,0 +1,269 @@
+"""Evaluates one checkpoint of an image classifier, the TF-Slim way.
+
+`CheckpointEvaluator(config)` resolves the names in an `EvalConfig` (data
+set split, network, preprocessing) once, so that a bad name fails before
+anything is written. Each `evaluate(checkpoint, eval_dir)` then builds the
+graph of `eval_image_classifier.py` (tf.data input -> network with
+is_training=False -> `slim.metrics` streaming metrics -> `eval/<name>`
+summaries), checks the checkpoint against it by name and shape, and runs
+`slim.evaluation.evaluate_once`.
+
+Each example of the split is counted exactly once: the evaluation input is
+one pass in file order whose last batch may be partial, and slim runs
+ceil(num_samples / batch_size) batches (or --max_num_batches), stopping
+early at the end of the data.
+
+The graph is rebuilt for every checkpoint because the MonitoredSession that
+`evaluate_once` opens finalizes its graph, and each call adds its own saver
+and eval-step ops; rebuilding also gives each evaluation a fresh input pass.
+
+The metrics, and their summary tags under "eval/":
+  Accuracy                 top-1 accuracy (as eval_image_classifier.py)
+  Recall_5                 whether the label is in the top 5 (as
+                           eval_image_classifier.py); only with more than 5
+                           classes
+  Mean_Per_Class_Accuracy  accuracy averaged over the classes
+                           (`tf.metrics.mean_per_class_accuracy`: a class
+                           with no example evaluated counts as 0)
+  Loss                     mean softmax cross-entropy of the logits, without
+                           label smoothing or regularization
+  Examples                 the number of examples evaluated
+"""
+
+import math
+import os
+import time
+
+import tensorflow.compat.v1 as tf
+import tf_slim as slim
+from absl import logging
+
+from nets import nets_factory
+from slimtrain import checkpoints
+from slimtrain.datasets import dataset_factory
+from slimtrain.errors import ConfigError
+from slimtrain.eval_config import HELD_OUT_SPLITS
+from slimtrain.eval_results import EvalResult
+from slimtrain.input_pipeline import build_input_dataset
+from slimtrain.preprocessing import preprocessing_factory
+
+EXAMPLES = "Examples"
+_NAMES_SHOWN = 5
+
+
+class CheckpointEvaluator:
+    """Evaluates checkpoints of one model on one data set split.
+
+    Attributes:
+      split: the `DatasetSplit` evaluated.
+      num_batches: batches run per evaluation.
+      expected_examples: the examples those batches hold, by the split's size.
+    """
+
+    def __init__(self, config):
+        """Resolves `config`'s names; raises ConfigError for a bad one.
+
+        Args:
+          config: a validated `EvalConfig` whose model and data settings are
+            filled in (`eval_config.with_train_defaults`).
+        """
+        self._config = config
+        self.split = open_split(config)
+        self._num_classes = self.split.num_classes - config.labels_offset
+        if self._num_classes < 1:
+            raise ConfigError(
+                "--labels_offset=%d leaves no classes of the %d in %s: use a "
+                "smaller offset." % (config.labels_offset,
+                                     self.split.num_classes, self.split.name))
+        if config.model_name not in nets_factory.networks_map:
+            raise ConfigError("--model_name=%s is not known: use one of %s."
+                              % (config.model_name,
+                                 ", ".join(sorted(nets_factory.networks_map))))
+        self._network_fn = nets_factory.get_network_fn(
+            config.model_name, num_classes=self._num_classes,
+            is_training=False)
+        self._preprocessing_fn = preprocessing_factory.get_preprocessing(
+            config.preprocessing_name or config.model_name, is_training=False,
+            use_grayscale=config.use_grayscale)
+        full_pass = math.ceil(self.split.num_samples / config.batch_size)
+        self.num_batches = min(full_pass, config.max_num_batches or full_pass)
+        self.expected_examples = min(self.split.num_samples,
+                                     self.num_batches * config.batch_size)
+
+    def evaluate(self, checkpoint, eval_dir):
+        """Evaluates `checkpoint`, writing its summaries into `eval_dir`.
+
+        The eval dir is created only once the checkpoint is known to fit the
+        model.
+
+        Returns:
+          An `EvalResult`, or None when the checkpoint was deleted (by the
+          trainer keeping only its newest checkpoints) before it could be
+          restored.
+
+        Raises:
+          ConfigError: the checkpoint lacks variables of the model or holds
+            them with other shapes.
+        """
+        with tf.Graph().as_default():
+            model = self._build_graph()
+            start = time.time()
+            try:
+                self._check_checkpoint(checkpoint,
+                                       model["variables_to_restore"])
+                os.makedirs(eval_dir, exist_ok=True)
+                logging.info("Evaluating %s on %d batches.", checkpoint,
+                             self.num_batches)
+                values = slim.evaluation.evaluate_once(
+                    master=self._config.master,
+                    checkpoint_path=checkpoint,
+                    logdir=eval_dir,
+                    num_evals=self.num_batches,
+                    eval_op=list(model["updates"].values()),
+                    final_op={"metrics": model["values"],
+                              "global_step": model["global_step"]},
+                    summary_op=model["summary_op"],
+                    variables_to_restore=model["variables_to_restore"],
+                    session_config=tf.ConfigProto(allow_soft_placement=True))
+            except (ValueError, tf.errors.OpError):
+                if tf.train.checkpoint_exists(checkpoint):
+                    raise
+                logging.warning(
+                    "Skipping %s: it was deleted before it could be restored "
+                    "(the trainer keeps only its newest checkpoints; raise "
+                    "its --max_checkpoints_to_keep to evaluate them all).",
+                    checkpoint)
+                return None
+        return self._result(checkpoint, values, start)
+
+    def _build_graph(self):
+        """Builds input, network and metrics in the default graph."""
+        config = self._config
+        global_step = tf.train.get_or_create_global_step()
+        image_size = (config.eval_image_size or
+                      getattr(self._network_fn, "default_image_size", None))
+        with tf.device("/cpu:0"):
+            batches = build_input_dataset(
+                self.split, self._preprocessing_fn,
+                batch_size=config.batch_size, is_training=False,
+                image_size=image_size, labels_offset=config.labels_offset,
+                num_preprocessing_threads=config.num_preprocessing_threads)
+            images, labels = tf.data.make_one_shot_iterator(batches).get_next()
+        logits, _ = self._network_fn(images)
+        values, updates = slim.metrics.aggregate_metric_map(
+            _metrics(logits, labels, self._num_classes))
+        summaries = [tf.summary.scalar("eval/%s" % name, value, collections=[])
+                     for name, value in sorted(values.items())]
+        return {
+            "global_step": global_step,
+            "values": values,
+            "updates": updates,
+            "summary_op": tf.summary.merge(summaries),
+            "variables_to_restore": checkpoints.eval_variables_to_restore(
+                config.moving_average_decay),
+        }
+
+    def _check_checkpoint(self, checkpoint, variables_to_restore):
+        """Raises ConfigError unless `checkpoint` holds every variable."""
+        if not isinstance(variables_to_restore, dict):
+            variables_to_restore = {var.op.name: var
+                                    for var in variables_to_restore}
+        shapes = checkpoints.read_shapes(checkpoint)
+        missing = sorted(name for name in variables_to_restore
+                         if name not in shapes)
+        mismatched = [
+            "%s (checkpoint %s, model %s)" % (name, list(shapes[name]),
+                                              var.get_shape().as_list())
+            for name, var in sorted(variables_to_restore.items())
+            if name in shapes and
+            list(shapes[name]) != var.get_shape().as_list()]
+        if not missing and not mismatched:
+            return
+        averages_only = all(name.endswith("/ExponentialMovingAverage")
+                            for name in missing) and not mismatched
+        if averages_only:
+            fix = ("it holds no moving averages: pass --moving_average_decay=0 "
+                   "to evaluate the raw weights")
+        else:
+            fix = ("evaluate it with the --model_name, --dataset_name and "
+                   "--labels_offset it was trained with")
+        problems = []
+        if missing:
+            problems.append("lacks %s" % _describe(missing))
+        if mismatched:
+            problems.append("has other shapes for %s" % _describe(mismatched))
+        raise ConfigError(
+            "checkpoint %s does not fit %s with %d classes (it %s): %s."
+            % (checkpoint, self._config.model_name, self._num_classes,
+               "; it ".join(problems), fix))
+
+    def _result(self, checkpoint, values, start):
+        metrics = {name: float(value)
+                   for name, value in sorted(values["metrics"].items())}
+        examples = int(metrics.pop(EXAMPLES))
+        if examples != self.expected_examples:
+            logging.warning(
+                "Evaluated %d examples, but %s/%s should hold %d for %d "
+                "batches of %d: its recorded size is wrong.", examples,
+                self.split.name, self.split.split_name, self.expected_examples,
+                self.num_batches, self._config.batch_size)
+        return EvalResult(
+            checkpoint_path=checkpoint,
+            global_step=int(values["global_step"]),
+            dataset_name=self.split.name,
+            dataset_split_name=self.split.split_name,
+            examples=examples, metrics=metrics,
+            wall_time=time.time(), eval_secs=time.time() - start)
+
+
+def open_split(config):
+    """Returns the `DatasetSplit` to evaluate.
+
+    Without --dataset_split_name, the first of HELD_OUT_SPLITS that the data
+    set has and that can be opened.
+
+    Raises:
+      ConfigError: an unknown data set, or a split that is missing.
+    """
+    if config.dataset_name not in dataset_factory.DATASET_NAMES:
+        raise ConfigError("--dataset_name=%s is not known: use one of %s."
+                          % (config.dataset_name,
+                             ", ".join(dataset_factory.DATASET_NAMES)))
+    if config.dataset_split_name:
+        return dataset_factory.get_dataset(
+            config.dataset_name, config.dataset_split_name, config.dataset_dir)
+    failures = []
+    for split_name in HELD_OUT_SPLITS:
+        try:
+            return dataset_factory.get_dataset(
+                config.dataset_name, split_name, config.dataset_dir)
+        except ConfigError as error:
+            failures.append("%s: %s" % (split_name, str(error).rstrip(".")))
+    raise ConfigError("no held-out split of %s could be opened (%s): pass "
+                      "--dataset_split_name." % (config.dataset_name,
+                                                 "; ".join(failures)))
+
+
+def _metrics(logits, labels, num_classes):
+    """Maps metric names to slim's (value, update_op) streaming pairs."""
+    predictions = tf.argmax(logits, 1)
+    losses = tf.losses.sparse_softmax_cross_entropy(
+        labels, logits, loss_collection=None,
+        reduction=tf.losses.Reduction.NONE)
+    metrics = {
+        "Accuracy": slim.metrics.streaming_accuracy(predictions, labels),
+        "Mean_Per_Class_Accuracy": tf.metrics.mean_per_class_accuracy(
+            labels, predictions, num_classes),
+        "Loss": slim.metrics.streaming_mean(losses),
+        EXAMPLES: slim.metrics.count(labels),
+    }
+    if num_classes > 5:
+        metrics["Recall_5"] = slim.metrics.streaming_recall_at_k(
+            logits, labels, 5)
+    return metrics
+
+
+def _describe(names):
+    shown = ", ".join(names[:_NAMES_SHOWN])
+    more = len(names) - _NAMES_SHOWN
+    return shown + (" and %d more" % more if more > 0 else "")

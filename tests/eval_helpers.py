@@ -1,0 +1,55 @@
+"""Train dirs to evaluate, and readers for what an evaluation leaves behind."""
+
+import json
+import os
+import shutil
+
+import tensorflow.compat.v1 as tf
+
+from slimtrain import workspace
+from slimtrain.eval_results import RESULTS_FILENAME
+from slimtrain.training import train
+from tests.training_helpers import small_config
+
+_finished_runs = {}
+
+
+def finished_run(tmp_path_factory):
+    """A finished 20-step LeNet-on-digits run, checkpointed at steps 0, 10
+    and 20; trained once per test session. Evaluate copies (`copy_run`)."""
+    if "run" not in _finished_runs:
+        train_dir = tmp_path_factory.mktemp("finished_run")
+        train(small_config(train_dir, save_interval_steps=10))
+        _finished_runs["run"] = str(train_dir)
+    return _finished_runs["run"]
+
+
+def copy_run(source, destination, latest_step=20, finished=True):
+    """Copies a train dir, pointing its 'checkpoint' file at the copies.
+
+    Args:
+      latest_step: the checkpoint the copy lists as its latest (later ones
+        are left out of the list, as if not yet written).
+      finished: keep train.py's training-finished marker.
+    """
+    shutil.copytree(source, destination)
+    if not finished:
+        os.remove(os.path.join(destination, workspace.FINISHED_MARKER))
+    set_latest(destination, latest_step)
+    return str(destination)
+
+
+def set_latest(train_dir, step):
+    """Makes checkpoint `step` the latest, as the trainer's Saver would."""
+    state = tf.train.get_checkpoint_state(train_dir)
+    kept = [os.path.join(train_dir, os.path.basename(path))
+            for path in state.all_model_checkpoint_paths
+            if int(path.rsplit("-", 1)[1]) <= step]
+    tf.train.update_checkpoint_state(
+        train_dir, os.path.join(train_dir, "model.ckpt-%d" % step),
+        all_model_checkpoint_paths=kept)
+
+
+def read_results(eval_dir):
+    with open(os.path.join(eval_dir, RESULTS_FILENAME)) as handle:
+        return [json.loads(line) for line in handle]
