@@ -9,23 +9,25 @@ With --eval_interval_secs it evaluates each new checkpoint until training
 finishes. Results go to <checkpoint dir>/eval (WORKSPACE.md, "The eval dir").
 """
 
-from absl import app
+import os
 
-from slimtrain import cli
-from slimtrain.errors import ConfigError
-from slimtrain.eval_config import EvalConfig
+# Keep TensorFlow's C++ start-up chatter (INFO and WARNING) off stderr; it
+# must be set before `import slimtrain`, which imports TensorFlow.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from absl import app  # noqa: E402
+
+from slimtrain import cli  # noqa: E402
+from slimtrain.eval_config import EvalConfig  # noqa: E402
+from slimtrain.eval_loop import run_evaluation  # noqa: E402
 
 cli.define_flags(EvalConfig)
 
 
 @cli.entry_point
 def main(argv):
-    if len(argv) > 1:
-        raise ConfigError("unexpected arguments %s: every setting is a "
-                          "--flag (see --helpfull)." % " ".join(argv[1:]))
+    del argv  # entry_point refuses positional arguments
     config = cli.config_from_flags(EvalConfig).validate()
-    from slimtrain.eval_loop import run_evaluation  # imports TensorFlow
-
     run_evaluation(config)
 
 

@@ -5,22 +5,24 @@ meaning, plus slimtrain's additions (`python train.py --helpfull`). With no
 flags it trains LeNet on the built-in handwritten digits into ./train_logs.
 """
 
-from absl import app
+import os
 
-from slimtrain import cli
-from slimtrain.config import TrainConfig
-from slimtrain.errors import ConfigError
+# Keep TensorFlow's C++ start-up chatter (INFO and WARNING) off stderr; it
+# must be set before `import slimtrain`, which imports TensorFlow.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from absl import app  # noqa: E402
+
+from slimtrain import cli  # noqa: E402
+from slimtrain.config import TrainConfig  # noqa: E402
+from slimtrain.training import train  # noqa: E402
 
 cli.define_flags(TrainConfig)
 
 
 @cli.entry_point
 def main(argv):
-    if len(argv) > 1:
-        raise ConfigError("unexpected arguments %s: every setting is a "
-                              "--flag (see --helpfull)." % " ".join(argv[1:]))
-    from slimtrain.training import train  # imports TensorFlow; after flags parse
-
+    del argv  # entry_point refuses positional arguments
     train(cli.config_from_flags(TrainConfig))
 
 

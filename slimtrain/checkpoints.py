@@ -48,13 +48,19 @@ def read_shapes(checkpoint, flag="--checkpoint_path"):
 def compare_with_checkpoint(variables, shapes):
     """Splits `variables` by how `shapes` (from `read_shapes`) matches them.
 
+    Args:
+      variables: a list of variables, looked up by their own names, or a
+        dict from checkpoint names to variables (e.g. moving-average shadows).
+      shapes: {checkpoint name: shape}, from `read_shapes`.
+
     Returns:
       (matching, missing, mismatched): matching variables; names the
       checkpoint lacks; (name, checkpoint shape, model shape) triples.
     """
+    if not isinstance(variables, dict):
+        variables = {var.op.name: var for var in variables}
     matching, missing, mismatched = [], [], []
-    for var in variables:
-        name = var.op.name
+    for name, var in variables.items():
         if name not in shapes:
             missing.append(name)
         elif list(shapes[name]) != var.get_shape().as_list():
@@ -95,15 +101,15 @@ def make_fine_tune_init_fn(checkpoint_path, exclude_scopes=(),
         raise ConfigError(
             "%s has other shapes for %d model variable(s): %s: add their "
             "scopes to --checkpoint_exclude_scopes (usually the logits layer)."
-            % (checkpoint, len(mismatched), _describe_mismatches(mismatched)))
+            % (checkpoint, len(mismatched), describe_mismatches(mismatched)))
     if missing and not ignore_missing_vars:
         raise ConfigError(
             "%s lacks %d model variable(s): %s: add their scopes to "
             "--checkpoint_exclude_scopes, or pass --ignore_missing_vars."
-            % (checkpoint, len(missing), _describe_names(missing)))
+            % (checkpoint, len(missing), describe_names(missing)))
     if missing:
         logging.warning("Not restoring %d variable(s) missing from %s: %s",
-                        len(missing), checkpoint, _describe_names(missing))
+                        len(missing), checkpoint, describe_names(missing))
     logging.info("Fine-tuning from %s (%d variables restored, %d excluded).",
                  checkpoint, len(to_restore),
                  len(slim.get_model_variables()) - len(candidates))
@@ -117,10 +123,10 @@ def check_resumable(checkpoint, variables):
     if missing or mismatched:
         problems = []
         if missing:
-            problems.append("it lacks %s" % _describe_names(missing))
+            problems.append("it lacks %s" % describe_names(missing))
         if mismatched:
             problems.append("other shapes for %s" %
-                            _describe_mismatches(mismatched))
+                            describe_mismatches(mismatched))
         raise ConfigError(
             "cannot resume from %s, written by a different model or settings "
             "(%s): use a fresh --train_dir, or the flags that run used."
@@ -144,12 +150,14 @@ def eval_variables_to_restore(moving_average_decay=None):
     return var_map
 
 
-def _describe_names(names):
+def describe_names(names):
+    """'a, b, c, d, e and 3 more': a one-line list of variable names."""
     shown = ", ".join(names[:_NAMES_SHOWN])
     more = len(names) - _NAMES_SHOWN
     return shown + (" and %d more" % more if more > 0 else "")
 
 
-def _describe_mismatches(mismatched):
-    return _describe_names(["%s (checkpoint %s, model %s)" % item
+def describe_mismatches(mismatched):
+    """One line naming each (name, checkpoint shape, model shape)."""
+    return describe_names(["%s (checkpoint %s, model %s)" % item
                             for item in mismatched])

@@ -50,6 +50,9 @@ def explicitly_set(config_class, flag_values=flags.FLAGS):
 def entry_point(main):
     """Wraps an absl `main`: one log format; a ConfigError ends in one line.
 
+    Positional arguments are refused (every setting is a flag), so a typo
+    such as `--batch_size 32` cannot be silently ignored.
+
     TensorFlow gives its logger a handler of its own when it is imported
     before absl installs the root handler (importing slimtrain imports
     TensorFlow), so every TensorFlow line would be printed twice, in two
@@ -61,6 +64,10 @@ def entry_point(main):
         for handler in list(tf_logger.handlers):
             tf_logger.removeHandler(handler)
         try:
+            if len(argv) > 1:
+                raise ConfigError(
+                    "unexpected arguments %s: every setting is a --flag "
+                    "(see --helpfull)." % " ".join(argv[1:]))
             return main(argv)
         except ConfigError as error:
             print("error: %s" % error, file=sys.stderr)

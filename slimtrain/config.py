@@ -33,7 +33,8 @@ DEFAULTS_CHANGED = {
 }
 
 
-def _flag(default, help_text):
+def flag_field(default, help_text):
+    """A dataclass field that `slimtrain.cli.define_flags` makes a flag."""
     return field(default=default, metadata={"help": help_text})
 
 
@@ -42,153 +43,153 @@ class TrainConfig:
     """Everything one training run needs; one field per `train.py` flag."""
 
     # Workspace and schedule.
-    master: str = _flag("", "The address of the TensorFlow master to use.")
-    train_dir: str = _flag(
+    master: str = flag_field("", "The address of the TensorFlow master to use.")
+    train_dir: str = flag_field(
         "train_logs", "Directory where checkpoints and event logs are written to.")
-    num_clones: int = _flag(1, "Number of model clones to deploy.")
-    clone_on_cpu: bool = _flag(False, "Use CPUs to deploy clones.")
-    worker_replicas: int = _flag(1, "Number of worker replicas.")
-    num_ps_tasks: int = _flag(
+    num_clones: int = flag_field(1, "Number of model clones to deploy.")
+    clone_on_cpu: bool = flag_field(False, "Use CPUs to deploy clones.")
+    worker_replicas: int = flag_field(1, "Number of worker replicas.")
+    num_ps_tasks: int = flag_field(
         0, "The number of parameter servers. If the value is 0, then the "
         "parameters are handled locally by the worker.")
-    num_readers: int = _flag(
+    num_readers: int = flag_field(
         4, "The number of parallel readers that read data from the dataset.")
-    num_preprocessing_threads: int = _flag(
+    num_preprocessing_threads: int = flag_field(
         4, "The number of threads used to create the batches.")
-    log_every_n_steps: int = _flag(
+    log_every_n_steps: int = flag_field(
         10, "The frequency with which logs are print.")
-    save_summaries_secs: int = _flag(
+    save_summaries_secs: int = flag_field(
         600, "The frequency with which summaries are saved, in seconds.")
-    save_interval_secs: int = _flag(
+    save_interval_secs: int = flag_field(
         600, "The frequency with which the model is saved, in seconds.")
-    task: int = _flag(0, "Task id of the replica running the training.")
-    save_summaries_steps: Optional[int] = _flag(
+    task: int = flag_field(0, "Task id of the replica running the training.")
+    save_summaries_steps: Optional[int] = flag_field(
         100, "slimtrain: also save summaries every this many global steps "
         "(0 or None: only by seconds).")
-    save_interval_steps: Optional[int] = _flag(
+    save_interval_steps: Optional[int] = flag_field(
         None, "slimtrain: also save a checkpoint every this many global "
         "steps (0 or None: only by seconds).")
-    max_checkpoints_to_keep: int = _flag(
+    max_checkpoints_to_keep: int = flag_field(
         5, "slimtrain: how many recent checkpoints to keep.")
-    keep_checkpoint_every_n_hours: float = _flag(
+    keep_checkpoint_every_n_hours: float = flag_field(
         10000.0, "slimtrain: additionally keep one checkpoint per this many "
         "hours of training.")
-    startup_delay_steps: int = _flag(
+    startup_delay_steps: int = flag_field(
         0, "slimtrain: non-chief workers wait until the global step reaches "
         "this many steps times their task id before they start.")
-    trace_every_n_steps: Optional[int] = _flag(
+    trace_every_n_steps: Optional[int] = flag_field(
         None, "slimtrain: write a Chrome trace (tf_trace-STEP.json) and run metadata "
         "every this many steps.")
-    num_intra_threads: int = _flag(
+    num_intra_threads: int = flag_field(
         0, "slimtrain: threads used within one op (0: TensorFlow's choice).")
-    num_inter_threads: int = _flag(
+    num_inter_threads: int = flag_field(
         0, "slimtrain: threads used to run ops in parallel (0: TensorFlow's "
         "choice).")
-    gpu_memory_growth: bool = _flag(
+    gpu_memory_growth: bool = flag_field(
         False, "slimtrain: allocate GPU memory as needed instead of all at "
         "start.")
-    seed: Optional[int] = _flag(
+    seed: Optional[int] = flag_field(
         None, "slimtrain: seed for graph-level randomness and the input "
         "order; the same seed and flags repeat a run's batches.")
 
     # Optimization.
-    weight_decay: float = _flag(
+    weight_decay: float = flag_field(
         0.00004, "The weight decay on the model weights.")
-    optimizer: str = _flag(
+    optimizer: str = flag_field(
         "rmsprop", 'The name of the optimizer, one of "adadelta", "adagrad", '
         '"adam", "ftrl", "momentum", "sgd" or "rmsprop".')
-    adadelta_rho: float = _flag(0.95, "The decay rate for adadelta.")
-    adagrad_initial_accumulator_value: float = _flag(
+    adadelta_rho: float = flag_field(0.95, "The decay rate for adadelta.")
+    adagrad_initial_accumulator_value: float = flag_field(
         0.1, "Starting value for the AdaGrad accumulators.")
-    adam_beta1: float = _flag(
+    adam_beta1: float = flag_field(
         0.9, "The exponential decay rate for the 1st moment estimates.")
-    adam_beta2: float = _flag(
+    adam_beta2: float = flag_field(
         0.999, "The exponential decay rate for the 2nd moment estimates.")
-    opt_epsilon: float = _flag(1.0, "Epsilon term for the optimizer.")
-    ftrl_learning_rate_power: float = _flag(
+    opt_epsilon: float = flag_field(1.0, "Epsilon term for the optimizer.")
+    ftrl_learning_rate_power: float = flag_field(
         -0.5, "The learning rate power.")
-    ftrl_initial_accumulator_value: float = _flag(
+    ftrl_initial_accumulator_value: float = flag_field(
         0.1, "Starting value for the FTRL accumulators.")
-    ftrl_l1: float = _flag(0.0, "The FTRL l1 regularization strength.")
-    ftrl_l2: float = _flag(0.0, "The FTRL l2 regularization strength.")
-    momentum: float = _flag(
+    ftrl_l1: float = flag_field(0.0, "The FTRL l1 regularization strength.")
+    ftrl_l2: float = flag_field(0.0, "The FTRL l2 regularization strength.")
+    momentum: float = flag_field(
         0.9, "The momentum for the MomentumOptimizer and RMSPropOptimizer.")
-    rmsprop_momentum: float = _flag(0.9, "Momentum.")
-    rmsprop_decay: float = _flag(0.9, "Decay term for RMSProp.")
-    quantize_delay: int = _flag(
+    rmsprop_momentum: float = flag_field(0.9, "Momentum.")
+    rmsprop_decay: float = flag_field(0.9, "Decay term for RMSProp.")
+    quantize_delay: int = flag_field(
         -1, "Number of steps to start quantized training. Set to -1 would "
         "disable quantized training.")
-    clip_gradient_norm: float = _flag(
+    clip_gradient_norm: float = flag_field(
         0.0, "slimtrain: clip gradients to this global norm (0: no clipping).")
-    gradient_multipliers: Optional[str] = _flag(
+    gradient_multipliers: Optional[str] = flag_field(
         None, "slimtrain: comma-separated scope=multiplier pairs scaling the "
         "gradients of the variables under each scope, e.g. 'LeNet/fc4=10'.")
-    summarize_gradients: bool = _flag(
+    summarize_gradients: bool = flag_field(
         False, "slimtrain: write histograms of gradients and their norms.")
-    check_numerics: bool = _flag(
+    check_numerics: bool = flag_field(
         True, "slimtrain: stop with an error naming the op when the loss or "
         "a gradient becomes NaN or Inf.")
 
     # Learning rate.
-    learning_rate_decay_type: str = _flag(
+    learning_rate_decay_type: str = flag_field(
         "exponential", 'Specifies how the learning rate is decayed. One of '
         '"fixed", "exponential", "polynomial" or (slimtrain) "cosine", which '
         'decays to --end_learning_rate over --max_number_of_steps.')
-    learning_rate: float = _flag(0.01, "Initial learning rate.")
-    end_learning_rate: float = _flag(
+    learning_rate: float = flag_field(0.01, "Initial learning rate.")
+    end_learning_rate: float = flag_field(
         0.0001, "The minimal end learning rate used by a polynomial decay "
         "learning rate.")
-    label_smoothing: float = _flag(0.0, "The amount of label smoothing.")
-    learning_rate_decay_factor: float = _flag(
+    label_smoothing: float = flag_field(0.0, "The amount of label smoothing.")
+    learning_rate_decay_factor: float = flag_field(
         0.94, "Learning rate decay factor.")
-    num_epochs_per_decay: float = _flag(
+    num_epochs_per_decay: float = flag_field(
         2.0, "Number of epochs after which learning rate decays.")
-    warmup_epochs: float = _flag(
+    warmup_epochs: float = flag_field(
         0.0, "slimtrain: ramp the learning rate up linearly from 0 over this "
         "many epochs before the decay schedule starts.")
-    sync_replicas: bool = _flag(
+    sync_replicas: bool = flag_field(
         False, "Whether or not to synchronize the replicas during training.")
-    replicas_to_aggregate: int = _flag(
+    replicas_to_aggregate: int = flag_field(
         1, "The Number of gradients to collect before updating params.")
-    moving_average_decay: Optional[float] = _flag(
+    moving_average_decay: Optional[float] = flag_field(
         None, "The decay to use for the moving average. If left as None, "
         "then moving averages are not used.")
 
     # Data.
-    dataset_name: str = _flag("digits", "The name of the dataset to load.")
-    dataset_split_name: str = _flag(
+    dataset_name: str = flag_field("digits", "The name of the dataset to load.")
+    dataset_split_name: str = flag_field(
         "train", "The name of the train/test split.")
-    dataset_dir: Optional[str] = _flag(
+    dataset_dir: Optional[str] = flag_field(
         None, "The directory where the dataset files are stored (the "
         "built-in digits need none).")
-    labels_offset: int = _flag(
+    labels_offset: int = flag_field(
         0, "An offset for the labels in the dataset. This flag is primarily "
         "used to evaluate the VGG and ResNet architectures which do not use a "
         "background class for the ImageNet dataset.")
-    model_name: str = _flag("lenet", "The name of the architecture to train.")
-    preprocessing_name: Optional[str] = _flag(
+    model_name: str = flag_field("lenet", "The name of the architecture to train.")
+    preprocessing_name: Optional[str] = flag_field(
         None, "The name of the preprocessing to use. If left as `None`, then "
         "the model_name flag is used.")
-    batch_size: int = _flag(32, "The number of samples in each batch.")
-    train_image_size: Optional[int] = _flag(None, "Train image size")
-    max_number_of_steps: Optional[int] = _flag(
+    batch_size: int = flag_field(32, "The number of samples in each batch.")
+    train_image_size: Optional[int] = flag_field(None, "Train image size")
+    max_number_of_steps: Optional[int] = flag_field(
         2000, "The maximum number of training steps (0: train until "
         "stopped).")
-    use_grayscale: bool = _flag(
+    use_grayscale: bool = flag_field(
         False, "Whether to convert input images to grayscale.")
 
     # Fine-tuning.
-    checkpoint_path: Optional[str] = _flag(
+    checkpoint_path: Optional[str] = flag_field(
         None, "The path to a checkpoint from which to fine-tune (a file "
         "prefix or a directory). Ignored when --train_dir already holds a "
         "checkpoint: the run then resumes from that one.")
-    checkpoint_exclude_scopes: Optional[str] = _flag(
+    checkpoint_exclude_scopes: Optional[str] = flag_field(
         None, "Comma-separated list of scopes of variables to exclude when "
         "restoring from a checkpoint.")
-    trainable_scopes: Optional[str] = _flag(
+    trainable_scopes: Optional[str] = flag_field(
         None, "Comma-separated list of scopes to filter the set of variables "
         "to train. By default, None would train all the variables.")
-    ignore_missing_vars: bool = _flag(
+    ignore_missing_vars: bool = flag_field(
         False, "When restoring a checkpoint would ignore missing variables.")
 
     def validate(self):

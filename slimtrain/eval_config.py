@@ -18,10 +18,10 @@ Library code takes an `EvalConfig`; only `eval.py` reads flags.
 
 import dataclasses
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional
 
-from slimtrain.config import TrainConfig
+from slimtrain.config import TrainConfig, flag_field
 from slimtrain.errors import ConfigError
 
 # Continuous evaluation stops after waiting this long for a new checkpoint.
@@ -53,78 +53,74 @@ DEFAULTS_CHANGED = {
 }
 
 
-def _flag(default, help_text):
-    return field(default=default, metadata={"help": help_text})
-
-
 @dataclass
 class EvalConfig:
     """Everything one evaluation run needs; one field per `eval.py` flag."""
 
     # Checkpoints and results.
-    master: str = _flag("", "The address of the TensorFlow master to use.")
-    checkpoint_dir: Optional[str] = _flag(
+    master: str = flag_field("", "The address of the TensorFlow master to use.")
+    checkpoint_dir: Optional[str] = flag_field(
         None, "slimtrain: the train dir whose checkpoints are evaluated; its "
         "train_config.json supplies the model and data settings. Default: "
         "%s (train.py's default --train_dir) unless --checkpoint_path is "
         "given." % DEFAULT_CHECKPOINT_DIR)
-    checkpoint_path: Optional[str] = _flag(
+    checkpoint_path: Optional[str] = flag_field(
         None, "The directory where the model was written to or an absolute "
         "path to a checkpoint file (a prefix such as model.ckpt-1000). "
         "Use instead of --checkpoint_dir.")
-    eval_dir: Optional[str] = _flag(
+    eval_dir: Optional[str] = flag_field(
         None, "Directory where the results are saved to. Default: the "
         "'%s' folder inside the checkpoints' directory." % EVAL_SUBDIR)
-    batch_size: int = _flag(100, "The number of samples in each batch.")
-    max_num_batches: Optional[int] = _flag(
+    batch_size: int = flag_field(100, "The number of samples in each batch.")
+    max_num_batches: Optional[int] = flag_field(
         None, "Max number of batches to evaluate by default use all.")
-    num_preprocessing_threads: int = _flag(
+    num_preprocessing_threads: int = flag_field(
         4, "The number of threads used to create the batches.")
 
     # Continuous evaluation.
-    eval_interval_secs: Optional[float] = _flag(
+    eval_interval_secs: Optional[float] = flag_field(
         None, "slimtrain: evaluate continuously, each new checkpoint as it "
         "appears, at most once per this many seconds (0: no pause). Unset: "
         "evaluate one checkpoint and exit.")
-    timeout: Optional[float] = _flag(
+    timeout: Optional[float] = flag_field(
         None, "slimtrain: continuous evaluation stops after waiting this "
         "many seconds for a new checkpoint (default %d). It also stops by "
         "itself once training has finished and its last checkpoint is "
         "evaluated." % DEFAULT_TIMEOUT_SECS)
-    max_number_of_evaluations: Optional[int] = _flag(
+    max_number_of_evaluations: Optional[int] = flag_field(
         None, "slimtrain: continuous evaluation stops after this many "
         "evaluations (default: no limit).")
 
     # Model and data; None: as the checkpoints' train dir was trained.
-    dataset_name: Optional[str] = _flag(
+    dataset_name: Optional[str] = flag_field(
         None, "The name of the dataset to load. Default: the train dir's, "
         "else digits.")
-    dataset_split_name: Optional[str] = _flag(
+    dataset_split_name: Optional[str] = flag_field(
         None, "The name of the train/test split. Default: the data set's "
         "held-out split, %s, whichever it has first." %
         " or ".join(HELD_OUT_SPLITS))
-    dataset_dir: Optional[str] = _flag(
+    dataset_dir: Optional[str] = flag_field(
         None, "The directory where the dataset files are stored. Default: "
         "the train dir's, when evaluating the data set it trained on.")
-    labels_offset: Optional[int] = _flag(
+    labels_offset: Optional[int] = flag_field(
         None, "An offset for the labels in the dataset. This flag is "
         "primarily used to evaluate the VGG and ResNet architectures which "
         "do not use a background class for the ImageNet dataset. Default: "
         "the train dir's, else 0.")
-    model_name: Optional[str] = _flag(
+    model_name: Optional[str] = flag_field(
         None, "The name of the architecture to evaluate. Default: the train "
         "dir's, else lenet.")
-    preprocessing_name: Optional[str] = _flag(
+    preprocessing_name: Optional[str] = flag_field(
         None, "The name of the preprocessing to use. If left as `None`, then "
         "the train dir's is used, else the model_name flag.")
-    moving_average_decay: Optional[float] = _flag(
+    moving_average_decay: Optional[float] = flag_field(
         None, "The decay to use for the moving average. If left as None, "
         "then the train dir's is used (none if it used none); 0 evaluates "
         "the raw weights.")
-    eval_image_size: Optional[int] = _flag(
+    eval_image_size: Optional[int] = flag_field(
         None, "Eval image size. Default: the train dir's --train_image_size, "
         "else the network's default.")
-    use_grayscale: Optional[bool] = _flag(
+    use_grayscale: Optional[bool] = flag_field(
         None, "Whether to convert input images to grayscale. Default: the "
         "train dir's, else false.")
 

@@ -48,7 +48,6 @@ from slimtrain.input_pipeline import build_input_dataset
 from slimtrain.preprocessing import preprocessing_factory
 
 EXAMPLES = "Examples"
-_NAMES_SHOWN = 5
 
 
 class CheckpointEvaluator:
@@ -165,18 +164,8 @@ class CheckpointEvaluator:
 
     def _check_checkpoint(self, checkpoint, variables_to_restore):
         """Raises ConfigError unless `checkpoint` holds every variable."""
-        if not isinstance(variables_to_restore, dict):
-            variables_to_restore = {var.op.name: var
-                                    for var in variables_to_restore}
-        shapes = checkpoints.read_shapes(checkpoint)
-        missing = sorted(name for name in variables_to_restore
-                         if name not in shapes)
-        mismatched = [
-            "%s (checkpoint %s, model %s)" % (name, list(shapes[name]),
-                                              var.get_shape().as_list())
-            for name, var in sorted(variables_to_restore.items())
-            if name in shapes and
-            list(shapes[name]) != var.get_shape().as_list()]
+        _, missing, mismatched = checkpoints.compare_with_checkpoint(
+            variables_to_restore, checkpoints.read_shapes(checkpoint))
         if not missing and not mismatched:
             return
         averages_only = all(name.endswith("/ExponentialMovingAverage")
@@ -189,9 +178,11 @@ class CheckpointEvaluator:
                    "--labels_offset it was trained with")
         problems = []
         if missing:
-            problems.append("lacks %s" % _describe(missing))
+            problems.append("lacks %s" % checkpoints.describe_names(
+                sorted(missing)))
         if mismatched:
-            problems.append("has other shapes for %s" % _describe(mismatched))
+            problems.append("has other shapes for %s" %
+                            checkpoints.describe_mismatches(sorted(mismatched)))
         raise ConfigError(
             "checkpoint %s does not fit %s with %d classes (it %s): %s."
             % (checkpoint, self._config.model_name, self._num_classes,
@@ -261,9 +252,3 @@ def _metrics(logits, labels, num_classes):
         metrics["Recall_5"] = slim.metrics.streaming_recall_at_k(
             logits, labels, 5)
     return metrics
-
-
-def _describe(names):
-    shown = ", ".join(names[:_NAMES_SHOWN])
-    more = len(names) - _NAMES_SHOWN
-    return shown + (" and %d more" % more if more > 0 else "")

@@ -129,8 +129,8 @@ def _tfrecord_split(name, split_name, dataset_dir, file_pattern):
                 % (spec.converter_hint, name) if spec.converter_hint else
                 "research/slim's build_imagenet_data.py")
         raise ConfigError("No files match %s for dataset %r split %r: make "
-                          "them with `%s` or pass the right file_pattern."
-                          % (glob, name, split_name, hint))
+                          "them with `%s`, or point dataset_dir at the folder "
+                          "that holds them." % (glob, name, split_name, hint))
     labels_to_names = None
     num_classes = spec.num_classes
     if dataset_utils.has_labels(dataset_dir):
