@@ -9,15 +9,20 @@ piece back where tf-slim looks for it, without editing any installed file:
   them is left exactly as it is);
 - `slim.batch_norm`'s legacy Keras layer is found in tf_keras when that is
   installed, and otherwise the calls that needed it are routed to tf-slim's
-  own batch-norm kernels, which make the same variables and update ops;
+  own batch-norm kernels, which make the same variables and update ops
+  (docs/COMPAT.md lists what still differs);
 - `assign_from_checkpoint` is replaced by a version that slices partitioned
-  variables with a tuple, as NumPy 2 requires.
+  variables with a tuple, as NumPy 2 requires;
+- the Supervisor's service threads (summaries, steps/sec, timed checkpoints),
+  which `slim.learning.train` starts, run inside the session's graph, so they
+  work while eager execution, TensorFlow 2's default, is on.
 
 `apply()` runs when `slimtrain` or `nets` is imported. It is idempotent and
 safe to call after tf_slim has already been imported: every patch is looked
 up by tf-slim at call time.
 """
 
+import functools
 import importlib
 import inspect
 
@@ -60,6 +65,15 @@ _MOVED_NAMES = (
      "tensorflow.python.ops.variable_v1", "VariableV1"),
 )
 
+# The names TensorFlow's `tensorflow.python.layers.normalization` forwards to
+# the legacy Keras layers module (L6).
+_LEGACY_NORMALIZATION_NAMES = (
+    "BatchNormalization", "BatchNorm", "batch_normalization", "batch_norm")
+
+# Collection that receives, and then loses, the moving-average updates of a
+# batch norm built with `trainable=False` when it is routed around Keras (L6).
+_DISCARDED_UPDATES = "slimtrain_discarded_batch_norm_updates"
+
 _KERAS_ADVICE = (
     "slim.batch_norm with renorm or adjustment needs the legacy Keras "
     "BatchNormalization layer, which TensorFlow >= 2.16 provides only through "
@@ -74,6 +88,7 @@ def apply():
     _restore_moved_names()
     _provide_legacy_batch_norm()
     _fix_partitioned_checkpoint_assign()
+    _run_supervisor_threads_in_graph()
     _applied = True
 
 
@@ -93,6 +108,7 @@ def _legacy_batch_norm_layer():
     with default arguments included). TensorFlow 2.16+ forwards that name to
     `tf_keras.legacy_tf_layers`, a path tf_keras does not have (it keeps the
     layer in `tf_keras.src.legacy_tf_layers`); without tf_keras it is gone.
+    With tf_keras, every name that module forwards is pointed at tf_keras.
     """
     from tensorflow.python.layers import normalization
     try:
@@ -104,7 +120,8 @@ def _legacy_batch_norm_layer():
             "tf_keras.src.legacy_tf_layers.normalization")
     except ImportError:
         return None
-    normalization.BatchNormalization = keras_layers.BatchNormalization
+    for name in _LEGACY_NORMALIZATION_NAMES:
+        setattr(normalization, name, getattr(keras_layers, name))
     return keras_layers.BatchNormalization
 
 
@@ -137,18 +154,71 @@ def _provide_legacy_batch_norm():
         if needs_keras_layer:
             if call["renorm"] or call["adjustment"] is not None:
                 raise ImportError(_KERAS_ADVICE)
-            # An equal collection that is not the default string object makes
-            # tf_slim take its own fused kernel (ranks 2 and 4 when fused) or
-            # its moments-based kernel (other ranks, fused=False). Both create
-            # beta/gamma/moving_mean/moving_variance under the same scope and
-            # put their moving-average updates into UPDATE_OPS, as the Keras
-            # layer did.
-            call["updates_collections"] = [ops.GraphKeys.UPDATE_OPS]
+            return _build_without_keras(undecorated, call)
         return undecorated(**call)
 
     batch_norm._slimtrain_reroute = True
     batch_norm.__doc__ = undecorated.__doc__
+    # The closure looks up arg_scope arguments under the key of the function
+    # in the cell, computed at call time: the replacement must carry the
+    # original's key, or every `arg_scope([slim.batch_norm], ...)` (such as
+    # `is_training=False` in the nets' scopes) would silently be ignored.
+    batch_norm._key_op = public._key_op  # pylint: disable=protected-access
     cell.cell_contents = batch_norm
+
+
+def _build_without_keras(batch_norm, call):
+    """Builds with tf-slim's own kernels what the Keras layer built (L6).
+
+    A collection equal to UPDATE_OPS that is not the default string object
+    makes tf_slim take its fused kernel (ranks 2 and 4 when fused) or its
+    moments-based kernel (other ranks, fused=False). Both create
+    beta/gamma/moving_mean/moving_variance under the same scope and put their
+    moving-average updates into UPDATE_OPS, as the Keras layer did. Two
+    differences from the Keras layer are evened out here:
+
+    - a non-trainable Keras layer reports no updates (`Layer.updates` skips
+      it), so its moving statistics never moved, while in training it still
+      normalised with the batch statistics. tf-slim's kernels always create
+      the updates: they go to a scratch collection, which is then cleared;
+    - the moments-based kernel ignores `param_regularizers`. When the kernel
+      added no regularization loss, one is added for each beta and gamma it
+      created, as `get_variable` does (colocated, under
+      `<variable>/Regularizer/`); a reused layer creates none, and adds none.
+    """
+    from tensorflow.python.framework import ops
+
+    graph = ops.get_default_graph()
+    variables_before = len(graph.get_collection(ops.GraphKeys.GLOBAL_VARIABLES))
+    losses_before = len(
+        graph.get_collection(ops.GraphKeys.REGULARIZATION_LOSSES))
+    if call["trainable"]:
+        call["updates_collections"] = [ops.GraphKeys.UPDATE_OPS]
+        outputs = batch_norm(**call)
+    else:
+        call["updates_collections"] = [_DISCARDED_UPDATES]
+        try:
+            outputs = batch_norm(**call)
+        finally:
+            graph.clear_collection(_DISCARDED_UPDATES)
+
+    regularizers = {name: regularizer for name, regularizer in
+                    (call["param_regularizers"] or {}).items()
+                    if name in ("beta", "gamma") and regularizer is not None}
+    losses = graph.get_collection(ops.GraphKeys.REGULARIZATION_LOSSES)
+    if regularizers and len(losses) == losses_before:
+        created = graph.get_collection(
+            ops.GraphKeys.GLOBAL_VARIABLES)[variables_before:]
+        for variable in created:
+            regularizer = regularizers.get(variable.op.name.rsplit("/", 1)[-1])
+            if regularizer is None:
+                continue
+            with ops.colocate_with(variable), ops.name_scope(
+                    variable.op.name + "/Regularizer/"):
+                loss = regularizer(variable)
+            if loss is not None:
+                ops.add_to_collection(ops.GraphKeys.REGULARIZATION_LOSSES, loss)
+    return outputs
 
 
 def _fix_partitioned_checkpoint_assign():
@@ -156,6 +226,7 @@ def _fix_partitioned_checkpoint_assign():
 
     tf_slim 1.1.0 slices a checkpoint value for a partitioned variable with a
     list of `slice` objects; NumPy >= 1.23 rejects that (it needs a tuple).
+    TensorFlow 2.21 requires NumPy >= 1.26, so the replacement is unconditional.
     """
     import sys
 
@@ -168,6 +239,41 @@ def _fix_partitioned_checkpoint_assign():
         if (name == "tf_slim" or name.startswith("tf_slim.")) and (
                 getattr(module, "assign_from_checkpoint", None) is broken):
             module.assign_from_checkpoint = assign_from_checkpoint
+
+
+def _run_supervisor_threads_in_graph():
+    """Fixes L8: makes `slim.learning.train` work with eager execution on.
+
+    `slim.learning.train` runs a `tf.compat.v1.train.Supervisor`, whose
+    service threads (summaries, global_step/sec, timed checkpoints) use the
+    session from a new thread. The default graph is per thread, so with eager
+    execution enabled (TensorFlow 2's default) those threads run eagerly even
+    though the session's graph was built inside `tf.Graph().as_default()`:
+    `training_util.global_step` calls `.numpy()` on the graph's global step
+    and `Saver.save` refuses graph variables, and `learning.train` raises that
+    error when it stops the Supervisor. Running each thread inside its
+    session's graph gives them the graph mode they had in TensorFlow 1; with
+    eager execution disabled nothing changes, as these threads build no ops.
+    """
+    from tensorflow.python.training import supervisor
+
+    for thread_class in (supervisor.SVSummaryThread,
+                         supervisor.SVStepCounterThread,
+                         supervisor.SVTimerCheckpointThread):
+        if not getattr(thread_class.run, "_slimtrain_in_graph", False):
+            thread_class.run = _in_session_graph(thread_class.run)
+
+
+def _in_session_graph(run):
+    """Wraps a Supervisor thread's `run` to execute in its session's graph."""
+
+    @functools.wraps(run)
+    def run_in_session_graph(self):
+        with self._sess.graph.as_default():  # pylint: disable=protected-access
+            run(self)
+
+    run_in_session_graph._slimtrain_in_graph = True
+    return run_in_session_graph
 
 
 def assign_from_checkpoint(model_path, var_list, ignore_missing_vars=False):
