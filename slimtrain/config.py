@@ -64,8 +64,10 @@ class TrainConfig:
         600, "The frequency with which the model is saved, in seconds.")
     task: int = flag_field(0, "Task id of the replica running the training.")
     save_summaries_steps: Optional[int] = flag_field(
-        100, "slimtrain: also save summaries every this many global steps "
-        "(0 or None: only by seconds).")
+        100, "slimtrain: also save the scalar summaries every this many "
+        "global steps, and all summaries after the last step (0 or None: "
+        "only by seconds). Histograms, which can cost more than a training "
+        "step, are otherwise saved only every --save_summaries_secs.")
     save_interval_steps: Optional[int] = flag_field(
         None, "slimtrain: also save a checkpoint every this many global "
         "steps (0 or None: only by seconds).")

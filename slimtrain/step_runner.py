@@ -5,8 +5,11 @@ its `should_stop` and `should_log` tensors. `StepRunner` fetches the train op
 and the global step in one call and decides in Python instead, and adds
 what TF-Slim users asked for beside the Supervisor's timers: checkpoints and
 summaries every N global steps (tensorflow#16462) and progress lines with
-examples/sec and an ETA. With --trace_every_n_steps it hands each step to
-slim's `train_step`, which writes the timeline and run metadata.
+examples/sec and an ETA. The step-based summaries are the cheap ones
+(slimtrain.training passes the scalars); all of them, histograms included,
+are written after the last step, besides the Supervisor's timed ones. With
+--trace_every_n_steps it hands each step to slim's `train_step`, which
+writes the timeline and run metadata.
 """
 
 import datetime
@@ -28,15 +31,18 @@ class StepRunner:
     """
 
     def __init__(self, config, is_chief, saver, summary_writer, summary_op,
-                 step_after_train, last_step_op=None):
+                 step_after_train, last_step_op=None, step_summary_op=None):
         """Args:
           config: the run's TrainConfig (step intervals, batch size, ...).
           is_chief: only the chief writes checkpoints and summaries.
-          saver, summary_writer, summary_op: the ones slim's Supervisor uses.
+          saver, summary_writer, summary_op: the ones slim's Supervisor uses;
+            summary_op is also written after the last step.
           step_after_train: the global step read after the train op's
             update (fetching the variable itself may race with the update).
           last_step_op: run once after the last step, e.g. to release
             other workers (see slimtrain.sync_replicas).
+          step_summary_op: written every --save_summaries_steps (default:
+            summary_op).
         """
         self._max_steps = config.max_number_of_steps
         self._log_every = config.log_every_n_steps
@@ -51,6 +57,8 @@ class StepRunner:
         self._saver = saver
         self._summary_writer = summary_writer
         self._summary_op = summary_op
+        self._step_summary_op = (summary_op if step_summary_op is None
+                                 else step_summary_op)
         self._window = None  # (time, global step, local steps) at last log
         self._local_steps = 0
         self.last_step = None
@@ -73,11 +81,14 @@ class StepRunner:
         if self._window is None:  # rates are measured from the first step on
             self._window = (time.time(), step, self._local_steps)
 
-        if _crossed(previous, step, self._summarize_every):
+        self.reached_last_step = bool(self._max_steps) and step >= self._max_steps
+        if self._summarize_every and self.reached_last_step:
             self._summary_writer.add_summary(sess.run(self._summary_op), step)
+        elif _crossed(previous, step, self._summarize_every):
+            self._summary_writer.add_summary(sess.run(self._step_summary_op),
+                                             step)
         if _crossed(previous, step, self._save_every):
             self._saver.save(sess, self._save_path, global_step=step)
-        self.reached_last_step = bool(self._max_steps) and step >= self._max_steps
         if self.reached_last_step and self._last_step_op is not None:
             sess.run(self._last_step_op)
         if (_crossed(previous, step, self._log_every) or

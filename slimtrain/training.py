@@ -7,9 +7,9 @@ hands it to `slim.learning.train`, which owns the session, the Supervisor,
 timed checkpoints and timed summaries.
 
 What slimtrain adds around slim's loop lives in `slimtrain.step_runner` (the
-`train_step_fn`: step-based checkpoints and summaries, progress lines with
-examples/sec and ETA) and `slimtrain.sync_replicas` (a sync-replica run that
-ends cleanly). Bad settings are found before the train dir is touched.
+`train_step_fn`: step-based checkpoints and scalar summaries, progress lines
+with examples/sec and ETA) and `slimtrain.sync_replicas` (a sync-replica run
+that ends cleanly). Bad settings are found before the train dir is touched.
 """
 
 import contextlib
@@ -53,6 +53,7 @@ def train(config):
         resume_from = tf.train.latest_checkpoint(config.train_dir)
         init_fn = _choose_initialization(config, resume_from)
         summary_op = tf.summary.merge_all()
+        step_summary_op = _scalar_summaries()
 
         # Only the chief writes into the (possibly shared) train dir.
         summary_writer = None
@@ -69,7 +70,8 @@ def train(config):
             summary_writer=summary_writer, summary_op=summary_op,
             step_after_train=model["step_after_train"],
             last_step_op=(sync_optimizer.close_token_queue_op
-                          if sync_optimizer and is_chief else None))
+                          if sync_optimizer and is_chief else None),
+            step_summary_op=step_summary_op)
         with warnings.catch_warnings():
             # slim stops the Supervisor, then leaving its managed session
             # stops it again, writing a STOP record to the closed writer.
@@ -255,6 +257,19 @@ def _add_model_summaries(end_points):
         tf.summary.scalar("sparsity/" + name, tf.nn.zero_fraction(activation))
     for variable in slim.get_model_variables():
         tf.summary.histogram("variables/" + variable.op.name, variable)
+
+
+def _scalar_summaries():
+    """The summaries written every --save_summaries_steps: all but histograms.
+
+    A histogram of a large tensor costs more than a training step of a small
+    network (LeNet's fc3 weights alone take several steps' time), so the
+    histograms are written only with the timed summaries (as TF-Slim does)
+    and after the last step (see StepRunner).
+    """
+    scalars = [summary for summary in tf.get_collection(tf.GraphKeys.SUMMARIES)
+               if summary.op.type != "HistogramSummary"]
+    return tf.summary.merge(scalars) if scalars else None
 
 
 def _clone_device(config):
