@@ -60,7 +60,7 @@ _MOVED_NAMES = (
      "tensorflow.python.ops.while_loop", "while_loop"),
     # L5: `variable_scope.variable` is gone; `tf.compat.v1.Variable`
     # (VariableV1) takes the same arguments. Used by ops/variables.py
-    # local_variable / global_variable (every streaming metric).
+    # local_variable / global_variable (`slim.local_variable`, ...).
     ("tensorflow.python.ops.variable_scope", "variable",
      "tensorflow.python.ops.variable_v1", "VariableV1"),
 )
@@ -93,6 +93,7 @@ def apply():
 
 
 def _restore_moved_names():
+    """Fixes L1-L5: re-attaches each moved name where it is missing."""
     for old_module, old_name, new_module, new_name in _MOVED_NAMES:
         module = importlib.import_module(old_module)
         if not hasattr(module, old_name):

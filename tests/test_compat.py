@@ -721,9 +721,10 @@ def test_present_names_are_left_alone(monkeypatch):
 def test_whole_file_without_tf_keras():
     env = dict(os.environ, SLIMTRAIN_HIDE_TF_KERAS="1")
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    # `-o addopts=` drops the ini's worker options: one file, one process.
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-         os.path.abspath(__file__)],
+         "-o", "addopts=", os.path.abspath(__file__)],
         cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True, timeout=600)
     tail = proc.stdout[-6000:]
