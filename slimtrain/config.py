@@ -202,24 +202,24 @@ class TrainConfig:
         for name in ("batch_size", "num_readers", "num_preprocessing_threads",
                      "worker_replicas", "replicas_to_aggregate",
                      "max_checkpoints_to_keep"):
-            _require_positive(name, getattr(self, name))
+            require_positive(name, getattr(self, name))
         for name in ("learning_rate", "num_epochs_per_decay",
                      "keep_checkpoint_every_n_hours"):
-            _require_positive(name, getattr(self, name))
+            require_positive(name, getattr(self, name))
         for name in ("train_image_size", "trace_every_n_steps"):
             if getattr(self, name) is not None:
-                _require_positive(name, getattr(self, name))
+                require_positive(name, getattr(self, name))
         for name in ("save_summaries_secs", "save_interval_secs",
                      "log_every_n_steps", "weight_decay", "warmup_epochs",
                      "clip_gradient_norm", "labels_offset", "task",
                      "num_ps_tasks", "startup_delay_steps",
                      "num_intra_threads", "num_inter_threads",
                      "end_learning_rate"):
-            _require_not_negative(name, getattr(self, name))
+            require_not_negative(name, getattr(self, name))
         for name in ("save_summaries_steps", "save_interval_steps",
                      "max_number_of_steps"):
             if getattr(self, name) is not None:
-                _require_not_negative(name, getattr(self, name))
+                require_not_negative(name, getattr(self, name))
         if (self.learning_rate_decay_type == "cosine" and
                 not self.max_number_of_steps):
             raise ConfigError(
@@ -317,11 +317,13 @@ def _require_choice(name, value, choices):
                           (name, value, ", ".join(choices)))
 
 
-def _require_positive(name, value):
+def require_positive(name, value):
+    """Raises ConfigError naming --name unless value > 0."""
     if not value > 0:
         raise ConfigError("--%s=%s must be positive." % (name, value))
 
 
-def _require_not_negative(name, value):
+def require_not_negative(name, value):
+    """Raises ConfigError naming --name if value < 0."""
     if value < 0:
         raise ConfigError("--%s=%s must not be negative." % (name, value))

@@ -21,7 +21,8 @@ import os
 from dataclasses import dataclass
 from typing import Optional
 
-from slimtrain.config import TrainConfig, flag_field
+from slimtrain.config import (TrainConfig, flag_field, require_not_negative,
+                              require_positive)
 from slimtrain.errors import ConfigError
 
 # Continuous evaluation stops after waiting this long for a new checkpoint.
@@ -131,14 +132,14 @@ class EvalConfig:
                 "--checkpoint_dir and --checkpoint_path are both given: pass "
                 "only one (a train dir, or a checkpoint prefix or folder).")
         for name in ("batch_size", "num_preprocessing_threads"):
-            _require_positive(name, getattr(self, name))
+            require_positive(name, getattr(self, name))
         for name in ("max_num_batches", "eval_image_size", "timeout",
                      "max_number_of_evaluations"):
             if getattr(self, name) is not None:
-                _require_positive(name, getattr(self, name))
+                require_positive(name, getattr(self, name))
         for name in ("labels_offset", "eval_interval_secs"):
             if getattr(self, name) is not None:
-                _require_not_negative(name, getattr(self, name))
+                require_not_negative(name, getattr(self, name))
         decay = self.moving_average_decay
         if decay and not 0.0 < decay < 1.0:
             raise ConfigError(
@@ -218,13 +219,3 @@ def with_train_defaults(config, train_config):
         result = dataclasses.replace(result,
                                      dataset_dir=train_config.dataset_dir)
     return result
-
-
-def _require_positive(name, value):
-    if not value > 0:
-        raise ConfigError("--%s=%s must be positive." % (name, value))
-
-
-def _require_not_negative(name, value):
-    if value < 0:
-        raise ConfigError("--%s=%s must not be negative." % (name, value))
