@@ -150,6 +150,20 @@ def test_trainable_scopes_and_gradient_multipliers_freeze_what_they_say(tmp_path
                                checkpoint_value(start, trained))
 
 
+def test_step_summaries_are_scalars_and_the_last_step_has_all(tmp_path):
+    # Histograms cost several steps of a small network: they are written
+    # with the timed summaries (off here) and after the last step only.
+    train(small_config(tmp_path, max_number_of_steps=10,
+                       save_summaries_steps=4, save_summaries_secs=0))
+    kinds = {}  # step -> {"simple_value", "histo"}
+    for path in tf.io.gfile.glob(str(tmp_path / "events.out.tfevents.*")):
+        for event in tf.train.summary_iterator(path):
+            for value in event.summary.value:
+                kinds.setdefault(event.step, set()).add(value.WhichOneof("value"))
+    assert kinds == {4: {"simple_value"}, 8: {"simple_value"},
+                     10: {"simple_value", "histo"}}
+
+
 def test_clip_summaries_moving_averages_and_trace(tmp_path):
     train(small_config(tmp_path, max_number_of_steps=6, clip_gradient_norm=1.0,
                        summarize_gradients=True, save_summaries_steps=3,
