@@ -83,6 +83,31 @@ def test_seed_makes_training_input_repeatable(tmp_path):
     assert not all(np.array_equal(a[0], b[0]) for a, b in zip(run, other))
 
 
+@pytest.mark.parametrize("source, preprocessing", [
+    ("digits", "lenet"), ("cifar", "cifarnet"), ("cifar", "inception_v3"),
+    ("cifar", "vgg_16")])  # vgg: ResizeBilinear has no vectorized form
+def test_batch_decoded_evaluation_input_equals_per_example(
+        source, preprocessing, digits_test, tmp_path):
+    split = digits_test if source == "digits" else _sharded_cifar(tmp_path)
+    assert split.decode_batch is not None
+
+    def evaluation_input(split):
+        dataset = input_pipeline.build_input_dataset(
+            split, preprocessing_factory.get_preprocessing(preprocessing),
+            batch_size=7, is_training=False, image_size=24)
+        return list(dataset.as_numpy_iterator())
+
+    batched = evaluation_input(split)
+    per_example = evaluation_input(
+        dataclasses.replace(split, decode_batch=None))
+    assert [len(labels) for _, labels in batched] == [
+        len(labels) for _, labels in per_example]
+    for (images, labels), (images2, labels2) in zip(batched, per_example):
+        assert images.shape[1:] == (24, 24, images2.shape[3])
+        np.testing.assert_allclose(images, images2, rtol=1e-5, atol=1e-5)
+        np.testing.assert_array_equal(labels, labels2)
+
+
 def test_graph_mode_one_shot_iterator(digits_test):
     with tf.Graph().as_default():
         dataset = input_pipeline.build_input_dataset(

@@ -65,3 +65,12 @@ def decode(record):
     label = tf.cast(values[0], tf.int64)
     planes = tf.reshape(values[1:], [3, IMAGE_SIZE, IMAGE_SIZE])
     return tf.transpose(planes, [1, 2, 0]), label
+
+
+def decode_batch(records):
+    """Returns (images uint8 [N, 32, 32, 3], labels int64 [N]) of a batch of
+    records, as `decode` does for one."""
+    values = tf.io.decode_raw(records, tf.uint8)
+    labels = tf.cast(values[:, 0], tf.int64)
+    planes = tf.reshape(values[:, 1:], [-1, 3, IMAGE_SIZE, IMAGE_SIZE])
+    return tf.transpose(planes, [0, 2, 3, 1]), labels

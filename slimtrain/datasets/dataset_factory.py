@@ -164,7 +164,8 @@ def _idx_split(name, split_name, dataset_dir):
         name=name, split_name=split_name, num_samples=count, num_classes=10,
         labels_to_names=labels_to_names, image_shape=(rows, columns, 1),
         read_records=read_records,
-        decode=idx_format.make_decoder(rows, columns))
+        decode=idx_format.make_decoder(rows, columns),
+        decode_batch=idx_format.make_batch_decoder(rows, columns))
 
 
 def _cifar10_bin_split(split_name, dataset_dir):
@@ -176,4 +177,5 @@ def _cifar10_bin_split(split_name, dataset_dir):
         labels_to_names=dict(enumerate(CIFAR10_CLASS_NAMES)),
         image_shape=(size, size, 3),
         read_records=functools.partial(cifar10_bin_format.read_records, files),
-        decode=cifar10_bin_format.decode)
+        decode=cifar10_bin_format.decode,
+        decode_batch=cifar10_bin_format.decode_batch)

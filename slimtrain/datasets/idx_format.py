@@ -82,6 +82,19 @@ def read_records(images_path, labels_path, rows, columns):
     return tf.data.Dataset.zip({"image": images, "label": labels})
 
 
+def make_batch_decoder(rows, columns):
+    """Returns fn(records) -> (images uint8 [N, rows, columns, 1], labels
+    int64 [N]) for a batch of records, as `make_decoder`'s fn for one."""
+    def decode_batch(records):
+        images = tf.reshape(tf.io.decode_raw(records["image"], tf.uint8),
+                            [-1, rows, columns, 1])
+        labels = tf.cast(tf.io.decode_raw(records["label"], tf.uint8)[:, 0],
+                         tf.int64)
+        return images, labels
+
+    return decode_batch
+
+
 def make_decoder(rows, columns):
     """Returns fn(record) -> (image uint8 [rows, columns, 1], label int64)."""
     def decode(record):

@@ -1,0 +1,307 @@
+"""The child processes of the benchmarks: `python bench/workers.py MODE ...`.
+
+Each mode measures one thing in a fresh process and prints one
+BENCH_RESULT line of JSON (benchlib.ChildRun.result reads it):
+
+  limit        the bare loop: the graph train.py builds (slimtrain.training's
+               own builder: same network, loss, learning rate, optimizer and
+               train op), run as `session.run(train_op)` fed (feed_dict on
+               the input iterator's outputs) from batches already in memory;
+               with --input=pipeline, reading its own tf.data input instead.
+  keras        the same network written with tf.keras (bench/keras_models.py),
+               trained with `Model.fit` on the same in-memory batches.
+  input        the training or evaluation tf.data input alone, as the
+               harness builds it, drained with `session.run(get_next)`.
+  eval_limit   the graph eval.py builds (slimtrain.evaluation's own
+               builder), its metric update ops run in a bare loop fed from
+               in-memory batches (or, with --input=pipeline, its tf.data
+               input).
+  train_probe  runs train.py with the given flags and prints the time its
+               first training step ended (for the start-up benchmark).
+
+The in-memory batches are made by the harness's own input pipeline before
+the clock starts, so all sides see the same preprocessed data. The graphs
+come from slimtrain's own (private) builders, `training._build_model` and
+`CheckpointEvaluator._build_graph`, so that they are the harness's graphs
+exactly, not copies of them.
+"""
+
+import argparse
+import os
+import resource
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchlib  # noqa: E402
+
+
+def _train_config(args, train_dir=None):
+    from slimtrain.config import TrainConfig
+
+    return TrainConfig(
+        train_dir=train_dir or "unused", model_name=args.model_name,
+        dataset_name=args.dataset_name, dataset_dir=args.dataset_dir,
+        batch_size=args.batch_size,
+        max_number_of_steps=args.steps).validate()
+
+
+def _iterator_outputs(graph):
+    """The (images, labels) tensors of the graph's one input iterator."""
+    ops = [op for op in graph.get_operations() if op.type == "IteratorGetNext"]
+    if len(ops) != 1:
+        raise RuntimeError("expected one IteratorGetNext op, found %d"
+                           % len(ops))
+    return ops[0].outputs[0], ops[0].outputs[1]
+
+
+def limit(args):
+    import tensorflow.compat.v1 as tf
+
+    from slimtrain import training
+
+    config = _train_config(args)
+    with tf.Graph().as_default() as graph:
+        model = training._build_model(config)
+        images, labels = _iterator_outputs(graph)
+        session_config = training._session_config(config)
+        with tf.Session(config=session_config) as sess:
+            sess.run([tf.global_variables_initializer(),
+                      tf.local_variables_initializer()])
+            train_op = model["train_op"]
+            times = []
+            if args.input == "pipeline":
+                graph.finalize()
+                for _ in range(args.steps):
+                    sess.run(train_op)
+                    times.append(time.time())
+            else:
+                batches = [sess.run([images, labels])
+                           for _ in range(args.steps)]
+                graph.finalize()
+                for image_batch, label_batch in batches:
+                    sess.run(train_op, feed_dict={images: image_batch,
+                                                  labels: label_batch})
+                    times.append(time.time())
+    benchlib.print_result({"step_end_times": times})
+
+
+class _StepTimer:
+    """Keras callback recording when each training batch ended."""
+
+    def __new__(cls):
+        import keras
+
+        class StepTimer(keras.callbacks.Callback):
+            # Safe to run off the main thread: Keras then keeps its default
+            # (asynchronous) callback dispatch, as in a run without it.
+            async_safe = True
+
+            def __init__(self):
+                super().__init__()
+                self.times = []
+
+            def on_train_batch_end(self, batch, logs=None):
+                self.times.append(time.time())
+
+        return StepTimer()
+
+
+def keras_fit(args):
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    import keras_models
+    from slimtrain.learning_rate import epochs_to_steps
+
+    config = _train_config(args)
+    split, batches = _eager_training_batches(config, args.steps)
+    x = np.concatenate([images for images, _ in batches])
+    y = np.concatenate([labels for _, labels in batches])
+    image_size = x.shape[1]
+    model = keras_models.BUILDERS[config.model_name](
+        split.num_classes, config.weight_decay, image_size=image_size,
+        channels=x.shape[3])
+    # train.py's default schedule and optimizer (rmsprop, exponential decay).
+    schedule = keras.optimizers.schedules.ExponentialDecay(
+        config.learning_rate,
+        epochs_to_steps(config.num_epochs_per_decay, split.num_samples, config),
+        config.learning_rate_decay_factor, staircase=True)
+    optimizer = keras.optimizers.RMSprop(
+        schedule, rho=config.rmsprop_decay, momentum=config.rmsprop_momentum,
+        epsilon=config.opt_epsilon)
+    model.compile(optimizer=optimizer,
+                  loss=keras.losses.SparseCategoricalCrossentropy(
+                      from_logits=True))
+    timer = _StepTimer()
+    model.fit(x, y, batch_size=config.batch_size, epochs=1, shuffle=False,
+              verbose=0, callbacks=[timer])
+    benchlib.print_result({"step_end_times": timer.times,
+                           "jit_compile": bool(model.jit_compile),
+                           "tensorflow": tf.__version__})
+
+
+def _eager_training_batches(config, count):
+    """`count` training batches from the harness's pipeline, as numpy."""
+    from nets import nets_factory
+    from slimtrain.datasets import dataset_factory
+    from slimtrain.input_pipeline import build_input_dataset
+    from slimtrain.preprocessing import preprocessing_factory
+
+    split = dataset_factory.get_dataset(config.dataset_name, "train",
+                                        config.dataset_dir)
+    image_size = nets_factory.get_network_fn(
+        config.model_name, split.num_classes).default_image_size
+    dataset = build_input_dataset(
+        split, preprocessing_factory.get_preprocessing(config.model_name,
+                                                       is_training=True),
+        image_size=image_size, batch_size=config.batch_size, is_training=True,
+        num_readers=config.num_readers,
+        num_preprocessing_threads=config.num_preprocessing_threads)
+    return split, list(dataset.take(count).as_numpy_iterator())
+
+
+def input_only(args):
+    """Drains the harness's input pipeline; examples/sec and CPU per example."""
+    import tensorflow.compat.v1 as tf
+
+    from nets import nets_factory
+    from slimtrain import training
+    from slimtrain.datasets import dataset_factory
+    from slimtrain.input_pipeline import build_input_dataset
+    from slimtrain.preprocessing import preprocessing_factory
+
+    config = _train_config(args)
+    training_input = args.split == "train"
+    with tf.Graph().as_default():
+        split = dataset_factory.get_dataset(args.dataset_name, args.split,
+                                            args.dataset_dir)
+        image_size = nets_factory.get_network_fn(
+            args.model_name, split.num_classes).default_image_size
+        preprocessing_fn = preprocessing_factory.get_preprocessing(
+            args.model_name, is_training=training_input)
+        batches = build_input_dataset(
+            split, preprocessing_fn, image_size=image_size,
+            batch_size=args.batch_size, is_training=training_input,
+            num_readers=config.num_readers,
+            num_preprocessing_threads=config.num_preprocessing_threads)
+        if not training_input:
+            batches = batches.repeat()  # passes over the split, back to back
+        images, _ = tf.data.make_one_shot_iterator(batches).get_next()
+        session_config = training._session_config(config)
+        with tf.Session(config=session_config) as sess:
+            for _ in range(args.warmup_batches):
+                sess.run(images)
+            start, cpu_start = time.time(), _cpu_seconds()
+            examples = 0
+            while time.time() - start < args.seconds:
+                examples += len(sess.run(images))
+            elapsed, cpu = time.time() - start, _cpu_seconds() - cpu_start
+    benchlib.print_result({"examples": examples, "elapsed": elapsed,
+                           "cpu_seconds": cpu,
+                           "examples_per_sec": examples / elapsed,
+                           "cpu_ms_per_1000_examples": 1e6 * cpu / examples})
+
+
+def _cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def eval_limit(args):
+    import tensorflow.compat.v1 as tf
+
+    from slimtrain.eval_config import EvalConfig
+    from slimtrain.evaluation import CheckpointEvaluator
+
+    config = EvalConfig(
+        checkpoint_path=args.checkpoint, model_name=args.model_name,
+        dataset_name=args.dataset_name, dataset_dir=args.dataset_dir,
+        dataset_split_name=args.split, batch_size=args.batch_size,
+        num_preprocessing_threads=args.num_preprocessing_threads,
+        labels_offset=0, use_grayscale=False).validate()
+    evaluator = CheckpointEvaluator(config)
+    with tf.Graph().as_default() as graph:
+        model = evaluator._build_graph()
+        images, labels = _iterator_outputs(graph)
+        saver = tf.train.Saver(model["variables_to_restore"])
+        updates = list(model["updates"].values())
+        with tf.Session(config=tf.ConfigProto(
+                allow_soft_placement=True)) as sess:
+            saver.restore(sess, args.checkpoint)
+            sess.run(tf.local_variables_initializer())
+            times = []
+            if args.input == "pipeline":
+                graph.finalize()
+                for _ in range(evaluator.num_batches):
+                    sess.run(updates)
+                    times.append(time.time())
+            else:
+                batches = [sess.run([images, labels])
+                           for _ in range(evaluator.num_batches)]
+                graph.finalize()
+                for image_batch, label_batch in batches:
+                    sess.run(updates, feed_dict={images: image_batch,
+                                                 labels: label_batch})
+                    times.append(time.time())
+            values = sess.run(model["values"])
+    benchlib.print_result({"batch_end_times": times,
+                           "metrics": {k: float(v) for k, v in values.items()}})
+
+
+def train_probe(args, train_args):
+    """Runs train.py; prints when its first training step has ended."""
+    import runpy
+
+    from slimtrain import step_runner
+
+    original_call = step_runner.StepRunner.__call__
+    state = {"done": False}
+
+    def call(self, *call_args):
+        outcome = original_call(self, *call_args)
+        if not state["done"]:
+            state["done"] = True
+            benchlib.print_result({"first_step_end": time.time()})
+        return outcome
+
+    step_runner.StepRunner.__call__ = call
+    sys.argv = [benchlib.TRAIN_PY] + train_args
+    runpy.run_path(benchlib.TRAIN_PY, run_name="__main__")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("mode", choices=["limit", "keras", "input",
+                                         "eval_limit", "train_probe"])
+    parser.add_argument("--model_name", default="lenet")
+    parser.add_argument("--dataset_name", default="digits")
+    parser.add_argument("--dataset_dir", default=None)
+    parser.add_argument("--batch_size", type=int, default=32)
+    parser.add_argument("--steps", type=int, default=100,
+                        help="training steps (limit, keras)")
+    parser.add_argument("--split", default="train", help="input: which "
+                        "split (train: training input; else evaluation "
+                        "input); eval_limit: the split evaluated")
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--warmup_batches", type=int, default=20)
+    parser.add_argument("--checkpoint", default=None)
+    parser.add_argument("--num_preprocessing_threads", type=int, default=4,
+                        help="eval_limit: eval.py's flag of that name")
+    parser.add_argument("--input", choices=["memory", "pipeline"],
+                        default="memory", help="limit, eval_limit: feed "
+                        "batches already in memory (the limit), or read them "
+                        "through the graph's own tf.data input (to tell the "
+                        "input's cost from the harness's)")
+    args, rest = parser.parse_known_args()
+    if args.mode == "train_probe":
+        return train_probe(args, rest)
+    if rest:
+        parser.error("unknown arguments %s" % rest)
+    return {"limit": limit, "keras": keras_fit, "input": input_only,
+            "eval_limit": eval_limit}[args.mode](args)
+
+
+if __name__ == "__main__":
+    main()

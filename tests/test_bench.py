@@ -1,0 +1,91 @@
+"""The benchmarks' readings of real train.py, eval.py and harness graphs.
+
+The benchmark scripts (bench/) time train.py and eval.py by their log lines
+and build their bare loops from the harness's own graph builders. These
+tests run those pieces on the built-in digits, so that a change to a log
+line or a builder that the benchmarks depend on fails here, not in the next
+benchmark run.
+"""
+
+import json
+import os
+import sys
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO, "bench"))
+import benchlib  # noqa: E402
+import eval_throughput  # noqa: E402
+
+
+def test_training_cases_name_default_and_chosen_data_sets():
+    assert benchlib.training_cases("lenet,cifarnet:cifar10") == [
+        ("lenet", "lenet", "mnist_idx"),
+        ("cifarnet:cifar10", "cifarnet", "cifar10")]
+    assert benchlib.training_cases("lenet:mnist_idx") == [
+        ("lenet", "lenet", "mnist_idx")]
+    with pytest.raises(SystemExit, match="unknown network 'vgg_16'"):
+        benchlib.training_cases("vgg_16")
+
+
+def test_paired_ratios_pair_values_within_a_round():
+    rounds = [{"a": 2.0, "b": 1.0}, {"a": 3.0}, {"a": 1.0, "b": 4.0}]
+    assert benchlib.paired_ratios(rounds, "a", "b") == [2.0, 0.25]
+    assert benchlib.median(benchlib.paired_ratios(rounds, "a", "b")) == 1.125
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A 30-step LeNet run of train.py on the digits, and its train dir."""
+    train_dir = str(tmp_path_factory.mktemp("train"))
+    run = benchlib.ChildRun(
+        [benchlib.PYTHON, benchlib.TRAIN_PY, "--train_dir=" + train_dir,
+         "--max_number_of_steps=30", "--log_every_n_steps=10",
+         "--batch_size=32"], timeout=300)
+    return run, train_dir
+
+
+def test_train_py_progress_lines_time_its_steps(trained):
+    run, _ = trained
+    times = benchlib.progress_times(run.output, run.launched)
+    assert sorted(times) == [10, 20, 30]
+    assert run.launched < times[10] < times[20] < times[30] < run.ended
+    assert benchlib.rate(times, 10, 30, 32) == pytest.approx(
+        20 * 32 / (times[30] - times[10]))
+    cpu = run.cpu_seconds_between(times[10], times[30])
+    assert 0 < cpu < 2 * (times[30] - times[10]) * os.cpu_count()
+    assert max(rss for _, _, rss, _ in run.samples if rss) > 100 * 2**10
+
+
+def test_eval_py_progress_and_bare_loop_measure_the_same_metrics(
+        trained, tmp_path):
+    _, train_dir = trained
+    eval_dir = str(tmp_path / "eval")
+    run = benchlib.ChildRun(
+        [benchlib.PYTHON, benchlib.EVAL_PY, "--checkpoint_dir=" + train_dir,
+         "--eval_dir=" + eval_dir, "--batch_size=100"], timeout=300)
+    times, total = eval_throughput.eval_batch_times(run)
+    assert total == 4 and sorted(times) == [1, 2, 3, 4]  # 360 test images
+    with open(os.path.join(eval_dir, "results.jsonl")) as handle:
+        harness = json.loads(handle.readline())["metrics"]
+
+    checkpoint = eval_throughput._latest_checkpoint(train_dir)
+    for input_mode in ("memory", "pipeline"):
+        bare = benchlib.ChildRun(
+            [benchlib.PYTHON, benchlib.WORKERS_PY, "eval_limit",
+             "--input=" + input_mode, "--split=test",
+             "--checkpoint=" + checkpoint, "--batch_size=100"],
+            timeout=300).result()
+        assert len(bare["batch_end_times"]) == 4
+        for name, value in harness.items():
+            assert bare["metrics"][name] == pytest.approx(value, rel=1e-5)
+
+
+def test_bare_training_loop_runs_the_harness_graph():
+    for input_mode in ("memory", "pipeline"):
+        result = benchlib.ChildRun(
+            [benchlib.PYTHON, benchlib.WORKERS_PY, "limit", "--steps=5",
+             "--input=" + input_mode], timeout=300).result()
+        times = result["step_end_times"]
+        assert len(times) == 5 and times == sorted(times)
