@@ -2,9 +2,9 @@
 
     python bench/eval_throughput.py [--repeats 5] [--json F] [--markdown F]
 
-Trains a LeNet checkpoint (on the digits) and a CifarNet checkpoint (on the
-CIFAR-10-sized batches) with train.py, then each round runs, in a rotating
-order, each in a fresh process:
+Trains a LeNet checkpoint (on the MNIST-sized IDX files) and a CifarNet
+checkpoint (on the CIFAR-10-sized batches) with train.py, then each round
+runs, in a rotating order, each in a fresh process:
 
   harness  eval.py on the checkpoint, on the largest split of the data
            (the 60,000-image train split of the MNIST-sized IDX files for

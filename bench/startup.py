@@ -6,11 +6,11 @@ Each round launches, in a fresh process each, in a rotating order:
 
   import      `python -c "import tensorflow"` until the import returned: the
               floor every TensorFlow program pays;
-  train       train.py for LeNet on the digits and for CifarNet on the
-              CIFAR-10-sized batches, into an empty train dir, timed from
-              launch to the end of its first training step (train.py runs
-              under bench/workers.py train_probe, which notes the time the
-              step runner's first call returned);
+  train       train.py for LeNet on the MNIST-sized IDX files and for
+              CifarNet on the CIFAR-10-sized batches, into an empty train
+              dir, timed from launch to the end of its first training step
+              (train.py runs under bench/workers.py train_probe, which notes
+              the time the step runner's first call returned);
   eval        eval.py on a checkpoint of each, timed from launch to the end
               of its first evaluated batch (the timestamp of slim's
               "Evaluation [1/N]" line).
