@@ -1,4 +1,5 @@
-"""Code shared by the Inception networks: their arg_scope and pooling size.
+"""Code shared by the Inception networks: their arg_scope and pooling size
+(the pooling size helper serves MobileNet v1 too).
 
 Usage of the arg scope:
   with slim.arg_scope(inception_utils.inception_arg_scope()):
@@ -63,10 +64,11 @@ def inception_arg_scope(weight_decay=0.00004,
 def reduced_kernel_size_for_small_input(input_tensor, kernel_size):
     """Returns `kernel_size`, shrunk to fit an input of known smaller size.
 
-    The final average pools of Inception v2/v3 have a fixed window sized for
-    the default input; smaller inputs would make it larger than the feature
-    map. If the spatial size is unknown when the graph is built, the input is
-    assumed to be large enough and `kernel_size` is returned as is.
+    The final average pools of Inception v2/v3 and MobileNet v1 have a
+    fixed window sized for the default input; smaller inputs would make it
+    larger than the feature map. If the spatial size is unknown when the
+    graph is built, the input is assumed to be large enough and
+    `kernel_size` is returned as is.
 
     Args:
       input_tensor: a `Tensor` of size [batch_size, height, width, channels].

@@ -16,6 +16,8 @@ import functools
 import tensorflow.compat.v1 as tf
 import tf_slim as slim
 
+from nets import inception_utils
+
 # One full convolution layer.
 Conv = collections.namedtuple('Conv', ['kernel', 'stride', 'depth'])
 # A depthwise convolution followed by a 1x1 pointwise convolution.
@@ -192,8 +194,9 @@ def mobilenet_v1(inputs, num_classes=1000, dropout_keep_prob=0.999,
                                          name='global_pool')
                     end_points['global_pool'] = net
                 else:
-                    kernel_size = _reduced_kernel_size_for_small_input(
-                        net, [7, 7])
+                    kernel_size = (
+                        inception_utils.reduced_kernel_size_for_small_input(
+                            net, [7, 7]))
                     net = slim.avg_pool2d(net, kernel_size, padding='VALID',
                                           scope='AvgPool_1a')
                     end_points['AvgPool_1a'] = net
@@ -226,17 +229,6 @@ def wrapped_partial(func, *args, **kwargs):
 mobilenet_v1_075 = wrapped_partial(mobilenet_v1, depth_multiplier=0.75)
 mobilenet_v1_050 = wrapped_partial(mobilenet_v1, depth_multiplier=0.50)
 mobilenet_v1_025 = wrapped_partial(mobilenet_v1, depth_multiplier=0.25)
-
-
-def _reduced_kernel_size_for_small_input(input_tensor, kernel_size):
-    """Shrinks kernel_size to the input's height and width when they are known.
-
-    An input of unknown size is assumed to be large enough.
-    """
-    height, width = input_tensor.get_shape().as_list()[1:3]
-    if height is None or width is None:
-        return kernel_size
-    return [min(height, kernel_size[0]), min(width, kernel_size[1])]
 
 
 def mobilenet_v1_arg_scope(
