@@ -27,8 +27,7 @@ cli.define_flags(EvalConfig)
 @cli.entry_point
 def main(argv):
     del argv  # entry_point refuses positional arguments
-    config = cli.config_from_flags(EvalConfig).validate()
-    run_evaluation(config)
+    run_evaluation(cli.config_from_flags(EvalConfig))  # it validates
 
 
 if __name__ == "__main__":

@@ -121,16 +121,10 @@ def check_resumable(checkpoint, variables):
     _, missing, mismatched = compare_with_checkpoint(
         variables, read_shapes(checkpoint, flag="the train dir's checkpoint"))
     if missing or mismatched:
-        problems = []
-        if missing:
-            problems.append("it lacks %s" % describe_names(missing))
-        if mismatched:
-            problems.append("other shapes for %s" %
-                            describe_mismatches(mismatched))
         raise ConfigError(
             "cannot resume from %s, written by a different model or settings "
-            "(%s): use a fresh --train_dir, or the flags that run used."
-            % (checkpoint, "; ".join(problems)))
+            "(it %s): use a fresh --train_dir, or the flags that run used."
+            % (checkpoint, describe_misfit(missing, mismatched)))
 
 
 def eval_variables_to_restore(moving_average_decay=None):
@@ -161,3 +155,16 @@ def describe_mismatches(mismatched):
     """One line naming each (name, checkpoint shape, model shape)."""
     return describe_names(["%s (checkpoint %s, model %s)" % item
                             for item in mismatched])
+
+
+def describe_misfit(missing, mismatched):
+    """'lacks a, b; it has other shapes for c (...)': what a checkpoint
+    lacks and holds with other shapes (from `compare_with_checkpoint`),
+    after "it"."""
+    problems = []
+    if missing:
+        problems.append("lacks %s" % describe_names(sorted(missing)))
+    if mismatched:
+        problems.append("has other shapes for %s" %
+                        describe_mismatches(sorted(mismatched)))
+    return "; it ".join(problems)

@@ -206,16 +206,14 @@ def with_train_defaults(config, train_config):
         "model_name": trained.model_name,
         "labels_offset": trained.labels_offset,
         "use_grayscale": trained.use_grayscale,
+        "preprocessing_name": trained.preprocessing_name,
+        "eval_image_size": trained.train_image_size,
+        "moving_average_decay": trained.moving_average_decay,
     }
-    if train_config is not None:
-        values.update(preprocessing_name=train_config.preprocessing_name,
-                      eval_image_size=train_config.train_image_size,
-                      moving_average_decay=train_config.moving_average_decay)
     filled = {name: value for name, value in values.items()
               if getattr(config, name) is None}
     result = dataclasses.replace(config, **filled)
-    if (config.dataset_dir is None and train_config is not None and
-            result.dataset_name == train_config.dataset_name):
-        result = dataclasses.replace(result,
-                                     dataset_dir=train_config.dataset_dir)
+    if (config.dataset_dir is None and
+            result.dataset_name == trained.dataset_name):
+        result = dataclasses.replace(result, dataset_dir=trained.dataset_dir)
     return result

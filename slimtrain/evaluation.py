@@ -38,14 +38,13 @@ import tensorflow.compat.v1 as tf
 import tf_slim as slim
 from absl import logging
 
-from nets import nets_factory
 from slimtrain import checkpoints
+from slimtrain.classifier import resolve_classifier
 from slimtrain.datasets import dataset_factory
 from slimtrain.errors import ConfigError
 from slimtrain.eval_config import HELD_OUT_SPLITS
 from slimtrain.eval_results import EvalResult
 from slimtrain.input_pipeline import build_input_dataset
-from slimtrain.preprocessing import preprocessing_factory
 
 EXAMPLES = "Examples"
 
@@ -68,22 +67,9 @@ class CheckpointEvaluator:
         """
         self._config = config
         self.split = open_split(config)
-        self._num_classes = self.split.num_classes - config.labels_offset
-        if self._num_classes < 1:
-            raise ConfigError(
-                "--labels_offset=%d leaves no classes of the %d in %s: use a "
-                "smaller offset." % (config.labels_offset,
-                                     self.split.num_classes, self.split.name))
-        if config.model_name not in nets_factory.networks_map:
-            raise ConfigError("--model_name=%s is not known: use one of %s."
-                              % (config.model_name,
-                                 ", ".join(sorted(nets_factory.networks_map))))
-        self._network_fn = nets_factory.get_network_fn(
-            config.model_name, num_classes=self._num_classes,
-            is_training=False)
-        self._preprocessing_fn = preprocessing_factory.get_preprocessing(
-            config.preprocessing_name or config.model_name, is_training=False,
-            use_grayscale=config.use_grayscale)
+        (self._num_classes, self._network_fn,
+         self._preprocessing_fn) = resolve_classifier(config, self.split,
+                                                      is_training=False)
         full_pass = math.ceil(self.split.num_samples / config.batch_size)
         self.num_batches = min(full_pass, config.max_num_batches or full_pass)
         self.expected_examples = min(self.split.num_samples,
@@ -165,7 +151,8 @@ class CheckpointEvaluator:
     def _check_checkpoint(self, checkpoint, variables_to_restore):
         """Raises ConfigError unless `checkpoint` holds every variable."""
         _, missing, mismatched = checkpoints.compare_with_checkpoint(
-            variables_to_restore, checkpoints.read_shapes(checkpoint))
+            variables_to_restore, checkpoints.read_shapes(
+                checkpoint, flag=self._config.checkpoint_flag))
         if not missing and not mismatched:
             return
         averages_only = all(name.endswith("/ExponentialMovingAverage")
@@ -176,19 +163,13 @@ class CheckpointEvaluator:
         else:
             fix = ("evaluate it with the --model_name, --dataset_name and "
                    "--labels_offset it was trained with")
-        problems = []
-        if missing:
-            problems.append("lacks %s" % checkpoints.describe_names(
-                sorted(missing)))
-        if mismatched:
-            problems.append("has other shapes for %s" %
-                            checkpoints.describe_mismatches(sorted(mismatched)))
         raise ConfigError(
             "checkpoint %s does not fit %s with %d classes (it %s): %s."
             % (checkpoint, self._config.model_name, self._num_classes,
-               "; it ".join(problems), fix))
+               checkpoints.describe_misfit(missing, mismatched), fix))
 
     def _result(self, checkpoint, values, start):
+        now = time.time()
         metrics = {name: float(value)
                    for name, value in sorted(values["metrics"].items())}
         examples = int(metrics.pop(EXAMPLES))
@@ -204,7 +185,7 @@ class CheckpointEvaluator:
             dataset_name=self.split.name,
             dataset_split_name=self.split.split_name,
             examples=examples, metrics=metrics,
-            wall_time=time.time(), eval_secs=time.time() - start)
+            wall_time=now, eval_secs=now - start)
 
 
 def open_split(config):

@@ -101,6 +101,7 @@ def build_input_dataset(dataset, preprocessing_fn, *, batch_size,
         element_seeds = tf.data.Dataset.random(seed=seed).batch(2)
         examples = tf.data.Dataset.zip((records, element_seeds)).map(
             prepare, **parallel)
+        batches = examples.batch(batch_size, drop_remainder=True)
     elif dataset.decode_batch is not None:
         def preprocess(image):
             return preprocessing_fn(image, height, width)
@@ -116,10 +117,8 @@ def build_input_dataset(dataset, preprocessing_fn, *, batch_size,
             return images, labels - labels_offset
 
         batches = records.batch(batch_size).map(prepare_batch, **parallel)
-        return batches.prefetch(tf.data.AUTOTUNE)
     else:
-        examples = records.map(prepare, **parallel)
-    batches = examples.batch(batch_size, drop_remainder=is_training)
+        batches = records.map(prepare, **parallel).batch(batch_size)
     return batches.prefetch(tf.data.AUTOTUNE)
 
 

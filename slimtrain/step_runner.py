@@ -31,18 +31,18 @@ class StepRunner:
     """
 
     def __init__(self, config, is_chief, saver, summary_writer, summary_op,
-                 step_after_train, last_step_op=None, step_summary_op=None):
+                 step_summary_op, step_after_train, last_step_op=None):
         """Args:
           config: the run's TrainConfig (step intervals, batch size, ...).
           is_chief: only the chief writes checkpoints and summaries.
           saver, summary_writer, summary_op: the ones slim's Supervisor uses;
             summary_op is also written after the last step.
+          step_summary_op: written every --save_summaries_steps (the
+            scalar summaries of summary_op).
           step_after_train: the global step read after the train op's
             update (fetching the variable itself may race with the update).
           last_step_op: run once after the last step, e.g. to release
             other workers (see slimtrain.sync_replicas).
-          step_summary_op: written every --save_summaries_steps (default:
-            summary_op).
         """
         self._max_steps = config.max_number_of_steps
         self._log_every = config.log_every_n_steps
@@ -57,8 +57,7 @@ class StepRunner:
         self._saver = saver
         self._summary_writer = summary_writer
         self._summary_op = summary_op
-        self._step_summary_op = (summary_op if step_summary_op is None
-                                 else step_summary_op)
+        self._step_summary_op = step_summary_op
         self._window = None  # (time, global step, local steps) at last log
         self._local_steps = 0
         self.last_step = None
@@ -100,7 +99,8 @@ class StepRunner:
         start_time, start_step, start_local = self._window
         now = time.time()
         elapsed = max(now - start_time, 1e-9)
-        examples_per_sec = (self._local_steps - start_local) * self._batch_size / elapsed
+        examples_per_sec = ((self._local_steps - start_local) *
+                            self._batch_size / elapsed)
         line = "step %d" % step
         if self._max_steps:
             line += "/%d" % self._max_steps

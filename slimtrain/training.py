@@ -20,8 +20,8 @@ import tensorflow.compat.v1 as tf
 import tf_slim as slim
 from absl import logging
 
-from nets import nets_factory
 from slimtrain import checkpoints, workspace
+from slimtrain.classifier import resolve_classifier
 from slimtrain.config import parse_gradient_multipliers, split_scopes
 from slimtrain.datasets import dataset_factory
 from slimtrain.errors import ConfigError
@@ -29,7 +29,6 @@ from slimtrain.input_pipeline import build_input_dataset
 from slimtrain.learning_rate import configure_learning_rate
 from slimtrain.losses import add_classification_losses, add_loss_summaries
 from slimtrain.optimizers import configure_optimizer
-from slimtrain.preprocessing import preprocessing_factory
 from slimtrain.step_runner import StepRunner
 from slimtrain.sync_replicas import make_sync_optimizer
 
@@ -68,10 +67,10 @@ def train(config):
         step_runner = StepRunner(
             config, is_chief=is_chief, saver=saver,
             summary_writer=summary_writer, summary_op=summary_op,
+            step_summary_op=step_summary_op,
             step_after_train=model["step_after_train"],
             last_step_op=(sync_optimizer.close_token_queue_op
-                          if sync_optimizer and is_chief else None),
-            step_summary_op=step_summary_op)
+                          if sync_optimizer and is_chief else None))
         with warnings.catch_warnings():
             # slim stops the Supervisor, then leaving its managed session
             # stops it again, writing a STOP record to the closed writer.
@@ -122,23 +121,10 @@ def _build_model(config):
     """Builds input, network, losses and train op; returns the pieces by name."""
     with _variables_device(config):
         global_step = tf.train.get_or_create_global_step()
-    if config.model_name not in nets_factory.networks_map:
-        raise ConfigError("--model_name=%s is not known: use one of %s." % (
-            config.model_name, ", ".join(sorted(nets_factory.networks_map))))
     dataset = dataset_factory.get_dataset(
         config.dataset_name, config.dataset_split_name, config.dataset_dir)
-    num_classes = dataset.num_classes - config.labels_offset
-    if num_classes < 1:
-        raise ConfigError(
-            "--labels_offset=%d leaves no classes of the %d in %s: use a "
-            "smaller offset." % (config.labels_offset, dataset.num_classes,
-                                 config.dataset_name))
-    network_fn = nets_factory.get_network_fn(
-        config.model_name, num_classes=num_classes,
-        weight_decay=config.weight_decay, is_training=True)
-    preprocessing_fn = preprocessing_factory.get_preprocessing(
-        config.preprocessing_name or config.model_name, is_training=True,
-        use_grayscale=config.use_grayscale)
+    num_classes, network_fn, preprocessing_fn = resolve_classifier(
+        config, dataset, is_training=True, weight_decay=config.weight_decay)
     image_size = config.train_image_size or network_fn.default_image_size
 
     with tf.device("/cpu:0"):

@@ -1,0 +1,45 @@
+"""The network and preprocessing of an image classifier, resolved by name.
+
+Training and evaluation both turn a model name, a data set split, a labels
+offset and a preprocessing name into a network function and a
+preprocessing function. `resolve_classifier` does it for both, with the
+same checks and the same one-line errors.
+"""
+
+from nets import nets_factory
+from slimtrain.errors import ConfigError
+from slimtrain.preprocessing import preprocessing_factory
+
+
+def resolve_classifier(config, dataset, *, is_training, weight_decay=0.0):
+    """Returns (num_classes, network_fn, preprocessing_fn).
+
+    Args:
+      config: a `TrainConfig` or `EvalConfig`; its model_name,
+        labels_offset, preprocessing_name (None: the model's) and
+        use_grayscale are used.
+      dataset: the `DatasetSplit` the network reads.
+      is_training: builds the network and preprocessing for training (else
+        for evaluation).
+      weight_decay: the network's L2 weight decay.
+
+    Raises:
+      ConfigError: an unknown model name, or a labels offset that leaves no
+        classes of the data set.
+    """
+    if config.model_name not in nets_factory.networks_map:
+        raise ConfigError("--model_name=%s is not known: use one of %s." % (
+            config.model_name, ", ".join(sorted(nets_factory.networks_map))))
+    num_classes = dataset.num_classes - config.labels_offset
+    if num_classes < 1:
+        raise ConfigError(
+            "--labels_offset=%d leaves no classes of the %d in %s: use a "
+            "smaller offset." % (config.labels_offset, dataset.num_classes,
+                                 dataset.name))
+    network_fn = nets_factory.get_network_fn(
+        config.model_name, num_classes=num_classes,
+        weight_decay=weight_decay, is_training=is_training)
+    preprocessing_fn = preprocessing_factory.get_preprocessing(
+        config.preprocessing_name or config.model_name,
+        is_training=is_training, use_grayscale=config.use_grayscale)
+    return num_classes, network_fn, preprocessing_fn
