@@ -18,8 +18,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from absl import app  # noqa: E402
 
 from slimtrain import cli  # noqa: E402
-from slimtrain.eval_config import EvalConfig  # noqa: E402
-from slimtrain.eval_loop import run_evaluation  # noqa: E402
+from slimtrain.evaluation.config import EvalConfig  # noqa: E402
+from slimtrain.evaluation.loop import run_evaluation  # noqa: E402
 
 cli.define_flags(EvalConfig)
 

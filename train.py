@@ -14,8 +14,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from absl import app  # noqa: E402
 
 from slimtrain import cli  # noqa: E402
-from slimtrain.config import TrainConfig  # noqa: E402
-from slimtrain.training import train  # noqa: E402
+from slimtrain.training.config import TrainConfig  # noqa: E402
+from slimtrain.training.trainer import train  # noqa: E402
 
 cli.define_flags(TrainConfig)
 

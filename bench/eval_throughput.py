@@ -13,7 +13,7 @@ runs, in a rotating order, each in a fresh process:
            and a long pass measures more steadily), batch 100, its defaults
            otherwise (tf.data input from the files,
            slim.evaluation.evaluate_once);
-  limit    the same graph (built by slimtrain.evaluation), the checkpoint
+  limit    the same graph (built by slimtrain.evaluation.evaluator), the checkpoint
            restored, and a bare `session.run(metric update ops)` loop fed
            from the same batches already in memory;
   limit_input  the same bare loop reading the graph's own tf.data input: it

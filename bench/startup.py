@@ -63,7 +63,7 @@ def time_eval(model_name, data_dirs, workdir, train_dirs):
          "--max_num_batches=5"] +
         benchlib.dataset_flags(dataset_name, data_dirs))
     times, _ = eval_throughput.eval_batch_times(run)
-    # slimtrain.evaluation logs "Evaluating <checkpoint> on N batches." once
+    # slimtrain.evaluation.evaluator logs "Evaluating <checkpoint> on N batches." once
     # the graph is built and the checkpoint checked.
     return times[1] - run.launched, _first_line(run, "Evaluating ")
 

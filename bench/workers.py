@@ -3,7 +3,7 @@
 Each mode measures one thing in a fresh process and prints one
 BENCH_RESULT line of JSON (benchlib.ChildRun.result reads it):
 
-  limit        the bare loop: the graph train.py builds (slimtrain.training's
+  limit        the bare loop: the graph train.py builds (slimtrain.training.trainer's
                own builder: same network, loss, learning rate, optimizer and
                train op), run as `session.run(train_op)` fed (feed_dict on
                the input iterator's outputs) from batches already in memory;
@@ -12,7 +12,7 @@ BENCH_RESULT line of JSON (benchlib.ChildRun.result reads it):
                trained with `Model.fit` on the same in-memory batches.
   input        the training or evaluation tf.data input alone, as the
                harness builds it, drained with `session.run(get_next)`.
-  eval_limit   the graph eval.py builds (slimtrain.evaluation's own
+  eval_limit   the graph eval.py builds (slimtrain.evaluation.evaluator's own
                builder), its metric update ops run in a bare loop fed from
                in-memory batches (or, with --input=pipeline, its tf.data
                input).
@@ -21,8 +21,8 @@ BENCH_RESULT line of JSON (benchlib.ChildRun.result reads it):
 
 The in-memory batches are made by the harness's own input pipeline before
 the clock starts, so all sides see the same preprocessed data. The graphs
-come from slimtrain's own (private) builders, `training._build_model` and
-`CheckpointEvaluator._build_graph`, so that they are the harness's graphs
+come from slimtrain's own builders, `trainer.build_model` and
+`CheckpointEvaluator.build_graph`, so that they are the harness's graphs
 exactly, not copies of them.
 """
 
@@ -37,7 +37,7 @@ import benchlib  # noqa: E402
 
 
 def _train_config(args, train_dir=None):
-    from slimtrain.config import TrainConfig
+    from slimtrain.training.config import TrainConfig
 
     return TrainConfig(
         train_dir=train_dir or "unused", model_name=args.model_name,
@@ -58,13 +58,13 @@ def _iterator_outputs(graph):
 def limit(args):
     import tensorflow.compat.v1 as tf
 
-    from slimtrain import training
+    from slimtrain.training import trainer
 
     config = _train_config(args)
     with tf.Graph().as_default() as graph:
-        model = training._build_model(config)
+        model = trainer.build_model(config)
         images, labels = _iterator_outputs(graph)
-        session_config = training._session_config(config)
+        session_config = trainer.session_config(config)
         with tf.Session(config=session_config) as sess:
             sess.run([tf.global_variables_initializer(),
                       tf.local_variables_initializer()])
@@ -113,7 +113,7 @@ def keras_fit(args):
     import tensorflow as tf
 
     import keras_models
-    from slimtrain.learning_rate import epochs_to_steps
+    from slimtrain.compute.learning_rate import epochs_to_steps
 
     config = _train_config(args)
     split, batches = _eager_training_batches(config, args.steps)
@@ -145,9 +145,9 @@ def keras_fit(args):
 def _eager_training_batches(config, count):
     """`count` training batches from the harness's pipeline, as numpy."""
     from nets import nets_factory
-    from slimtrain.datasets import dataset_factory
-    from slimtrain.input_pipeline import build_input_dataset
-    from slimtrain.preprocessing import preprocessing_factory
+    from slimtrain.data.datasets import dataset_factory
+    from slimtrain.data.input_pipeline import build_input_dataset
+    from slimtrain.data.preprocessing import preprocessing_factory
 
     split = dataset_factory.get_dataset(config.dataset_name, "train",
                                         config.dataset_dir)
@@ -167,10 +167,10 @@ def input_only(args):
     import tensorflow.compat.v1 as tf
 
     from nets import nets_factory
-    from slimtrain import training
-    from slimtrain.datasets import dataset_factory
-    from slimtrain.input_pipeline import build_input_dataset
-    from slimtrain.preprocessing import preprocessing_factory
+    from slimtrain.training import trainer
+    from slimtrain.data.datasets import dataset_factory
+    from slimtrain.data.input_pipeline import build_input_dataset
+    from slimtrain.data.preprocessing import preprocessing_factory
 
     config = _train_config(args)
     training_input = args.split == "train"
@@ -189,7 +189,7 @@ def input_only(args):
         if not training_input:
             batches = batches.repeat()  # passes over the split, back to back
         images, _ = tf.data.make_one_shot_iterator(batches).get_next()
-        session_config = training._session_config(config)
+        session_config = trainer.session_config(config)
         with tf.Session(config=session_config) as sess:
             for _ in range(args.warmup_batches):
                 sess.run(images)
@@ -212,8 +212,8 @@ def _cpu_seconds():
 def eval_limit(args):
     import tensorflow.compat.v1 as tf
 
-    from slimtrain.eval_config import EvalConfig
-    from slimtrain.evaluation import CheckpointEvaluator
+    from slimtrain.evaluation.config import EvalConfig
+    from slimtrain.evaluation.evaluator import CheckpointEvaluator
 
     config = EvalConfig(
         checkpoint_path=args.checkpoint, model_name=args.model_name,
@@ -223,7 +223,7 @@ def eval_limit(args):
         labels_offset=0, use_grayscale=False).validate()
     evaluator = CheckpointEvaluator(config)
     with tf.Graph().as_default() as graph:
-        model = evaluator._build_graph()
+        model = evaluator.build_graph()
         images, labels = _iterator_outputs(graph)
         saver = tf.train.Saver(model["variables_to_restore"])
         updates = list(model["updates"].values())
@@ -254,7 +254,7 @@ def train_probe(args, train_args):
     """Runs train.py; prints when its first training step has ended."""
     import runpy
 
-    from slimtrain import step_runner
+    from slimtrain.training import step_runner
 
     original_call = step_runner.StepRunner.__call__
     state = {"done": False}

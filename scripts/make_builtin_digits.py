@@ -1,7 +1,7 @@
 """Converts scikit-learn's copy of the UCI digits into slimtrain's built-in data.
 
 Run once, by hand; its output is committed under
-slimtrain/datasets/digits_data/ so that neither slimtrain nor its tests need
+slimtrain/data/datasets/digits_data/ so that neither slimtrain nor its tests need
 scikit-learn:
 
     pip install scikit-learn

@@ -8,7 +8,7 @@ r"""Converts raw data into the TFRecord layout that `get_dataset` reads.
       --input_dir=/data/flower_photos --output_dir=/data/flowers
 
 The output is then `--dataset_name=mnist|cifar10|flowers --dataset_dir=...`
-for training and evaluation. See `slimtrain.datasets.converters`.
+for training and evaluation. See `slimtrain.data.datasets.converters`.
 
 The flags are registered only when this module runs as a program (or when a
 caller passes its own FlagValues to `define_flags`), so importing it never
@@ -20,7 +20,7 @@ import sys
 from absl import app
 from absl import flags
 
-from slimtrain.datasets import converters
+from slimtrain.data.datasets import converters
 from slimtrain.errors import ConfigError
 
 _CONVERTERS = {

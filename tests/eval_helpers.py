@@ -6,9 +6,9 @@ import shutil
 
 import tensorflow.compat.v1 as tf
 
-from slimtrain import workspace
-from slimtrain.eval_results import RESULTS_FILENAME
-from slimtrain.training import train
+from slimtrain.training import workspace
+from slimtrain.evaluation.results import RESULTS_FILENAME
+from slimtrain.training.trainer import train
 from tests.training_helpers import small_config
 
 _finished_runs = {}

@@ -6,7 +6,7 @@ import pytest
 from absl import flags
 
 from slimtrain import cli
-from slimtrain.config import (DEFAULTS_CHANGED, TrainConfig,
+from slimtrain.training.config import (DEFAULTS_CHANGED, TrainConfig,
                               parse_gradient_multipliers, read_config,
                               split_scopes, write_config)
 from slimtrain.errors import ConfigError

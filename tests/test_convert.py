@@ -10,8 +10,8 @@ import pytest
 from absl import flags
 
 from slimtrain import convert
-from slimtrain.datasets import converters
-from slimtrain.datasets import dataset_factory
+from slimtrain.data.datasets import converters
+from slimtrain.data.datasets import dataset_factory
 from slimtrain.errors import ConfigError
 from tests.test_datasets_writers import (
     random_images, read_all, write_cifar_bin, write_idx,

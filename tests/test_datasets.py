@@ -1,4 +1,4 @@
-"""Tests of slimtrain.datasets: every layout read back, and every bad input."""
+"""Tests of slimtrain.data.datasets: every layout read back, and every bad input."""
 
 import gzip
 import os
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from slimtrain.datasets import dataset_factory
+from slimtrain.data.datasets import dataset_factory
 from slimtrain.errors import ConfigError
 from tests.test_datasets_writers import (
     random_images, read_all, write_cifar_bin, write_idx, write_labels_txt,

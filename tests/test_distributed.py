@@ -1,6 +1,6 @@
 """Multi-process training on 127.0.0.1: one parameter server, two workers.
 
-Real TensorFlow servers (`python -m slimtrain.server`) and real `train.py`
+Real TensorFlow servers (`python -m slimtrain.distributed.server`) and real `train.py`
 workers with --master, --task, --num_ps_tasks and --sync_replicas. Every
 process is killed when the test ends, whatever happens.
 """
@@ -43,7 +43,7 @@ def test_parameter_server_and_two_workers(tmp_path, sync):
     try:
         for server in servers:
             processes.append(subprocess.Popen(
-                [sys.executable, "-m", "slimtrain.server", *hosts, *server],
+                [sys.executable, "-m", "slimtrain.distributed.server", *hosts, *server],
                 cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         workers = []
         for task, port in enumerate(worker_ports):

@@ -1,4 +1,4 @@
-"""Real evaluations (slimtrain.eval_loop) of real, tiny training runs.
+"""Real evaluations (slimtrain.evaluation.loop) of real, tiny training runs.
 
 One LeNet-on-digits run of 20 steps, checkpointed at steps 0, 10 and 20, is
 trained once (`eval_helpers.finished_run`); tests that change its train dir
@@ -15,11 +15,11 @@ import time
 import pytest
 import tensorflow.compat.v1 as tf
 
-from slimtrain import workspace
+from slimtrain.training import workspace
 from slimtrain.errors import ConfigError
-from slimtrain.eval_config import EvalConfig
-from slimtrain.eval_loop import run_evaluation
-from slimtrain.eval_results import RESULTS_FILENAME
+from slimtrain.evaluation.config import EvalConfig
+from slimtrain.evaluation.loop import run_evaluation
+from slimtrain.evaluation.results import RESULTS_FILENAME
 from tests.eval_helpers import (copy_run, finished_run, read_results,
                                 set_latest)
 from tests.training_helpers import scalar_events

@@ -16,7 +16,7 @@ from concurrent import futures
 
 import pytest
 
-from slimtrain import workspace
+from slimtrain.training import workspace
 from tests.eval_helpers import copy_run, finished_run, read_results
 from tests.training_helpers import scalar_events
 

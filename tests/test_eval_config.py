@@ -4,9 +4,9 @@ import pytest
 from absl import flags
 
 from slimtrain import cli
-from slimtrain.config import TrainConfig
+from slimtrain.training.config import TrainConfig
 from slimtrain.errors import ConfigError
-from slimtrain.eval_config import (DEFAULTS_CHANGED, EvalConfig,
+from slimtrain.evaluation.config import (DEFAULTS_CHANGED, EvalConfig,
                                    with_train_defaults)
 
 # Every flag of research/slim's eval_image_classifier.py but --quantize:

@@ -1,4 +1,4 @@
-"""Tests of slimtrain.input_pipeline on the built-in digits and small files."""
+"""Tests of slimtrain.data.input_pipeline on the built-in digits and small files."""
 
 import dataclasses
 
@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from slimtrain import input_pipeline
-from slimtrain.datasets import dataset_factory
+from slimtrain.data import input_pipeline
+from slimtrain.data.datasets import dataset_factory
 from slimtrain.errors import ConfigError
-from slimtrain.preprocessing import preprocessing_factory
+from slimtrain.data.preprocessing import preprocessing_factory
 from tests.test_datasets_writers import (random_images, read_all,
                                          write_cifar_bin)
 

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 import tensorflow.compat.v1 as tf
 
-from slimtrain.config import OPTIMIZERS, TrainConfig
-from slimtrain.learning_rate import (configure_learning_rate, epochs_to_steps,
+from slimtrain.training.config import OPTIMIZERS, TrainConfig
+from slimtrain.compute.learning_rate import (configure_learning_rate, epochs_to_steps,
                                      examples_per_global_step)
-from slimtrain.losses import AUX_LOSS_WEIGHT, add_classification_losses
-from slimtrain.optimizers import configure_optimizer
+from slimtrain.compute.losses import AUX_LOSS_WEIGHT, add_classification_losses
+from slimtrain.compute.optimizers import configure_optimizer
 
 
 def _rates(config, num_samples, steps):

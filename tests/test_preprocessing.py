@@ -1,4 +1,4 @@
-"""Tests of slimtrain.preprocessing: shapes, types and ranges of every
+"""Tests of slimtrain.data.preprocessing: shapes, types and ranges of every
 variant, seeded repeatability, and the factory's names."""
 
 import numpy as np
@@ -6,11 +6,11 @@ import pytest
 import tensorflow as tf
 
 from slimtrain.errors import ConfigError
-from slimtrain.preprocessing import cifarnet_preprocessing
-from slimtrain.preprocessing import inception_preprocessing
-from slimtrain.preprocessing import lenet_preprocessing
-from slimtrain.preprocessing import preprocessing_factory
-from slimtrain.preprocessing import vgg_preprocessing
+from slimtrain.data.preprocessing import cifarnet_preprocessing
+from slimtrain.data.preprocessing import inception_preprocessing
+from slimtrain.data.preprocessing import lenet_preprocessing
+from slimtrain.data.preprocessing import preprocessing_factory
+from slimtrain.data.preprocessing import vgg_preprocessing
 
 _RGB = tf.constant(np.random.RandomState(0).randint(
     0, 256, (37, 45, 3)).astype(np.uint8))

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from slimtrain.datasets import converters, dataset_factory
+from slimtrain.data.datasets import converters, dataset_factory
 from tests.training_helpers import checkpoint_steps
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -1,4 +1,4 @@
-"""Real training runs (tens of steps) through slimtrain.training.train."""
+"""Real training runs (tens of steps) through slimtrain.training.trainer.train."""
 
 import os
 import time
@@ -8,11 +8,11 @@ import pytest
 import tensorflow.compat.v1 as tf
 
 from nets import nets_factory
-from slimtrain import checkpoints, workspace
-from slimtrain.config import read_config
-from slimtrain.datasets import converters, dataset_factory
+from slimtrain.training import checkpoints, workspace
+from slimtrain.training.config import read_config
+from slimtrain.data.datasets import converters, dataset_factory
 from slimtrain.errors import ConfigError
-from slimtrain.training import train
+from slimtrain.training.trainer import train
 from tests.training_helpers import (checkpoint_steps, checkpoint_value,
                                     scalar_events, small_config, summary_tags)
 

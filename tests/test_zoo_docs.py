@@ -13,7 +13,7 @@ import tf_slim as slim
 
 from nets import mobilenet_v1
 from nets import nets_factory
-from slimtrain.preprocessing import preprocessing_factory
+from slimtrain.data.preprocessing import preprocessing_factory
 from tests.zoo_helpers import DOC, NETWORKS, session
 from tests.zoo_helpers import fast_graph_building  # noqa: F401
 

@@ -3,7 +3,7 @@
 For every network in nets_factory.networks_map: build it with the class
 count of docs/NETWORKS.md (checking the documented parameter count), save a
 checkpoint, build it again in a fresh graph with 3 classes, and
-fine-tune-restore it with slimtrain.checkpoints.make_fine_tune_init_fn,
+fine-tune-restore it with slimtrain.training.checkpoints.make_fine_tune_init_fn,
 excluding the documented scopes. Then, on one small network: optimizer slot
 variables and the global step of a checkpoint are never restored, and
 ExponentialMovingAverage shadows restore for evaluation.
@@ -18,7 +18,7 @@ import tensorflow.compat.v1 as tf
 import tf_slim as slim
 
 from nets import nets_factory
-from slimtrain import checkpoints
+from slimtrain.training import checkpoints
 from tests.zoo_helpers import NETWORKS, build, build_once, forget
 from tests.zoo_helpers import session, variable_shapes
 from tests.zoo_helpers import fast_graph_building  # noqa: F401

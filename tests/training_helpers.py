@@ -5,7 +5,7 @@ import os
 
 import tensorflow.compat.v1 as tf
 
-from slimtrain.config import TrainConfig
+from slimtrain.training.config import TrainConfig
 
 
 def small_config(train_dir, **overrides):

@@ -5,7 +5,7 @@ Training and evaluation are the same, as in research/slim.
 
 import tensorflow as tf
 
-from slimtrain.preprocessing.channels import to_grayscale
+from slimtrain.data.preprocessing.channels import to_grayscale
 
 
 def preprocess_image(image, output_height, output_width, is_training=False,

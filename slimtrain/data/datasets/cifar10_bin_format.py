@@ -10,7 +10,7 @@ import os
 
 import tensorflow as tf
 
-from slimtrain.datasets.file_reading import interleave_files
+from slimtrain.data.datasets.file_reading import interleave_files
 from slimtrain.errors import ConfigError
 
 IMAGE_SIZE = 32

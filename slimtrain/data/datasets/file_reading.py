@@ -2,7 +2,7 @@
 
 import tensorflow as tf
 
-from slimtrain.datasets.split import parallel_options
+from slimtrain.data.datasets.split import parallel_options
 
 
 def interleave_files(files, make_reader, num_parallel_reads=1,

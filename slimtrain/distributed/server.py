@@ -1,6 +1,6 @@
 r"""Runs one TensorFlow server of a training cluster, for `--master`.
 
-  python -m slimtrain.server --ps_hosts=host:2222 \
+  python -m slimtrain.distributed.server --ps_hosts=host:2222 \
       --worker_hosts=host:2223,host:2224 --job_name=ps --task_index=0
 
 Start one per parameter server and one per worker, then run each worker as

@@ -38,13 +38,13 @@ import tensorflow.compat.v1 as tf
 import tf_slim as slim
 from absl import logging
 
-from slimtrain import checkpoints
-from slimtrain.classifier import resolve_classifier
-from slimtrain.datasets import dataset_factory
+from slimtrain.training import checkpoints
+from slimtrain.compute.classifier import resolve_classifier
+from slimtrain.data.datasets import dataset_factory
 from slimtrain.errors import ConfigError
-from slimtrain.eval_config import HELD_OUT_SPLITS
-from slimtrain.eval_results import EvalResult
-from slimtrain.input_pipeline import build_input_dataset
+from slimtrain.evaluation.config import HELD_OUT_SPLITS
+from slimtrain.evaluation.results import EvalResult
+from slimtrain.data.input_pipeline import build_input_dataset
 
 EXAMPLES = "Examples"
 
@@ -91,7 +91,7 @@ class CheckpointEvaluator:
             them with other shapes.
         """
         with tf.Graph().as_default():
-            model = self._build_graph()
+            model = self.build_graph()
             start = time.time()
             try:
                 self._check_checkpoint(checkpoint,
@@ -121,7 +121,7 @@ class CheckpointEvaluator:
                 return None
         return self._result(checkpoint, values, start)
 
-    def _build_graph(self):
+    def build_graph(self):
         """Builds input, network and metrics in the default graph."""
         config = self._config
         global_step = tf.train.get_or_create_global_step()

@@ -25,8 +25,8 @@ import tempfile
 
 import tensorflow as tf
 
-from slimtrain.datasets import dataset_factory
-from slimtrain.datasets import dataset_utils
+from slimtrain.data.datasets import dataset_factory
+from slimtrain.data.datasets import dataset_utils
 from slimtrain.errors import ConfigError
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")

@@ -30,12 +30,12 @@ import time
 import tf_slim as slim
 from absl import logging
 
-from slimtrain import checkpoints, workspace
-from slimtrain.config import read_config
+from slimtrain.training import checkpoints, workspace
+from slimtrain.training.config import read_config
 from slimtrain.errors import ConfigError
-from slimtrain.eval_config import DEFAULT_TIMEOUT_SECS, with_train_defaults
-from slimtrain.eval_results import append_result, format_table
-from slimtrain.evaluation import CheckpointEvaluator
+from slimtrain.evaluation.config import DEFAULT_TIMEOUT_SECS, with_train_defaults
+from slimtrain.evaluation.results import append_result, format_table
+from slimtrain.evaluation.evaluator import CheckpointEvaluator
 
 # How often a continuous evaluation with no new checkpoint looks for the
 # training-finished marker and checks its --timeout, in seconds.

@@ -10,7 +10,7 @@ import json
 import os
 import time
 
-from slimtrain.config import write_config
+from slimtrain.training.config import write_config
 
 FINISHED_MARKER = "TRAINING_FINISHED"
 

@@ -27,7 +27,7 @@ The caller makes the iterator, e.g. in a TF1-style graph with
 
 import tensorflow as tf
 
-from slimtrain.datasets.split import parallel_options
+from slimtrain.data.datasets.split import parallel_options
 from slimtrain.errors import ConfigError
 
 # The shuffle buffer holds encoded records; this many is a good mix at a

@@ -6,9 +6,9 @@ losses -> learning rate -> optimizer -> `slim.learning.create_train_op`) and
 hands it to `slim.learning.train`, which owns the session, the Supervisor,
 timed checkpoints and timed summaries.
 
-What slimtrain adds around slim's loop lives in `slimtrain.step_runner` (the
+What slimtrain adds around slim's loop lives in `slimtrain.training.step_runner` (the
 `train_step_fn`: step-based checkpoints and scalar summaries, progress lines
-with examples/sec and ETA) and `slimtrain.sync_replicas` (a sync-replica run
+with examples/sec and ETA) and `slimtrain.training.sync_replicas` (a sync-replica run
 that ends cleanly). Bad settings are found before the train dir is touched.
 """
 
@@ -20,17 +20,17 @@ import tensorflow.compat.v1 as tf
 import tf_slim as slim
 from absl import logging
 
-from slimtrain import checkpoints, workspace
-from slimtrain.classifier import resolve_classifier
-from slimtrain.config import parse_gradient_multipliers, split_scopes
-from slimtrain.datasets import dataset_factory
+from slimtrain.training import checkpoints, workspace
+from slimtrain.compute.classifier import resolve_classifier
+from slimtrain.training.config import parse_gradient_multipliers, split_scopes
+from slimtrain.data.datasets import dataset_factory
 from slimtrain.errors import ConfigError
-from slimtrain.input_pipeline import build_input_dataset
-from slimtrain.learning_rate import configure_learning_rate
-from slimtrain.losses import add_classification_losses, add_loss_summaries
-from slimtrain.optimizers import configure_optimizer
-from slimtrain.step_runner import StepRunner
-from slimtrain.sync_replicas import make_sync_optimizer
+from slimtrain.data.input_pipeline import build_input_dataset
+from slimtrain.compute.learning_rate import configure_learning_rate
+from slimtrain.compute.losses import add_classification_losses, add_loss_summaries
+from slimtrain.compute.optimizers import configure_optimizer
+from slimtrain.training.step_runner import StepRunner
+from slimtrain.training.sync_replicas import make_sync_optimizer
 
 # The message of the check_numerics op `slim.learning.create_train_op` adds.
 NAN_LOSS_MESSAGE = "LossTensor is inf or nan"
@@ -48,7 +48,7 @@ def train(config):
     with tf.Graph().as_default() as graph:
         if config.seed is not None:
             tf.set_random_seed(config.seed)
-        model = _build_model(config)
+        model = build_model(config)
         resume_from = tf.train.latest_checkpoint(config.train_dir)
         init_fn = _choose_initialization(config, resume_from)
         summary_op = tf.summary.merge_all()
@@ -113,11 +113,11 @@ def _run_slim_training(config, model, step_runner, init_fn, summary_op,
         startup_delay_steps=config.startup_delay_steps * config.task,
         saver=saver,
         sync_optimizer=model["sync_optimizer"],
-        session_config=_session_config(config),
+        session_config=session_config(config),
         trace_every_n_steps=config.trace_every_n_steps)
 
 
-def _build_model(config):
+def build_model(config):
     """Builds input, network, losses and train op; returns the pieces by name."""
     with _variables_device(config):
         global_step = tf.train.get_or_create_global_step()
@@ -272,13 +272,14 @@ def _variables_device(config):
         worker_device="/job:worker/task:%d" % config.task))
 
 
-def _session_config(config):
-    session_config = tf.ConfigProto(
+def session_config(config):
+    """The session's ConfigProto: thread counts and GPU memory growth."""
+    proto = tf.ConfigProto(
         allow_soft_placement=True,
         intra_op_parallelism_threads=config.num_intra_threads,
         inter_op_parallelism_threads=config.num_inter_threads)
-    session_config.gpu_options.allow_growth = config.gpu_memory_growth
-    return session_config
+    proto.gpu_options.allow_growth = config.gpu_memory_growth
+    return proto
 
 
 def _top_scopes(variables):

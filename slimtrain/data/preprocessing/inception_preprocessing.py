@@ -13,9 +13,9 @@ import functools
 
 import tensorflow as tf
 
-from slimtrain.preprocessing.channels import to_grayscale
-from slimtrain.preprocessing.channels import to_rgb
-from slimtrain.preprocessing.random_seeds import SeedStream
+from slimtrain.data.preprocessing.channels import to_grayscale
+from slimtrain.data.preprocessing.channels import to_rgb
+from slimtrain.data.preprocessing.random_seeds import SeedStream
 
 # Resize methods in the order of TF1's ResizeMethod enum; fast mode uses the
 # first only.

@@ -6,7 +6,7 @@ and the global step in one call and decides in Python instead, and adds
 what TF-Slim users asked for beside the Supervisor's timers: checkpoints and
 summaries every N global steps (tensorflow#16462) and progress lines with
 examples/sec and an ETA. The step-based summaries are the cheap ones
-(slimtrain.training passes the scalars); all of them, histograms included,
+(slimtrain.training.trainer passes the scalars); all of them, histograms included,
 are written after the last step, besides the Supervisor's timed ones. With
 --trace_every_n_steps it hands each step to slim's `train_step`, which
 writes the timeline and run metadata.
@@ -42,7 +42,7 @@ class StepRunner:
           step_after_train: the global step read after the train op's
             update (fetching the variable itself may race with the update).
           last_step_op: run once after the last step, e.g. to release
-            other workers (see slimtrain.sync_replicas).
+            other workers (see slimtrain.training.sync_replicas).
         """
         self._max_steps = config.max_number_of_steps
         self._log_every = config.log_every_n_steps

@@ -21,7 +21,7 @@ import os
 from dataclasses import dataclass
 from typing import Optional
 
-from slimtrain.config import (TrainConfig, flag_field, require_not_negative,
+from slimtrain.training.config import (TrainConfig, flag_field, require_not_negative,
                               require_positive)
 from slimtrain.errors import ConfigError
 

@@ -5,10 +5,10 @@ a preprocessing can be chosen by the network it was made for.
 """
 
 from slimtrain.errors import ConfigError
-from slimtrain.preprocessing import cifarnet_preprocessing
-from slimtrain.preprocessing import inception_preprocessing
-from slimtrain.preprocessing import lenet_preprocessing
-from slimtrain.preprocessing import vgg_preprocessing
+from slimtrain.data.preprocessing import cifarnet_preprocessing
+from slimtrain.data.preprocessing import inception_preprocessing
+from slimtrain.data.preprocessing import lenet_preprocessing
+from slimtrain.data.preprocessing import vgg_preprocessing
 
 _INCEPTION_NAMES = (
     "inception", "inception_v1", "inception_v2", "inception_v3",

@@ -7,7 +7,7 @@ is PNG or JPEG bytes, or for fixed-size data sets possibly raw uint8 pixels
 
 import tensorflow as tf
 
-from slimtrain.datasets.file_reading import interleave_files
+from slimtrain.data.datasets.file_reading import interleave_files
 
 
 def read_records(files, num_parallel_reads=1, shuffle_files=False, seed=None):

@@ -11,7 +11,7 @@ import tensorflow.compat.v1 as tf
 import tf_slim as slim
 from absl import logging
 
-from slimtrain.config import split_scopes
+from slimtrain.training.config import split_scopes
 from slimtrain.errors import ConfigError
 
 _NAMES_SHOWN = 5

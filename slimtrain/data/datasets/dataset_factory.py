@@ -25,11 +25,11 @@ import os
 
 import tensorflow as tf
 
-from slimtrain.datasets import cifar10_bin_format
-from slimtrain.datasets import dataset_utils
-from slimtrain.datasets import idx_format
-from slimtrain.datasets import tfrecord_format
-from slimtrain.datasets.split import DatasetSplit
+from slimtrain.data.datasets import cifar10_bin_format
+from slimtrain.data.datasets import dataset_utils
+from slimtrain.data.datasets import idx_format
+from slimtrain.data.datasets import tfrecord_format
+from slimtrain.data.datasets.split import DatasetSplit
 from slimtrain.errors import ConfigError
 
 DIGITS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)),

@@ -11,9 +11,9 @@ one channel, from which the luminance of those means is subtracted.
 
 import tensorflow as tf
 
-from slimtrain.preprocessing.channels import to_grayscale
-from slimtrain.preprocessing.channels import to_rgb
-from slimtrain.preprocessing.random_seeds import SeedStream
+from slimtrain.data.preprocessing.channels import to_grayscale
+from slimtrain.data.preprocessing.channels import to_rgb
+from slimtrain.data.preprocessing.random_seeds import SeedStream
 
 _R_MEAN = 123.68
 _G_MEAN = 116.78

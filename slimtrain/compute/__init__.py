@@ -1,0 +1,11 @@
+"""Compute: what turns a batch into a loss and a loss into an update.
+
+- `classifier`: a zoo network (`nets.nets_factory`) and its preprocessing,
+  resolved by name.
+- `losses`: slim's classification losses and their summaries.
+- `optimizers`, `learning_rate`: research/slim's optimizers and decay
+  schedules, configured from a `TrainConfig`.
+
+The networks themselves live in the top-level `nets` package. Nothing here
+runs a session or writes files.
+"""

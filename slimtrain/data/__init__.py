@@ -1,0 +1,12 @@
+"""Data: data sets, preprocessing and the tf.data input pipeline.
+
+- `datasets`: each data set's splits by name (`dataset_factory`), the
+  on-disk formats (TFRecord, MNIST IDX, CIFAR-10 binary, the built-in
+  digits) and the converters behind `python -m slimtrain.convert`.
+- `preprocessing`: research/slim's preprocessing functions by name
+  (`preprocessing_factory`), with per-example seeds.
+- `input_pipeline`: records -> shuffled, preprocessed, batched tensors.
+
+Nothing here knows about networks, losses or training; it may import
+`slimtrain.errors` and TensorFlow only.
+"""

@@ -1,0 +1,5 @@
+"""Distributed training: processes of a TensorFlow cluster.
+
+- `server`: `python -m slimtrain.distributed.server`, one TensorFlow server
+  of a cluster, for train.py's `--master`.
+"""
