@@ -1,8 +1,9 @@
 """Builds the batched tf.data input of training and evaluation.
 
-Training:   files (shuffled, `num_readers` at once) -> shuffle the encoded
-            records -> repeat -> decode + preprocess in parallel -> batch
-            (full batches only) -> prefetch.
+Training:   epoch by epoch: files (shuffled, `num_readers` at once) ->
+            shuffle the encoded records -> [skip to the start position] ->
+            decode + preprocess in parallel -> batch (full batches only)
+            -> prefetch.
 Evaluation: files in order -> decode + preprocess in parallel -> batch
             (the last batch may be partial) -> prefetch; no shuffle, no
             repeat, so every example is seen exactly once per pass.
@@ -16,14 +17,23 @@ buffer costs little memory. Decoding and preprocessing one example costs
 tens of microseconds, mostly tf.data's call of the map function, so the
 evaluation input of the fixed-size raw formats, which a fast network drains
 at thousands of examples per second, is decoded and preprocessed a batch
-per call. With a `seed`, training input is repeatable: the file order, the
-shuffle and every preprocessing distortion (stateless ops fed a per-example
-seed) come out the same on every run, however many threads.
+per call.
+
+The training stream is a function of its seed alone, and can be entered at
+any position: epoch e's order comes from (seed, e), and the example at
+position p gets its random distortions from a per-example seed derived from
+(seed, p), however many threads run. A run resumed at position p (the
+examples trained so far) therefore sees exactly the examples, in the same
+order and with the same distortions, that an uninterrupted run sees from p
+on. Entering at p costs reading, not decoding, the p mod num_samples records
+of epoch p // num_samples that come before it.
 
 The caller makes the iterator, e.g. in a TF1-style graph with
 `tf.compat.v1.data.make_one_shot_iterator(dataset)` or
 `make_initializable_iterator`. No queue runners are involved.
 """
+
+import random
 
 import tensorflow as tf
 
@@ -34,11 +44,20 @@ from slimtrain.errors import ConfigError
 # modest memory cost (about 1 GB for ImageNet-sized JPEGs).
 MAX_SHUFFLE_BUFFER = 10000
 
+# Epoch e of a stream with seed s shuffles with the seed s * stride + e.
+_EPOCH_SEED_STRIDE = 1000003
+
+
+def new_stream_seed():
+    """A random seed for a training stream started without one."""
+    return random.SystemRandom().randrange(2**31)
+
 
 def build_input_dataset(dataset, preprocessing_fn, *, batch_size,
                         is_training, image_size=None, num_readers=4,
                         num_preprocessing_threads=4, shuffle_buffer_size=None,
-                        labels_offset=0, seed=None, num_epochs=None):
+                        labels_offset=0, seed=None, num_epochs=None,
+                        start_position=0):
     """Returns a tf.data.Dataset of (images, labels) batches.
 
     Args:
@@ -58,8 +77,11 @@ def build_input_dataset(dataset, preprocessing_fn, *, batch_size,
         defaults to min(dataset.num_samples, MAX_SHUFFLE_BUFFER).
       labels_offset: subtracted from every label (e.g. 1 to drop ImageNet's
         background class for a 1000-way network).
-      seed: optional int making training input repeatable.
+      seed: optional int making training input repeatable (None: a new
+        random stream).
       num_epochs: training only: passes over the data; None repeats forever.
+      start_position: training only: the number of examples of the stream
+        to skip, e.g. those a resumed run has already trained on.
 
     Returns:
       A dataset of (images float32 [batch, height, width, channels], labels
@@ -93,12 +115,28 @@ def build_input_dataset(dataset, preprocessing_fn, *, batch_size,
         if buffer_size < 1:
             raise ConfigError("shuffle_buffer_size is %d: it must be at "
                               "least 1." % buffer_size)
-        records = records.shuffle(buffer_size, seed=seed,
-                                  reshuffle_each_iteration=True)
-        records = records.repeat(num_epochs)
-        # One [2] seed per example, drawn in order, so parallel preprocessing
-        # cannot change which example gets which random numbers.
-        element_seeds = tf.data.Dataset.random(seed=seed).batch(2)
+        if seed is None:
+            seed = new_stream_seed()
+        start_epoch, offset = divmod(start_position, dataset.num_samples)
+
+        def epoch_records(epoch):
+            epoch_seed = seed * _EPOCH_SEED_STRIDE + epoch
+            return dataset.read_records(
+                num_parallel_reads=num_readers, shuffle_files=True,
+                seed=epoch_seed).shuffle(buffer_size, seed=epoch_seed,
+                                         reshuffle_each_iteration=False)
+
+        last_epoch = tf.int64.max if num_epochs is None else num_epochs
+        records = tf.data.Dataset.range(start_epoch, last_epoch).flat_map(
+            epoch_records).skip(offset)
+        # The example at stream position p draws its distortions from
+        # (seed, p), so they do not depend on threads or on where the
+        # stream was entered.
+        base_seed = tf.constant([seed, 0], tf.int64)
+        element_seeds = tf.data.Dataset.range(
+            start_position, tf.int64.max).map(
+                lambda position: tf.random.experimental.stateless_fold_in(
+                    base_seed, position))
         examples = tf.data.Dataset.zip((records, element_seeds)).map(
             prepare, **parallel)
         batches = examples.batch(batch_size, drop_remainder=True)
