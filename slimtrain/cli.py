@@ -3,8 +3,9 @@
 `train.py` and `eval.py` call `define_flags(ConfigClass)` once at import, and
 `config_from_flags(ConfigClass)` in `main`. Each dataclass field becomes one
 flag of the same name, type, default and help, so the flag list is written
-once, in the config class. `entry_point` wraps `main`: one log format, and a
-`ConfigError` becomes one line on stderr and exit status 2.
+once, in the config class. `entry_point` wraps `main`: one log format, and
+the errors of `slimtrain.errors` become one line on stderr and their exit
+status (2 bad input, 3 divergence, 128 + signal when stopped by a signal).
 """
 
 import dataclasses
@@ -14,7 +15,7 @@ import typing
 
 from absl import flags
 
-from slimtrain.errors import ConfigError
+from slimtrain.errors import ConfigError, DivergedError, StoppedBySignal
 
 _DEFINERS = {
     str: flags.DEFINE_string,
@@ -48,7 +49,7 @@ def explicitly_set(config_class, flag_values=flags.FLAGS):
 
 
 def entry_point(main):
-    """Wraps an absl `main`: one log format; a ConfigError ends in one line.
+    """Wraps an absl `main`: one log format; slimtrain's errors end in one line.
 
     Positional arguments are refused (every setting is a flag), so a typo
     such as `--batch_size 32` cannot be silently ignored.
@@ -69,9 +70,12 @@ def entry_point(main):
                     "unexpected arguments %s: every setting is a --flag "
                     "(see --helpfull)." % " ".join(argv[1:]))
             return main(argv)
-        except ConfigError as error:
+        except (ConfigError, DivergedError) as error:
             print("error: %s" % error, file=sys.stderr)
-            sys.exit(2)
+            sys.exit(error.exit_status)
+        except StoppedBySignal as stop:
+            print(stop, file=sys.stderr)
+            sys.exit(stop.exit_status)
 
     return guarded_main
 

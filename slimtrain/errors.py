@@ -1,10 +1,55 @@
-"""The one exception type for bad user input.
+"""The exceptions that end a run with one line, and their exit statuses.
 
-Library code raises `ConfigError` for anything the user can fix (a flag, a
-data set, a checkpoint); the entry points print its message as one line and
-exit non-zero. Its message names the problem and the fix.
+Library code raises these; the entry points (`slimtrain.cli.entry_point`)
+print the message as one line on stderr and exit with the exception's
+`exit_status`, so that a scheduler or script can tell the cases apart:
+
+  0    finished (or nothing left to do)
+  1    crashed: an unexpected error, with its traceback
+  2    ConfigError: bad input (a flag, data set or checkpoint); fix it and
+       run again
+  3    DivergedError: the loss or a gradient became NaN or Inf
+  128 + signal number (143 for SIGTERM, 130 for SIGINT)
+       StoppedBySignal: stopped on request after a checkpoint; run the same
+       command to resume
 """
+
+import signal
+
+EXIT_BAD_INPUT = 2
+EXIT_DIVERGED = 3
 
 
 class ConfigError(ValueError):
-    """A flag, data set or checkpoint the harness cannot use as given."""
+    """A flag, data set or checkpoint the harness cannot use as given.
+
+    Its message names the problem and the fix.
+    """
+
+    exit_status = EXIT_BAD_INPUT
+
+
+class DivergedError(RuntimeError):
+    """Training produced a non-finite loss or gradient and cannot go on."""
+
+    exit_status = EXIT_DIVERGED
+
+
+class StoppedBySignal(Exception):
+    """Training stopped cleanly because the process received a signal.
+
+    Attributes:
+      signum: the signal's number.
+      step: the global step the stop was saved at.
+    """
+
+    def __init__(self, signum, step):
+        self.signum = signum
+        self.step = step
+        super().__init__(
+            "stopped by %s at step %s; run the same command to resume"
+            % (signal.Signals(signum).name, step))
+
+    @property
+    def exit_status(self):
+        return 128 + self.signum

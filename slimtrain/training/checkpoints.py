@@ -34,6 +34,13 @@ def resolve_checkpoint(path, flag="--checkpoint_path"):
     return path
 
 
+def global_step_of(checkpoint):
+    """The global step `checkpoint` was saved at (0 if it holds none)."""
+    reader = tf.train.NewCheckpointReader(checkpoint)
+    key = tf.GraphKeys.GLOBAL_STEP
+    return int(reader.get_tensor(key)) if reader.has_tensor(key) else 0
+
+
 def read_shapes(checkpoint, flag="--checkpoint_path"):
     """Maps each variable name in `checkpoint` to its shape (a list)."""
     try:

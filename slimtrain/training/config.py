@@ -23,6 +23,7 @@ CONFIG_FILENAME = "train_config.json"
 OPTIMIZERS = ("adadelta", "adagrad", "adam", "ftrl", "momentum", "sgd",
               "rmsprop")
 LEARNING_RATE_DECAY_TYPES = ("fixed", "exponential", "polynomial", "cosine")
+ON_NAN_CHOICES = ("fail", "rollback")
 
 # Flags whose default differs from train_image_classifier.py, with its default.
 DEFAULTS_CHANGED = {
@@ -92,7 +93,11 @@ class TrainConfig:
         "start.")
     seed: Optional[int] = flag_field(
         None, "slimtrain: seed for graph-level randomness and the input "
-        "order; the same seed and flags repeat a run's batches.")
+        "order; the same seed and flags repeat a run's batches and weights.")
+    exact_resume: bool = flag_field(
+        True, "slimtrain: a resumed run continues the input stream where "
+        "its checkpoint left it, so it trains on exactly the examples an "
+        "uninterrupted run would (false: it starts a new epoch order).")
 
     # Optimization.
     weight_decay: float = flag_field(
@@ -129,8 +134,17 @@ class TrainConfig:
     summarize_gradients: bool = flag_field(
         False, "slimtrain: write histograms of gradients and their norms.")
     check_numerics: bool = flag_field(
-        True, "slimtrain: stop with an error naming the op when the loss or "
-        "a gradient becomes NaN or Inf.")
+        True, "slimtrain: check the loss and every gradient before each "
+        "update; a step where one is NaN or Inf changes no weight and is "
+        "handled as --on_nan says.")
+    on_nan: str = flag_field(
+        "fail", 'slimtrain: what a NaN or Inf loss or gradient does: "fail" '
+        "(stop with exit status 3; the newest checkpoint holds the last "
+        'finite weights) or "rollback" (restore the newest checkpoint and go '
+        "on with the next batch, at most --max_nan_rollbacks times).")
+    max_nan_rollbacks: int = flag_field(
+        3, "slimtrain: how many times --on_nan=rollback may roll back before "
+        "the run fails.")
 
     # Learning rate.
     learning_rate_decay_type: str = flag_field(
@@ -199,6 +213,7 @@ class TrainConfig:
         _require_choice("optimizer", self.optimizer, OPTIMIZERS)
         _require_choice("learning_rate_decay_type",
                         self.learning_rate_decay_type, LEARNING_RATE_DECAY_TYPES)
+        _require_choice("on_nan", self.on_nan, ON_NAN_CHOICES)
         for name in ("batch_size", "num_readers", "num_preprocessing_threads",
                      "worker_replicas", "replicas_to_aggregate",
                      "max_checkpoints_to_keep"):
@@ -214,7 +229,7 @@ class TrainConfig:
                      "clip_gradient_norm", "labels_offset", "task",
                      "num_ps_tasks", "startup_delay_steps",
                      "num_intra_threads", "num_inter_threads",
-                     "end_learning_rate"):
+                     "end_learning_rate", "max_nan_rollbacks"):
             require_not_negative(name, getattr(self, name))
         for name in ("save_summaries_steps", "save_interval_steps",
                      "max_number_of_steps"):
@@ -250,6 +265,12 @@ class TrainConfig:
                 "--task=%d is out of range for --worker_replicas=%d: use a "
                 "task id from 0 to %d." %
                 (self.task, self.worker_replicas, self.worker_replicas - 1))
+        if self.on_nan == "rollback" and self.worker_replicas > 1:
+            raise ConfigError(
+                "--on_nan=rollback works with one worker only (a worker "
+                "cannot roll back variables the others share): use "
+                "--on_nan=fail with --worker_replicas=%d."
+                % self.worker_replicas)
         if self.sync_replicas and self.startup_delay_steps:
             raise ConfigError(
                 "--startup_delay_steps must be 0 with --sync_replicas: "

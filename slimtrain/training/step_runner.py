@@ -1,23 +1,28 @@
-"""The `train_step_fn` slimtrain gives `slim.learning.train`.
+"""The `train_step_fn` slimtrain gives `slim.learning.train`: one run per step.
 
-slim's own `train_step` spends two extra `session.run` calls per step on
-its `should_stop` and `should_log` tensors. `StepRunner` fetches the train op
-and the global step in one call and decides in Python instead, and adds
-what TF-Slim users asked for beside the Supervisor's timers: checkpoints and
-summaries every N global steps (tensorflow#16462) and progress lines with
-examples/sec and an ETA. The step-based summaries are the cheap ones
-(slimtrain.training.trainer passes the scalars); all of them, histograms included,
-are written after the last step, besides the Supervisor's timed ones. With
---trace_every_n_steps it hands each step to slim's `train_step`, which
-writes the timeline and run metadata.
+Everything a step needs is fetched in the one `session.run` that trains it.
+Before each step, `StepRunner` asks its hooks (`slimtrain.training.step_hooks`)
+what they want from that step: the summaries when they are due, so that they
+describe the batch trained and never pull a batch of their own from the
+input. After the step, each hook gets its values and acts: writes the
+summaries, saves a checkpoint, logs progress. Nothing else runs an op that
+reads the training input, so a seeded run is repeatable whatever the timers
+do.
+
+The runner also ends the loop: when --max_number_of_steps is reached, or
+after the step during which a stop signal arrived (`StopSignals`). slim then
+saves the final checkpoint, once, on this same thread; the hooks leave that
+step to it. A step whose loss or gradients are not finite fails inside its
+own run, before any variable is updated (see `trainer.build_model`); the
+`DivergencePolicy` decides whether the run fails or rolls back.
 """
 
-import datetime
 import os
-import time
 
-import tf_slim as slim
-from absl import logging
+import tensorflow.compat.v1 as tf
+from tensorflow.python.client import timeline
+
+from slimtrain.training.step_hooks import crossed
 
 CHECKPOINT_BASENAME = "model.ckpt"
 
@@ -28,91 +33,94 @@ class StepRunner:
     Attributes:
       last_step: the global step after the latest call (None before).
       reached_last_step: whether --max_number_of_steps was reached.
+      stopped_by: the number of the signal that stopped training, or None.
     """
 
-    def __init__(self, config, is_chief, saver, summary_writer, summary_op,
-                 step_summary_op, step_after_train, last_step_op=None):
+    def __init__(self, *, step_after_train, hooks, max_steps, stop_signals,
+                 divergence, input_position=None, last_step_op=None,
+                 trace_every_n_steps=None, summary_writer=None, train_dir=None):
         """Args:
-          config: the run's TrainConfig (step intervals, batch size, ...).
-          is_chief: only the chief writes checkpoints and summaries.
-          saver, summary_writer, summary_op: the ones slim's Supervisor uses;
-            summary_op is also written after the last step.
-          step_summary_op: written every --save_summaries_steps (the
-            scalar summaries of summary_op).
           step_after_train: the global step read after the train op's
             update (fetching the variable itself may race with the update).
+          hooks: `step_hooks` objects, asked in order before and after
+            every step.
+          max_steps: --max_number_of_steps (0 or None: no limit).
+          stop_signals: the run's `StopSignals`.
+          divergence: the `DivergencePolicy` for a non-finite step.
+          input_position: the run's `InputPosition`, or None when the input
+            position is not tracked.
           last_step_op: run once after the last step, e.g. to release
             other workers (see slimtrain.training.sync_replicas).
+          trace_every_n_steps, summary_writer, train_dir: write a Chrome
+            trace (tf_trace-STEP.json) and the run metadata every this many
+            steps (chief only: pass None elsewhere).
         """
-        self._max_steps = config.max_number_of_steps
-        self._log_every = config.log_every_n_steps
-        self._save_every = config.save_interval_steps if is_chief else None
-        self._summarize_every = (config.save_summaries_steps
-                                 if is_chief and summary_op is not None else None)
-        self._trace = config.trace_every_n_steps is not None
-        self._batch_size = config.batch_size
         self._step_after_train = step_after_train
+        self._hooks = list(hooks)
+        self._max_steps = max_steps
+        self._stop_signals = stop_signals
+        self._divergence = divergence
+        self._input_position = input_position
         self._last_step_op = last_step_op
-        self._save_path = os.path.join(config.train_dir, CHECKPOINT_BASENAME)
-        self._saver = saver
+        self._trace_every = trace_every_n_steps
         self._summary_writer = summary_writer
-        self._summary_op = summary_op
-        self._step_summary_op = step_summary_op
-        self._window = None  # (time, global step, local steps) at last log
-        self._local_steps = 0
+        self._train_dir = train_dir
         self.last_step = None
         self.reached_last_step = False
+        self.stopped_by = None
 
     def __call__(self, sess, train_op, global_step, train_step_kwargs):
-        if self._trace:
-            kwargs = {key: train_step_kwargs[key] for key in
-                      ("should_trace", "logdir", "summary_writer")
-                      if key in train_step_kwargs}
-            total_loss, _ = slim.learning.train_step(
-                sess, train_op, global_step, kwargs)
-            step = int(sess.run(global_step))
-        else:
-            total_loss, step = sess.run([train_op, self._step_after_train])
-            step = int(step)
-        previous = step - 1 if self.last_step is None else self.last_step
-        self._local_steps += 1
-        self.last_step = step
-        if self._window is None:  # rates are measured from the first step on
-            self._window = (time.time(), step, self._local_steps)
+        del train_step_kwargs  # what slim would pass is decided here
+        if self.last_step is None:
+            self._begin(sess, int(sess.run(global_step)))
+        next_step = self.last_step + 1
+        is_last = bool(self._max_steps) and next_step >= self._max_steps
+        fetches = {"loss": train_op, "step": self._step_after_train}
+        for index, hook in enumerate(self._hooks):
+            wanted = hook.fetches(next_step, is_last)
+            if wanted is not None:
+                fetches[index] = wanted
+        trace = (bool(self._trace_every) and
+                 crossed(self.last_step, next_step, self._trace_every))
+        try:
+            values = self._run(sess, fetches, next_step if trace else None)
+        except tf.errors.InvalidArgumentError as error:
+            restored_step = self._divergence.handle(sess, error, next_step)
+            self._begin(sess, restored_step)
+            return None, False
+        if self._input_position is not None:
+            self._input_position.advanced()
 
-        self.reached_last_step = bool(self._max_steps) and step >= self._max_steps
-        if self._summarize_every and self.reached_last_step:
-            self._summary_writer.add_summary(sess.run(self._summary_op), step)
-        elif _crossed(previous, step, self._summarize_every):
-            self._summary_writer.add_summary(sess.run(self._step_summary_op),
-                                             step)
-        if _crossed(previous, step, self._save_every):
-            self._saver.save(sess, self._save_path, global_step=step)
-        if self.reached_last_step and self._last_step_op is not None:
+        step = int(values["step"])
+        self.reached_last_step = (bool(self._max_steps) and
+                                  step >= self._max_steps)
+        self.stopped_by = self._stop_signals.received
+        stopping = self.reached_last_step or self.stopped_by is not None
+        for index, hook in enumerate(self._hooks):
+            hook.after_step(sess, step, values.get(index), stopping)
+        if stopping and self._last_step_op is not None:
             sess.run(self._last_step_op)
-        if (_crossed(previous, step, self._log_every) or
-                self.reached_last_step) and self._local_steps > 1:
-            self._log_progress(step, total_loss)
-        return total_loss, self.reached_last_step
+        self.last_step = step
+        return values["loss"], stopping
 
-    def _log_progress(self, step, total_loss):
-        start_time, start_step, start_local = self._window
-        now = time.time()
-        elapsed = max(now - start_time, 1e-9)
-        examples_per_sec = ((self._local_steps - start_local) *
-                            self._batch_size / elapsed)
-        line = "step %d" % step
-        if self._max_steps:
-            line += "/%d" % self._max_steps
-        line += ": loss = %.4f (%.1f examples/sec" % (total_loss, examples_per_sec)
-        steps_per_sec = (step - start_step) / elapsed
-        if self._max_steps and steps_per_sec > 0:
-            remaining = max(self._max_steps - step, 0) / steps_per_sec
-            line += "; ETA %s" % datetime.timedelta(seconds=round(remaining))
-        logging.info(line + ")")
-        self._window = (now, step, self._local_steps)
+    def _begin(self, sess, step):
+        """Starts (or, after a rollback, restarts) counting from `step`."""
+        self.last_step = step
+        for hook in self._hooks:
+            hook.begin(sess, step)
 
+    def _run(self, sess, fetches, trace_step):
+        """Runs the step; with `trace_step`, also writes its trace."""
+        if trace_step is None:
+            return sess.run(fetches)
+        options = tf.RunOptions(trace_level=tf.RunOptions.FULL_TRACE)
+        metadata = tf.RunMetadata()
+        values = sess.run(fetches, options=options, run_metadata=metadata)
+        trace = timeline.Timeline(metadata.step_stats).generate_chrome_trace_format()
+        path = os.path.join(self._train_dir, "tf_trace-%d.json" % trace_step)
+        with tf.gfile.Open(path, "w") as handle:
+            handle.write(trace)
+        self._summary_writer.add_run_metadata(metadata,
+                                              "run_metadata-%d" % trace_step)
+        return values
 
-def _crossed(previous, step, every):
-    """Whether a multiple of `every` lies in (previous, step]."""
-    return bool(every) and step // every > previous // every

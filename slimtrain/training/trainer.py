@@ -2,14 +2,24 @@
 
 `train(config)` builds the graph the way TF-Slim's `train_image_classifier.py`
 does (data set -> tf.data pipeline -> network under its arg_scope -> slim
-losses -> learning rate -> optimizer -> `slim.learning.create_train_op`) and
-hands it to `slim.learning.train`, which owns the session, the Supervisor,
-timed checkpoints and timed summaries.
+losses -> learning rate -> optimizer -> slim's `create_train_op`) and hands
+it to `slim.learning.train`, which owns the session, the Supervisor and the
+final checkpoint.
 
-What slimtrain adds around slim's loop lives in `slimtrain.training.step_runner` (the
-`train_step_fn`: step-based checkpoints and scalar summaries, progress lines
-with examples/sec and ETA) and `slimtrain.training.sync_replicas` (a sync-replica run
-that ends cleanly). Bad settings are found before the train dir is touched.
+What slimtrain adds around slim's loop:
+- `step_runner` and `step_hooks`: one `session.run` per step that also
+  fetches the summaries due at that step, step and timed checkpoints on the
+  training thread, progress lines (the Supervisor's own summary and
+  checkpoint threads are off: they pulled batches from the input and wrote
+  checkpoints from a second thread);
+- `divergence`: loss and gradients checked before the update, and the
+  --on_nan policy;
+- `input_position`: the input stream's position in every checkpoint, so a
+  resumed run goes on with exactly the examples an uninterrupted one would;
+- `stop_signals`: SIGTERM and SIGINT end the run after the current step,
+  with a checkpoint;
+- `sync_replicas`: a sync-replica run that ends cleanly.
+Bad settings are found before the train dir is touched.
 """
 
 import contextlib
@@ -20,39 +30,65 @@ import tensorflow.compat.v1 as tf
 import tf_slim as slim
 from absl import logging
 
-from slimtrain.training import checkpoints, workspace
 from slimtrain.compute.classifier import resolve_classifier
-from slimtrain.training.config import parse_gradient_multipliers, split_scopes
-from slimtrain.data.datasets import dataset_factory
-from slimtrain.errors import ConfigError
-from slimtrain.data.input_pipeline import build_input_dataset
 from slimtrain.compute.learning_rate import configure_learning_rate
-from slimtrain.compute.losses import add_classification_losses, add_loss_summaries
+from slimtrain.compute.losses import (add_classification_losses,
+                                      add_loss_summaries)
 from slimtrain.compute.optimizers import configure_optimizer
-from slimtrain.training.step_runner import StepRunner
+from slimtrain.data.datasets import dataset_factory
+from slimtrain.data.input_pipeline import build_input_dataset, new_stream_seed
+from slimtrain.errors import ConfigError, StoppedBySignal
+from slimtrain.training import checkpoints, workspace
+from slimtrain.training.config import parse_gradient_multipliers, split_scopes
+from slimtrain.training.divergence import (DivergencePolicy, all_finite,
+                                           guard_gradients)
+from slimtrain.training.input_position import InputPosition, read_position
+from slimtrain.training.step_hooks import (CheckpointHook, ProgressHook,
+                                           SummaryHook)
+from slimtrain.training.step_runner import CHECKPOINT_BASENAME, StepRunner
+from slimtrain.training.stop_signals import StopSignals
 from slimtrain.training.sync_replicas import make_sync_optimizer
-
-# The message of the check_numerics op `slim.learning.create_train_op` adds.
-NAN_LOSS_MESSAGE = "LossTensor is inf or nan"
 
 
 def train(config):
     """Trains `config.model_name` on `config.dataset_name`; returns the last loss.
 
+    Returns None without training when the train dir's checkpoint already
+    reached --max_number_of_steps.
+
     Raises:
       ConfigError: for any setting, data set or checkpoint that cannot work;
         raised before anything is written to `config.train_dir`.
+      DivergedError: the loss or a gradient became NaN or Inf (and
+        --on_nan=rollback, if given, ran out of rollbacks).
+      StoppedBySignal: SIGTERM or SIGINT stopped the run, after saving.
     """
     config.validate()
     is_chief = config.task == 0
-    with tf.Graph().as_default() as graph:
+    resume_from = tf.train.latest_checkpoint(config.train_dir)
+    if resume_from and _already_trained(config, resume_from, is_chief):
+        return None
+    with StopSignals() as stop_signals, tf.Graph().as_default() as graph:
+        logging.info("Training %s on %s/%s for %s into %s.", config.model_name,
+                     config.dataset_name, config.dataset_split_name,
+                     "%d steps" % config.max_number_of_steps
+                     if config.max_number_of_steps else "ever",
+                     config.train_dir)
         if config.seed is not None:
             tf.set_random_seed(config.seed)
-        model = build_model(config)
-        resume_from = tf.train.latest_checkpoint(config.train_dir)
+        input_seed, start_position = _input_start(config, resume_from)
+        model = build_model(config, input_seed=input_seed,
+                            start_position=start_position)
         init_fn = _choose_initialization(config, resume_from)
         summary_op = tf.summary.merge_all()
-        step_summary_op = _scalar_summaries()
+        position = model["input_position"]
+        saved_variables = tf.global_variables()
+        if position is not None and (resume_from is None or
+                                     read_position(resume_from) is not None):
+            saved_variables += position.variables
+        saver = tf.train.Saver(
+            saved_variables, max_to_keep=config.max_checkpoints_to_keep,
+            keep_checkpoint_every_n_hours=config.keep_checkpoint_every_n_hours)
 
         # Only the chief writes into the (possibly shared) train dir.
         summary_writer = None
@@ -60,65 +96,144 @@ def train(config):
             workspace.start_run(config)
             summary_writer = tf.summary.FileWriter(config.train_dir,
                                                    graph=graph)
-        saver = tf.train.Saver(
-            max_to_keep=config.max_checkpoints_to_keep,
-            keep_checkpoint_every_n_hours=config.keep_checkpoint_every_n_hours)
-        sync_optimizer = model["sync_optimizer"]
         step_runner = StepRunner(
-            config, is_chief=is_chief, saver=saver,
-            summary_writer=summary_writer, summary_op=summary_op,
-            step_summary_op=step_summary_op,
             step_after_train=model["step_after_train"],
-            last_step_op=(sync_optimizer.close_token_queue_op
-                          if sync_optimizer and is_chief else None))
+            hooks=_step_hooks(config, is_chief, model, saver, summary_writer,
+                              summary_op, saved_variables),
+            max_steps=config.max_number_of_steps,
+            stop_signals=stop_signals,
+            divergence=DivergencePolicy(
+                config.on_nan, config.max_nan_rollbacks, saver,
+                config.train_dir, model["global_step"], position),
+            input_position=position,
+            last_step_op=(model["sync_optimizer"].close_token_queue_op
+                          if model["sync_optimizer"] and is_chief else None),
+            trace_every_n_steps=(config.trace_every_n_steps
+                                 if is_chief else None),
+            summary_writer=summary_writer, train_dir=config.train_dir)
         with warnings.catch_warnings():
             # slim stops the Supervisor, then leaving its managed session
             # stops it again, writing a STOP record to the closed writer.
             warnings.filterwarnings(
                 "ignore", message="Attempting to use a closed FileWriter")
-            try:
-                total_loss = _run_slim_training(
-                    config, model, step_runner, init_fn, summary_op,
-                    summary_writer, saver, is_chief)
-            except tf.errors.InvalidArgumentError as error:
-                if NAN_LOSS_MESSAGE not in error.message:
-                    raise
-                raise ConfigError(
-                    "the loss became NaN or Inf after global step %s: lower "
-                    "--learning_rate or set --clip_gradient_norm; running "
-                    "again resumes from the last checkpoint in %s." %
-                    (step_runner.last_step, config.train_dir)) from None
-        if is_chief and step_runner.reached_last_step:
-            workspace.mark_finished(config.train_dir, step_runner.last_step)
-        return total_loss
+            total_loss = _run_slim_training(
+                config, model, step_runner, init_fn, summary_writer, saver,
+                is_chief)
+    if step_runner.stopped_by is not None:
+        raise StoppedBySignal(step_runner.stopped_by, step_runner.last_step)
+    if is_chief and step_runner.reached_last_step:
+        workspace.mark_finished(config.train_dir, step_runner.last_step)
+    return total_loss
 
 
-def _run_slim_training(config, model, step_runner, init_fn, summary_op,
-                       summary_writer, saver, is_chief):
-    """Hands the built graph to `slim.learning.train`; returns the last loss."""
+def _already_trained(config, checkpoint, is_chief):
+    """Whether `checkpoint` already reached --max_number_of_steps; says so."""
+    step = checkpoints.global_step_of(checkpoint)
+    if not config.max_number_of_steps or step < config.max_number_of_steps:
+        return False
+    logging.info("Already trained to step %d (--max_number_of_steps=%d): "
+                 "nothing to do; raise --max_number_of_steps to train "
+                 "further.", step, config.max_number_of_steps)
+    if is_chief and workspace.finished_step(config.train_dir) is None:
+        workspace.mark_finished(config.train_dir, step)
+    return True
+
+
+def _input_start(config, resume_from):
+    """Returns (input seed, examples to skip) for this run's input stream.
+
+    A resumed single-worker run continues its checkpoint's stream. A new
+    run takes --seed, or a new random seed. With several workers, each
+    worker reads its own stream (the seed folded with its task id) from the
+    start of a new epoch order: their positions are not saved.
+    """
+    if config.worker_replicas > 1:
+        seed = new_stream_seed() if config.seed is None else config.seed
+        return seed * 1009 + config.task, 0
+    saved = read_position(resume_from) if resume_from else None
+    if saved is None:
+        if resume_from:
+            logging.warning(
+                "%s holds no input position (an older slimtrain wrote it): "
+                "the input starts a new epoch order.", resume_from)
+        seed = new_stream_seed() if config.seed is None else config.seed
+        return seed, 0
+    seed, examples = saved
+    if config.seed is not None and config.seed != seed:
+        logging.warning("--seed=%d differs from the seed of %s (%d): the "
+                        "input starts a new order.", config.seed, resume_from,
+                        seed)
+        return config.seed, 0
+    if not config.exact_resume:
+        return seed, 0
+    logging.info("The input resumes at example %d of its stream.", examples)
+    return seed, examples
+
+
+def _step_hooks(config, is_chief, model, saver, summary_writer, summary_op,
+                saved_variables):
+    """The hooks around each step: summaries and checkpoints on the chief,
+    progress lines everywhere."""
+    hooks = []
+    if is_chief:
+        if summary_op is not None:
+            hooks.append(SummaryHook(
+                summary_writer, summary_op, _scalar_summaries(),
+                every_steps=config.save_summaries_steps,
+                every_secs=config.save_summaries_secs))
+        hooks.append(CheckpointHook(
+            saver, os.path.join(config.train_dir, CHECKPOINT_BASENAME),
+            every_steps=config.save_interval_steps,
+            every_secs=config.save_interval_secs,
+            variables_finite=all_finite(saved_variables)))
+    hooks.append(ProgressHook(model["train_op"], config.log_every_n_steps,
+                              config.batch_size, config.max_number_of_steps))
+    return hooks
+
+
+def _run_slim_training(config, model, step_runner, init_fn, summary_writer,
+                       saver, is_chief):
+    """Hands the built graph to `slim.learning.train`; returns the last loss.
+
+    The Supervisor gets no summary op and no checkpoint interval: the step
+    runner fetches the summaries with each step and saves the checkpoints on
+    the training thread. It keeps `global_step/sec` (every
+    --save_summaries_secs; it reads only the global step) and the final save.
+    """
     return slim.learning.train(
         model["train_op"],
         logdir=config.train_dir,
         train_step_fn=step_runner,
+        train_step_kwargs={},
         master=config.master,
         is_chief=is_chief,
         global_step=model["global_step"],
         number_of_steps=config.max_number_of_steps or None,
-        log_every_n_steps=config.log_every_n_steps,
         init_fn=init_fn,
-        summary_op=summary_op,
+        summary_op=None,
         summary_writer=summary_writer,
         save_summaries_secs=config.save_summaries_secs,
-        save_interval_secs=config.save_interval_secs,
+        save_interval_secs=0,
         startup_delay_steps=config.startup_delay_steps * config.task,
         saver=saver,
         sync_optimizer=model["sync_optimizer"],
-        session_config=session_config(config),
-        trace_every_n_steps=config.trace_every_n_steps)
+        session_config=session_config(config))
 
 
-def build_model(config):
-    """Builds input, network, losses and train op; returns the pieces by name."""
+def build_model(config, input_seed=None, start_position=0):
+    """Builds input, network, losses and train op; returns the pieces by name.
+
+    Args:
+      config: the run's TrainConfig.
+      input_seed: the input stream's seed (default: --seed, or random).
+      start_position: the examples of the stream to skip (a resumed run's).
+
+    Returns:
+      A dict: train_op (returns the total loss; running it trains one step
+      and advances the input position), global_step, step_after_train (the
+      global step read after the update), sync_optimizer (or None) and
+      input_position (an `InputPosition`, or None with several workers).
+    """
     with _variables_device(config):
         global_step = tf.train.get_or_create_global_step()
     dataset = dataset_factory.get_dataset(
@@ -126,6 +241,8 @@ def build_model(config):
     num_classes, network_fn, preprocessing_fn = resolve_classifier(
         config, dataset, is_training=True, weight_decay=config.weight_decay)
     image_size = config.train_image_size or network_fn.default_image_size
+    if input_seed is None:
+        input_seed = new_stream_seed() if config.seed is None else config.seed
 
     with tf.device("/cpu:0"):
         batches = build_input_dataset(
@@ -134,8 +251,11 @@ def build_model(config):
             labels_offset=config.labels_offset,
             num_readers=config.num_readers,
             num_preprocessing_threads=config.num_preprocessing_threads,
-            seed=config.seed)
+            seed=input_seed, start_position=start_position)
         images, labels = tf.data.make_one_shot_iterator(batches).get_next()
+        position = (InputPosition(input_seed, start_position,
+                                  config.batch_size)
+                    if config.worker_replicas == 1 else None)
 
     with _variables_device(config), _clone_device(config):
         logits, end_points = network_fn(images)
@@ -162,20 +282,44 @@ def build_model(config):
         if averages is not None and not config.sync_replicas:
             update_ops.append(averages.apply(model_variables))
         variables_to_train = _variables_to_train(config.trainable_scopes)
-        train_op = slim.learning.create_train_op(
+        train_op = slim.training.create_train_op(
             total_loss, optimizer, global_step=global_step,
             update_ops=update_ops,
             variables_to_train=variables_to_train,
-            clip_gradient_norm=config.clip_gradient_norm,
+            transform_grads_fn=_transform_gradients(
+                config, total_loss, variables_to_train),
             summarize_gradients=config.summarize_gradients,
-            gradient_multipliers=_gradient_multipliers(
-                config.gradient_multipliers, variables_to_train),
-            check_numerics=config.check_numerics)
+            check_numerics=False)  # slim's check comes after the update
+    if position is not None:
+        with tf.control_dependencies([position.advance_op]):
+            train_op = tf.identity(train_op)
     with tf.control_dependencies([train_op]):
         step_after_train = global_step.read_value()
     return {"train_op": train_op, "global_step": global_step,
             "step_after_train": step_after_train,
-            "sync_optimizer": optimizer if config.sync_replicas else None}
+            "sync_optimizer": optimizer if config.sync_replicas else None,
+            "input_position": position}
+
+
+def _transform_gradients(config, total_loss, variables_to_train):
+    """slim's gradient transform: multipliers, clipping, finiteness check."""
+    multipliers = _gradient_multipliers(config.gradient_multipliers,
+                                        variables_to_train)
+
+    def transform(grads_and_vars):
+        if multipliers:
+            with tf.name_scope("multiply_grads"):
+                grads_and_vars = slim.learning.multiply_gradients(
+                    grads_and_vars, multipliers)
+        if config.clip_gradient_norm > 0:
+            with tf.name_scope("clip_grads"):
+                grads_and_vars = slim.learning.clip_gradient_norms(
+                    grads_and_vars, config.clip_gradient_norm)
+        if config.check_numerics:
+            grads_and_vars = guard_gradients(total_loss, grads_and_vars)
+        return grads_and_vars
+
+    return transform
 
 
 def _choose_initialization(config, resume_from):
@@ -251,7 +395,7 @@ def _scalar_summaries():
     A histogram of a large tensor costs more than a training step of a small
     network (LeNet's fc3 weights alone take several steps' time), so the
     histograms are written only with the timed summaries (as TF-Slim does)
-    and after the last step (see StepRunner).
+    and after the last step (see step_hooks.SummaryHook).
     """
     scalars = [summary for summary in tf.get_collection(tf.GraphKeys.SUMMARIES)
                if summary.op.type != "HistogramSummary"]

@@ -1,0 +1,139 @@
+"""Divergence: no NaN or Inf ever reaches a variable update or a checkpoint.
+
+TF-Slim's `check_numerics` checks the loss only, and after the update is
+applied, so a finite loss with an Inf gradient wrote NaN weights that a
+checkpoint could then save. Here:
+
+- `guard_gradients` makes the update wait for a check of the loss and of
+  every gradient: a non-finite step fails inside its own `session.run`
+  before any weight, optimizer slot or the global step is changed (batch
+  norm's moving statistics, updated by the forward pass, may be; a failed
+  run never saves, and a rollback restores them);
+- `check_variables_finite` runs before every checkpoint, for an update that
+  overflowed from finite values;
+- `DivergencePolicy` decides what a non-finite step does: fail (the
+  default: one line, exit status 3, the newest checkpoint is the last
+  finite one) or roll back to the newest checkpoint and go on, a bounded
+  number of times (as Orbit's NaN recovery does).
+"""
+
+import tensorflow.compat.v1 as tf
+from absl import logging
+
+from slimtrain.errors import DivergedError
+
+NON_FINITE_MESSAGE = "slimtrain: the loss or a gradient is NaN or Inf"
+# What TensorFlow says when a histogram summary meets a NaN (only possible
+# when the check above is off, --check_numerics=false).
+NAN_HISTOGRAM_MESSAGE = "Nan in summary histogram"
+
+
+def all_finite(tensors):
+    """A bool tensor: whether every element of the float `tensors` is finite."""
+    checks = [tf.reduce_all(tf.is_finite(tensor)) for tensor in tensors
+              if tensor.dtype.is_floating]
+    return tf.reduce_all(tf.stack(checks)) if checks else tf.constant(True)
+
+
+def guard_gradients(total_loss, grads_and_vars):
+    """Returns `grads_and_vars` whose gradients wait for a finiteness check.
+
+    Anything that uses the returned gradients (the optimizer's update, the
+    global step increment) runs only if the loss and all gradients are
+    finite; otherwise the step fails with NON_FINITE_MESSAGE.
+    """
+    gradients = [grad for grad, _ in grads_and_vars if grad is not None]
+    values = [grad.values if isinstance(grad, tf.IndexedSlices) else grad
+              for grad in gradients]
+    check = tf.debugging.Assert(all_finite([total_loss] + values),
+                                [NON_FINITE_MESSAGE], name="finite_check")
+    with tf.control_dependencies([check]):
+        return [(_identity(grad), var) if grad is not None else (grad, var)
+                for grad, var in grads_and_vars]
+
+
+def _identity(grad):
+    if isinstance(grad, tf.IndexedSlices):
+        return tf.IndexedSlices(tf.identity(grad.values), grad.indices,
+                                grad.dense_shape)
+    return tf.identity(grad)
+
+
+def check_variables_finite(sess, variables_finite, step):
+    """Raises DivergedError if a variable to be saved is NaN or Inf.
+
+    Args:
+      variables_finite: `all_finite` of the saved variables (reads no input).
+    """
+    if not sess.run(variables_finite):
+        raise DivergedError(
+            "a variable became NaN or Inf at global step %d (an update "
+            "overflowed): lower --learning_rate or set --clip_gradient_norm; "
+            "nothing of that step was saved." % step)
+
+
+class DivergencePolicy:
+    """What a step that failed its finiteness check does: fail or roll back."""
+
+    def __init__(self, on_nan, max_rollbacks, saver, train_dir, global_step,
+                 input_position=None):
+        """Args:
+          on_nan: "fail" or "rollback".
+          max_rollbacks: how many rollbacks a run may make before it fails.
+          saver, train_dir: restore the newest checkpoint of the train dir.
+          global_step: the global step variable, read after a restore.
+          input_position: the run's `InputPosition`: the input goes on from
+            where it is (not from the checkpoint's position), so the batches
+            that diverged are not trained again.
+        """
+        self._on_nan = on_nan
+        self._max_rollbacks = max_rollbacks
+        self._saver = saver
+        self._train_dir = train_dir
+        self._global_step = global_step
+        self._input_position = input_position
+        self.rollbacks = 0
+
+    def handle(self, sess, error, step):
+        """Deals with the InvalidArgumentError `error` of training `step`.
+
+        Returns:
+          The global step after a rollback.
+
+        Raises:
+          DivergedError: the step diverged and may not roll back.
+          tf.errors.InvalidArgumentError: `error`, if it is not a divergence.
+        """
+        if (NON_FINITE_MESSAGE not in error.message and
+                NAN_HISTOGRAM_MESSAGE not in error.message):
+            raise error
+        if self._input_position is not None:
+            self._input_position.advanced()  # the failed step took a batch
+        latest = tf.train.latest_checkpoint(self._train_dir)
+        if self._on_nan == "rollback":
+            if latest is not None and self.rollbacks < self._max_rollbacks:
+                return self._roll_back(sess, latest, step)
+            reason = (" (no checkpoint to roll back to yet)" if latest is None
+                      else " (after %d rollbacks)" % self.rollbacks)
+            fix = ""
+        else:
+            reason, fix = "", ", or pass --on_nan=rollback"
+        saved = ("no checkpoint was saved before it" if latest is None else
+                 "%s holds the last finite weights" % latest)
+        raise DivergedError(
+            "the loss or a gradient became NaN or Inf at global step %d%s: "
+            "lower --learning_rate or set --clip_gradient_norm%s; %s."
+            % (step, reason, fix, saved)) from None
+
+    def _roll_back(self, sess, checkpoint, step):
+        """Restores `checkpoint`; the input goes on from where it is."""
+        self.rollbacks += 1
+        self._saver.restore(sess, checkpoint)
+        if self._input_position is not None:
+            self._input_position.write(sess)
+        logging.warning(
+            "The loss or a gradient became NaN or Inf at step %d: rolled back "
+            "to %s (rollback %d of --max_nan_rollbacks=%d); the input goes on "
+            "with the next batch.", step, checkpoint, self.rollbacks,
+            self._max_rollbacks)
+        return int(sess.run(self._global_step))
