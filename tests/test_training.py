@@ -14,7 +14,8 @@ from slimtrain.data.datasets import converters, dataset_factory
 from slimtrain.errors import ConfigError
 from slimtrain.training.trainer import train
 from tests.training_helpers import (checkpoint_steps, checkpoint_value,
-                                    scalar_events, small_config, summary_tags)
+                                    scalar_events, small_config, summary_tags,
+                                    variables_of)
 
 
 def test_training_learns_and_leaves_checkpoints_and_events(tmp_path):
@@ -220,15 +221,6 @@ def test_bad_input_is_one_line_and_leaves_no_train_dir(tmp_path, changes, named)
     assert not train_dir.exists()
 
 
-def test_diverging_loss_ends_with_one_line_naming_the_fix(tmp_path):
-    with pytest.raises(ConfigError, match="--learning_rate") as raised:
-        train(small_config(tmp_path, optimizer="sgd", learning_rate=1e12,
-                           learning_rate_decay_type="fixed",
-                           max_number_of_steps=50))
-    assert "NaN or Inf" in str(raised.value)
-    assert "\n" not in str(raised.value)
-
-
 def test_empty_dataset_dir_is_reported(tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -238,14 +230,16 @@ def test_empty_dataset_dir_is_reported(tmp_path):
     assert not (tmp_path / "run").exists()
 
 
-def test_seed_makes_runs_repeatable(tmp_path):
+def test_seed_makes_runs_repeatable_with_the_default_summaries(tmp_path):
+    # The default summary settings, with a timer that fires during the run.
     for run in ("a", "b"):
-        train(small_config(tmp_path / run, max_number_of_steps=8))
-    first, second = (tf.train.latest_checkpoint(str(tmp_path / run))
+        train(small_config(tmp_path / run, max_number_of_steps=150,
+                           save_summaries_steps=100, save_summaries_secs=1))
+    first, second = (variables_of(tf.train.latest_checkpoint(str(tmp_path / run)))
                      for run in ("a", "b"))
-    for name in ("LeNet/conv1/weights", "LeNet/fc4/biases"):
-        np.testing.assert_allclose(checkpoint_value(first, name),
-                                   checkpoint_value(second, name), rtol=1e-5)
+    assert sorted(first) == sorted(second)
+    for name in first:
+        np.testing.assert_array_equal(first[name], second[name], err_msg=name)
 
 
 def test_batch_norm_statistics_are_updated_by_training(tmp_path):

@@ -2,6 +2,7 @@
 
 import glob
 import os
+import sys
 
 import tensorflow.compat.v1 as tf
 
@@ -50,3 +51,31 @@ def checkpoint_steps(train_dir):
 
 def checkpoint_value(checkpoint, name):
     return tf.train.load_variable(checkpoint, name)
+
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# Runs train.py as `python train.py` would, with tf_keras unimportable, as
+# after a user's `pip install -e .` (tf_keras is only a test dependency).
+_TRAIN_WITHOUT_TF_KERAS = (
+    "import runpy, sys; sys.modules['tf_keras'] = None; "
+    "sys.argv[0] = %r; runpy.run_path(sys.argv[0], run_name='__main__')"
+    % os.path.join(REPO, "train.py"))
+
+
+def train_command(*flags):
+    """The argv of `python train.py FLAGS` without tf_keras."""
+    return [sys.executable, "-c", _TRAIN_WITHOUT_TF_KERAS, *flags]
+
+
+def all_checkpoints(train_dir):
+    """Prefixes of every complete checkpoint file set in `train_dir`."""
+    return sorted(path[:-len(".index")] for path in
+                  glob.glob(os.path.join(str(train_dir), "model.ckpt-*.index")))
+
+
+def variables_of(checkpoint):
+    """{name: value} of every tensor saved in `checkpoint`."""
+    reader = tf.train.NewCheckpointReader(checkpoint)
+    return {name: reader.get_tensor(name)
+            for name in reader.get_variable_to_shape_map()}
