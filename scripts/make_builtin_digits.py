@@ -25,7 +25,8 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
 OUTPUT_DIR = os.path.join(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))), "slimtrain", "datasets", "digits_data")
+    os.path.abspath(__file__))), "slimtrain", "data", "datasets",
+    "digits_data")
 NUM_TEST = 360
 SEED = 0
 DIGIT_SIZE = 20
