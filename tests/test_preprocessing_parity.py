@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from slimtrain.data.preprocessing import inception_preprocessing
 from slimtrain.data.preprocessing import preprocessing_factory
 
 # research/slim's preprocessing_factory, as a table of this test's own: which
@@ -406,3 +407,29 @@ def test_inception_training_crop_is_a_distorted_box_of_the_image():
         assert 0.5 <= box_width / box_height <= 2.0
         areas.add(box_height * box_width)
     assert len(areas) > 3
+
+
+# research/slim's distort_color: the colour operations of each ordering.
+_COLOR_ORDERINGS = {
+    True: [("brightness", "saturation"), ("saturation", "brightness")],
+    False: [("brightness", "saturation", "hue", "contrast"),
+            ("saturation", "brightness", "contrast", "hue"),
+            ("contrast", "hue", "brightness", "saturation"),
+            ("hue", "saturation", "contrast", "brightness")],
+}
+
+
+@pytest.mark.parametrize("fast_mode", [True, False])
+def test_inception_colour_orderings_are_research_slims(fast_mode):
+    for ordering, expected in enumerate(_COLOR_ORDERINGS[fast_mode]):
+        graph = tf.Graph()
+        with graph.as_default():
+            image = tf.compat.v1.placeholder(tf.float32, [8, 8, 3])
+            inception_preprocessing.distort_color(
+                image, ordering, fast_mode=fast_mode, seed=tf.constant([1, 2]))
+        applied = [operation.name.split("adjust_")[1].split("/")[0]
+                   for operation in graph.get_operations()
+                   if operation.type in ("AddV2", "AdjustSaturation",
+                                         "AdjustHue", "AdjustContrastv2")
+                   and "adjust_" in operation.name]
+        assert tuple(applied) == expected
