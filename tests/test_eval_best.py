@@ -21,7 +21,9 @@ from slimtrain.evaluation.best import BestCheckpointKeeper
 from slimtrain.evaluation.config import (EvalConfig, eval_config_for_training,
                                          with_train_defaults)
 from slimtrain.evaluation.evaluator import CheckpointEvaluator
-from slimtrain.evaluation.loop import checkpoints_in_step_order, run_evaluation
+from slimtrain.evaluation.loop import (ResultRecorder,
+                                      checkpoints_in_step_order,
+                                      run_evaluation)
 from slimtrain.evaluation.results import METRIC_NAMES, RESULTS_FILENAME
 from slimtrain.training.config import read_config
 from slimtrain.training.trainer import train
@@ -276,14 +278,18 @@ def test_evaluates_inside_a_training_session_without_touching_it(
         trained_dir, tmp_path):
     """The evaluator builds its own graph: a training graph that is
     finalized and running in this thread keeps its ops and its input."""
-    train_config = read_config(trained_dir)
-    config = eval_config_for_training(train_config, batch_size=120)
+    train_dir = copy_run(trained_dir, tmp_path / "run")
+    train_config = dataclasses.replace(read_config(train_dir),
+                                       train_dir=train_dir)
+    config = eval_config_for_training(train_config, batch_size=120,
+                                      keep_best_checkpoint_by="Accuracy")
     assert config == with_train_defaults(EvalConfig(
-        checkpoint_dir=trained_dir, batch_size=120,
-        num_preprocessing_threads=train_config.num_preprocessing_threads),
-        train_config)
+        checkpoint_dir=train_dir, batch_size=120,
+        num_preprocessing_threads=train_config.num_preprocessing_threads,
+        keep_best_checkpoint_by="Accuracy"), train_config)
     evaluator = CheckpointEvaluator(config)
-    checkpoint = tf.train.latest_checkpoint(trained_dir)
+    record = ResultRecorder(config)
+    checkpoint = tf.train.latest_checkpoint(train_dir)
 
     def training_graph():
         graph = tf.Graph()
@@ -302,8 +308,8 @@ def test_evaluates_inside_a_training_session_without_touching_it(
         with graph.as_default(), tf.Session(graph=graph) as session:
             for index in range(6):
                 if index == evaluate_at:
-                    results.append(evaluator.evaluate(
-                        checkpoint, str(tmp_path / "eval")))
+                    results.append(record(evaluator.evaluate(
+                        checkpoint, config.resolved_eval_dir)))
                     assert tf.get_default_graph() is graph
                 values = session.run(fetches)
                 seen.append((values[0].tolist(), float(values[1])))
@@ -313,7 +319,11 @@ def test_evaluates_inside_a_training_session_without_touching_it(
     plain, _ = train_steps()
     interrupted, [result] = train_steps(evaluate_at=3)
     assert interrupted == plain
+    # eval.py's results, line and best checkpoint.
     [separate] = run_evaluation(eval_config(
-        trained_dir, eval_dir=str(tmp_path / "separate")))
+        train_dir, eval_dir=str(tmp_path / "separate")))
     assert result.metrics == separate.metrics
     assert result.examples == separate.examples == 360
+    [line] = read_results(os.path.join(train_dir, "eval"))
+    assert line["metrics"] == result.metrics
+    assert_same_checkpoint(best_checkpoint(train_dir), checkpoint)

@@ -216,7 +216,8 @@ class EvalConfig:
 
 
 def eval_config_for_training(train_config, split_name=None, batch_size=None,
-                             max_num_batches=None):
+                             max_num_batches=None,
+                             keep_best_checkpoint_by=None):
     """Returns the validated `EvalConfig` that evaluates a training run.
 
     What `eval.py --checkpoint_dir=<train dir>` would use, for evaluating
@@ -229,6 +230,8 @@ def eval_config_for_training(train_config, split_name=None, batch_size=None,
       split_name: the split to evaluate; None: `test`, else `validation`.
       batch_size: None: eval.py's default (100).
       max_num_batches: None: the whole split.
+      keep_best_checkpoint_by: a metric name to keep `best/` by (see
+        `evaluation.loop.ResultRecorder`); None: keep none.
 
     Raises:
       ConfigError: a value that cannot work (e.g. a batch size of 0).
@@ -239,7 +242,8 @@ def eval_config_for_training(train_config, split_name=None, batch_size=None,
         batch_size=(EvalConfig.batch_size if batch_size is None
                     else batch_size),
         max_num_batches=max_num_batches,
-        num_preprocessing_threads=train_config.num_preprocessing_threads)
+        num_preprocessing_threads=train_config.num_preprocessing_threads,
+        keep_best_checkpoint_by=keep_best_checkpoint_by)
     return with_train_defaults(config, train_config).validate()
 
 

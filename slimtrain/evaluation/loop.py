@@ -68,7 +68,7 @@ def run_evaluation(config):
                config.train_dir))
     config = with_train_defaults(config, read_config(config.train_dir))
     evaluator = CheckpointEvaluator(config)
-    recorder = _Recorder(config)
+    recorder = ResultRecorder(config)
     if config.continuous:
         return _run_continuously(evaluator, config, recorder)
     if config.eval_all_checkpoints:
@@ -191,10 +191,25 @@ class _IdleStop:
         return False
 
 
-class _Recorder:
-    """Records each result: results file, printed table, best checkpoint."""
+class ResultRecorder:
+    """Records each `EvalResult` as eval.py does, wherever it was evaluated.
+
+    Calling it with a result appends the result to the eval dir's
+    results.jsonl, prints its table, and with --keep_best_checkpoint_by
+    offers it to the train dir's `BestCheckpointKeeper`. An evaluation
+    inside the training process records its results with one, so that they
+    are eval.py's:
+
+        config = eval_config_for_training(train_config, ...)
+        evaluator = CheckpointEvaluator(config)
+        record = ResultRecorder(config)
+        result = evaluator.evaluate(checkpoint, config.resolved_eval_dir)
+        if result is not None:
+            record(result)
+    """
 
     def __init__(self, config):
+        """Raises ConfigError when best/ cannot be kept (`evaluation.best`)."""
         self._eval_dir = config.resolved_eval_dir
         self._keeper = (
             BestCheckpointKeeper(config.train_dir,
