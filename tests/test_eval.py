@@ -205,7 +205,16 @@ BAD_INPUTS = [
                                   checkpoint_path="{run}"), "both given"),
     ("continuous_on_a_file", dict(checkpoint_path="{run}/model.ckpt-20",
                                   eval_interval_secs=1),
-     "needs a directory to watch"),
+     "--eval_interval_secs needs a directory of checkpoints"),
+    ("all_on_a_file", dict(checkpoint_path="{run}/model.ckpt-20",
+                           eval_all_checkpoints=True),
+     "--eval_all_checkpoints needs a directory of checkpoints"),
+    ("all_in_an_empty_dir", dict(checkpoint_dir="{scratch}/empty",
+                                 eval_all_checkpoints=True),
+     "holds no checkpoint to evaluate"),
+    ("best_by_another_metric", dict(checkpoint_dir="{run}",
+                                    keep_best_checkpoint_by="Recall_1"),
+     "--keep_best_checkpoint_by=Recall_1 is not a metric"),
 ]
 
 

@@ -9,7 +9,9 @@ concurrently, and the other bad-input messages are checked in-process in
 tests/test_eval.py.
 """
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 from concurrent import futures
@@ -54,6 +56,9 @@ BAD_INPUTS = [
      "Unknown split 'validation' for dataset 'digits'"),
     ("stray_argument", ["--checkpoint_dir={run}", "now"],
      "unexpected arguments now"),
+    ("unknown_metric", ["--checkpoint_dir={run}",
+                        "--keep_best_checkpoint_by=Top1"],
+     "--keep_best_checkpoint_by=Top1 is not a metric of the evaluation"),
 ]
 
 
@@ -110,3 +115,23 @@ def test_eval_py_alone_after_train_py_evaluates_the_held_out_digits(
     assert "on digits/test: 360 examples" in process.stdout
     assert "Accuracy" in process.stdout
     assert "eval/Accuracy" in scalar_events(eval_dir)
+
+
+def test_eval_all_checkpoints_keeping_the_best(workdir, tmp_path):
+    """`eval.py --eval_all_checkpoints --keep_best_checkpoint_by=Accuracy`:
+    every checkpoint once, in step order, and best/ holds the best one."""
+    run = copy_run(os.path.join(workdir, "train_logs"), tmp_path / "run")
+    if os.path.exists(os.path.join(run, "eval")):
+        shutil.rmtree(os.path.join(run, "eval"))
+    process = run_eval(["--checkpoint_dir=%s" % run, "--eval_all_checkpoints",
+                        "--keep_best_checkpoint_by=Accuracy"], cwd=workdir)
+    assert process.returncode == 0, process.stderr[-2000:]
+    lines = read_results(os.path.join(run, "eval"))
+    assert [os.path.basename(line["checkpoint_path"]) for line in lines] == [
+        "model.ckpt-0", "model.ckpt-10", "model.ckpt-20"]
+    best_line = max(lines, key=lambda line: line["metrics"]["Accuracy"])
+    with open(os.path.join(run, "best", "best.json")) as handle:
+        kept = json.load(handle)
+    assert kept["source_checkpoint"] == best_line["checkpoint_path"]
+    assert kept["value"] == best_line["metrics"]["Accuracy"]
+    assert "New best checkpoint by Accuracy" in process.stdout

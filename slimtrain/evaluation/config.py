@@ -24,6 +24,8 @@ from typing import Optional
 from slimtrain.training.config import (TrainConfig, flag_field, require_not_negative,
                               require_positive)
 from slimtrain.errors import ConfigError
+from slimtrain.evaluation.best import check_metric_name
+from slimtrain.evaluation.results import METRIC_NAMES
 
 # Continuous evaluation stops after waiting this long for a new checkpoint.
 # It is six times train.py's default --save_interval_secs (600), so a normal
@@ -91,6 +93,18 @@ class EvalConfig:
     max_number_of_evaluations: Optional[int] = flag_field(
         None, "slimtrain: continuous evaluation stops after this many "
         "evaluations (default: no limit).")
+    eval_all_checkpoints: bool = flag_field(
+        False, "slimtrain: evaluate every checkpoint of the directory once, "
+        "in step order, skipping those whose result is already in the eval "
+        "dir's results.jsonl for this data set split; then exit (a learning "
+        "curve after the fact).")
+
+    # The best checkpoint.
+    keep_best_checkpoint_by: Optional[str] = flag_field(
+        None, "slimtrain: copy each evaluated checkpoint that improves this "
+        "metric (%s; Loss: the lowest, the others: the highest) into best/ "
+        "in the train dir, with best.json (WORKSPACE.md). Unset: keep no "
+        "best checkpoint." % ", ".join(METRIC_NAMES))
 
     # Model and data; None: as the checkpoints' train dir was trained.
     dataset_name: Optional[str] = flag_field(
@@ -152,12 +166,22 @@ class EvalConfig:
                         "--%s applies only to continuous evaluation: add "
                         "--eval_interval_secs (e.g. 60), or drop --%s."
                         % (name, name))
-        if self.continuous and self.checkpoint_path and not os.path.isdir(
-                self.checkpoint_path):
+        if self.continuous and self.eval_all_checkpoints:
             raise ConfigError(
-                "--eval_interval_secs needs a directory to watch, but "
-                "--checkpoint_path=%s is not one: pass --checkpoint_dir."
-                % self.checkpoint_path)
+                "--eval_all_checkpoints and --eval_interval_secs are both "
+                "given: pass one (every checkpoint there is now, or each new "
+                "one as it appears).")
+        for flag, wanted in (("--eval_interval_secs", self.continuous),
+                             ("--eval_all_checkpoints",
+                              self.eval_all_checkpoints)):
+            if wanted and self.checkpoint_path and not os.path.isdir(
+                    self.checkpoint_path):
+                raise ConfigError(
+                    "%s needs a directory of checkpoints, but "
+                    "--checkpoint_path=%s is not one: pass --checkpoint_dir."
+                    % (flag, self.checkpoint_path))
+        if self.keep_best_checkpoint_by is not None:
+            check_metric_name(self.keep_best_checkpoint_by)
         return self
 
     @property
@@ -189,6 +213,38 @@ class EvalConfig:
     def resolved_eval_dir(self):
         """--eval_dir, or the default `<train dir>/eval`."""
         return self.eval_dir or os.path.join(self.train_dir, EVAL_SUBDIR)
+
+
+def eval_config_for_training(train_config, split_name=None, batch_size=None,
+                             max_num_batches=None,
+                             keep_best_checkpoint_by=None):
+    """Returns the validated `EvalConfig` that evaluates a training run.
+
+    What `eval.py --checkpoint_dir=<train dir>` would use, for evaluating
+    from inside the training process: the model and data settings of
+    `train_config`, the data set's held-out split unless `split_name` is
+    given, results and summaries in `<train dir>/eval`.
+
+    Args:
+      train_config: the run's `TrainConfig`.
+      split_name: the split to evaluate; None: `test`, else `validation`.
+      batch_size: None: eval.py's default (100).
+      max_num_batches: None: the whole split.
+      keep_best_checkpoint_by: a metric name to keep `best/` by (see
+        `evaluation.loop.ResultRecorder`); None: keep none.
+
+    Raises:
+      ConfigError: a value that cannot work (e.g. a batch size of 0).
+    """
+    config = EvalConfig(
+        checkpoint_dir=train_config.train_dir,
+        dataset_split_name=split_name,
+        batch_size=(EvalConfig.batch_size if batch_size is None
+                    else batch_size),
+        max_num_batches=max_num_batches,
+        num_preprocessing_threads=train_config.num_preprocessing_threads,
+        keep_best_checkpoint_by=keep_best_checkpoint_by)
+    return with_train_defaults(config, train_config).validate()
 
 
 def with_train_defaults(config, train_config):

@@ -2,7 +2,7 @@
 
 `run_evaluation(config)` is what `eval.py` calls. It fills the model and
 data settings in from the train dir (`eval_config.with_train_defaults`),
-resolves every name before anything is written, and then runs one of two
+resolves every name before anything is written, and then runs one of three
 modes:
 
 - once: the checkpoint given by --checkpoint_path, or the latest one of the
@@ -14,19 +14,26 @@ modes:
   checkpoint of that step, or the last one written, has been evaluated; after
   --timeout seconds without a new checkpoint; or after
   --max_number_of_evaluations. A checkpoint deleted before it could be
-  restored is skipped with a warning.
+  restored is skipped with a warning;
+- all (--eval_all_checkpoints): every checkpoint in the directory now, in
+  step order, except those the eval dir's results file already has a result
+  of on the same data set split; then it exits.
 
 slimtrain runs its own loop over `checkpoints_iterator` instead of
 `slim.evaluation.evaluation_loop` because that loop dies on the first
 checkpoint that disappears, and cannot stop when training finishes.
 
 Every result is appended to the eval dir's results file and printed as a
-table (`eval_results`).
+table (`eval_results`), and with --keep_best_checkpoint_by offered to the
+train dir's `BestCheckpointKeeper` (`evaluation.best`).
 """
 
+import glob
 import os
+import re
 import time
 
+import tensorflow.compat.v1 as tf
 import tf_slim as slim
 from absl import logging
 
@@ -34,7 +41,9 @@ from slimtrain.training import checkpoints, workspace
 from slimtrain.training.config import read_config
 from slimtrain.errors import ConfigError
 from slimtrain.evaluation.config import DEFAULT_TIMEOUT_SECS, with_train_defaults
-from slimtrain.evaluation.results import append_result, format_table
+from slimtrain.evaluation.best import BestCheckpointKeeper
+from slimtrain.evaluation.results import (append_result, format_table,
+                                          read_results)
 from slimtrain.evaluation.evaluator import CheckpointEvaluator
 
 # How often a continuous evaluation with no new checkpoint looks for the
@@ -59,12 +68,15 @@ def run_evaluation(config):
                config.train_dir))
     config = with_train_defaults(config, read_config(config.train_dir))
     evaluator = CheckpointEvaluator(config)
+    recorder = ResultRecorder(config)
     if config.continuous:
-        return _run_continuously(evaluator, config)
-    return [_run_once(evaluator, config)]
+        return _run_continuously(evaluator, config, recorder)
+    if config.eval_all_checkpoints:
+        return _run_all(evaluator, config, recorder)
+    return [_run_once(evaluator, config, recorder)]
 
 
-def _run_once(evaluator, config):
+def _run_once(evaluator, config, record):
     """Evaluates the given checkpoint or the directory's latest one."""
     source = config.checkpoint_source
     while True:
@@ -72,14 +84,59 @@ def _run_once(evaluator, config):
                                                     config.checkpoint_flag)
         result = evaluator.evaluate(checkpoint, config.resolved_eval_dir)
         if result is not None:
-            return _record(result, config)
+            return record(result)
         if not os.path.isdir(source):
             raise ConfigError(
                 "%s was deleted while it was being evaluated: evaluate a "
                 "checkpoint the trainer keeps, or its directory." % checkpoint)
 
 
-def _run_continuously(evaluator, config):
+def _run_all(evaluator, config, record):
+    """Evaluates each checkpoint of the directory not yet in the results."""
+    train_dir = config.train_dir
+    found = checkpoints_in_step_order(train_dir)
+    if not found:
+        raise ConfigError(
+            "%s=%s holds no checkpoint to evaluate: point it at train.py's "
+            "--train_dir." % (config.checkpoint_flag, train_dir))
+    split = (evaluator.split.name, evaluator.split.split_name)
+    done = {os.path.basename(result.checkpoint_path)
+            for result in read_results(config.resolved_eval_dir)
+            if (result.dataset_name, result.dataset_split_name) == split}
+    pending = [checkpoint for checkpoint in found
+               if os.path.basename(checkpoint) not in done]
+    logging.info("%d checkpoint(s) in %s, %d already evaluated on %s/%s.",
+                 len(found), train_dir, len(found) - len(pending), *split)
+    results = []
+    for checkpoint in pending:
+        result = evaluator.evaluate(checkpoint, config.resolved_eval_dir)
+        if result is not None:
+            results.append(record(result))
+    return results
+
+
+def checkpoints_in_step_order(directory):
+    """Every checkpoint prefix in `directory` (by its .index file), by step.
+
+    The step is the number after the prefix's last '-' (as the Saver names
+    them, e.g. model.ckpt-1200), else the checkpoint's global_step variable.
+    """
+    prefixes = [path[:-len(".index")] for path in
+                glob.glob(os.path.join(glob.escape(directory), "*.index"))]
+    return sorted(prefixes, key=lambda prefix: (_step_of(prefix), prefix))
+
+
+def _step_of(prefix):
+    match = re.search(r"-(\d+)$", prefix)
+    if match:
+        return int(match.group(1))
+    try:
+        return int(tf.train.load_variable(prefix, "global_step"))
+    except (tf.errors.OpError, ValueError):
+        return -1
+
+
+def _run_continuously(evaluator, config, record):
     """Evaluates each new checkpoint of the directory until told to stop."""
     train_dir = config.train_dir
     timeout = config.timeout or DEFAULT_TIMEOUT_SECS
@@ -92,7 +149,7 @@ def _run_continuously(evaluator, config):
         idle.restart()
         if result is None:
             continue
-        results.append(_record(result, config))
+        results.append(record(result))
         if len(results) == config.max_number_of_evaluations:
             logging.info("Stopping after %d evaluations.", len(results))
             break
@@ -134,8 +191,35 @@ class _IdleStop:
         return False
 
 
-def _record(result, config):
-    """Appends `result` to the results file and prints its table."""
-    append_result(config.resolved_eval_dir, result)
-    print(format_table(result), flush=True)
-    return result
+class ResultRecorder:
+    """Records each `EvalResult` as eval.py does, wherever it was evaluated.
+
+    Calling it with a result appends the result to the eval dir's
+    results.jsonl, prints its table, and with --keep_best_checkpoint_by
+    offers it to the train dir's `BestCheckpointKeeper`. An evaluation
+    inside the training process records its results with one, so that they
+    are eval.py's:
+
+        config = eval_config_for_training(train_config, ...)
+        evaluator = CheckpointEvaluator(config)
+        record = ResultRecorder(config)
+        result = evaluator.evaluate(checkpoint, config.resolved_eval_dir)
+        if result is not None:
+            record(result)
+    """
+
+    def __init__(self, config):
+        """Raises ConfigError when best/ cannot be kept (`evaluation.best`)."""
+        self._eval_dir = config.resolved_eval_dir
+        self._keeper = (
+            BestCheckpointKeeper(config.train_dir,
+                                 config.keep_best_checkpoint_by)
+            if config.keep_best_checkpoint_by else None)
+
+    def __call__(self, result):
+        append_result(self._eval_dir, result)
+        print(format_table(result), flush=True)
+        if self._keeper is not None and self._keeper.consider(result):
+            print("New best checkpoint by %s: kept in %s" % (
+                self._keeper.metric, self._keeper.path), flush=True)
+        return result

@@ -12,7 +12,13 @@ import json
 import os
 from typing import Dict
 
+from absl import logging
+
 RESULTS_FILENAME = "results.jsonl"
+
+# The metrics `CheckpointEvaluator` measures, the keys of
+# `EvalResult.metrics` (Recall_5 only for more than 5 classes).
+METRIC_NAMES = ("Accuracy", "Recall_5", "Mean_Per_Class_Accuracy", "Loss")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,6 +52,26 @@ def append_result(eval_dir, result):
         handle.write(json.dumps(dataclasses.asdict(result), sort_keys=True))
         handle.write("\n")
     return path
+
+
+def read_results(eval_dir):
+    """Returns the `EvalResult`s of the eval dir's results file, in order.
+
+    A missing file gives []. A line that is not a whole result (the last
+    one, when a process died while appending it) is skipped with a warning.
+    """
+    path = os.path.join(eval_dir, RESULTS_FILENAME)
+    if not os.path.exists(path):
+        return []
+    results = []
+    with open(path) as handle:
+        for number, line in enumerate(handle, 1):
+            try:
+                results.append(EvalResult(**json.loads(line)))
+            except (ValueError, TypeError):
+                logging.warning("Skipping line %d of %s: not a result.",
+                                number, path)
+    return results
 
 
 def format_table(result):

@@ -4,9 +4,13 @@ Training takes a random crop covering 5-100% of the image (aspect ratio
 0.75-1.33, at least 10% of the given box), resizes it to the output size,
 flips it left-right at random and jitters its colours; evaluation crops the
 central 87.5% and resizes it. Both scale the result to [-1, 1]. These are the
-choices of research/slim's inception_preprocessing; one-channel input is
-repeated into RGB first, and `use_grayscale` turns the result into one
-channel at the end.
+operations, parameters and random choices of research/slim's
+inception_preprocessing, and evaluation gives its pixels: resizing uses TF 1's
+sampling grid (`tf.compat.v1.image.resize_*` with align_corners=False, i.e.
+without the half-pixel centres of TF 2's `tf.image.resize`, which would shift
+every image by up to half a pixel against what the model-zoo checkpoints
+were trained and measured with). One-channel input is repeated into RGB
+first, and `use_grayscale` turns the result into one channel.
 """
 
 import functools
@@ -17,9 +21,12 @@ from slimtrain.data.preprocessing.channels import to_grayscale
 from slimtrain.data.preprocessing.channels import to_rgb
 from slimtrain.data.preprocessing.random_seeds import SeedStream
 
-# Resize methods in the order of TF1's ResizeMethod enum; fast mode uses the
-# first only.
-_RESIZE_METHODS = ("bilinear", "nearest", "bicubic", "area")
+# TF 1's four resize methods, in the order of its ResizeMethod enum (which
+# research/slim draws an index into); fast mode uses the first only.
+_RESIZE_METHODS = (tf.compat.v1.image.ResizeMethod.BILINEAR,
+                   tf.compat.v1.image.ResizeMethod.NEAREST_NEIGHBOR,
+                   tf.compat.v1.image.ResizeMethod.BICUBIC,
+                   tf.compat.v1.image.ResizeMethod.AREA)
 
 
 def apply_with_random_selector(x, func, num_cases, seed=None):
@@ -114,7 +121,8 @@ def preprocess_for_train(image, height, width, bbox=None, fast_mode=True,
       bbox: optional [1, num_boxes, 4] boxes guiding the crop; default the
         whole image.
       fast_mode: bilinear resizing and the first fast colour ordering only
-        (otherwise one of four resize methods and of four colour orderings).
+        (otherwise one of TF 1's four resize methods and one of four colour
+        orderings, each drawn per image).
       scope: optional name scope.
       random_crop: take the random crop (else resize the whole image).
       use_grayscale: return one channel.
@@ -132,8 +140,9 @@ def preprocess_for_train(image, height, width, bbox=None, fast_mode=True,
             image.set_shape([None, None, 3])
         image = apply_with_random_selector(
             image,
-            lambda x, case: tf.image.resize(x, [height, width],
-                                            method=_RESIZE_METHODS[case]),
+            lambda x, case: tf.compat.v1.image.resize_images(
+                x, [height, width], method=_RESIZE_METHODS[case],
+                align_corners=False),
             num_cases=1 if fast_mode else len(_RESIZE_METHODS),
             seed=seeds.next())
         image = tf.image.stateless_random_flip_left_right(image,
@@ -154,6 +163,9 @@ def preprocess_for_eval(image, height, width, central_fraction=0.875,
                         scope=None, central_crop=True, use_grayscale=False):
     """Returns the centre of the image resized, as float32 in [-1, 1].
 
+    The resize is TF 1's bilinear one without half-pixel centres, so the
+    pixels are research/slim's.
+
     Args:
       image: a [H, W, C] image, C 1 or 3 (see `preprocess_for_train`).
       height, width: the output size; if either is falsy the crop keeps its
@@ -161,17 +173,18 @@ def preprocess_for_eval(image, height, width, central_fraction=0.875,
       central_fraction: the share of each side kept by the central crop.
       scope: optional name scope.
       central_crop: take the central crop at all.
-      use_grayscale: return one channel.
+      use_grayscale: return one channel (converted first, as research/slim
+        does).
     """
     with tf.compat.v1.name_scope(scope, "eval_image", [image, height, width]):
-        image = tf.image.convert_image_dtype(to_rgb(image), tf.float32)
+        image = tf.image.convert_image_dtype(image, tf.float32)
+        image = to_grayscale(image) if use_grayscale else to_rgb(image)
         if central_crop and central_fraction:
             image = tf.image.central_crop(image,
                                           central_fraction=central_fraction)
         if height and width:
-            image = tf.image.resize(image, [height, width], method="bilinear")
-        if use_grayscale:
-            image = to_grayscale(image)
+            image = tf.compat.v1.image.resize_bilinear(
+                image[tf.newaxis], [height, width], align_corners=False)[0]
         return (image - 0.5) * 2.0
 
 

@@ -4,9 +4,13 @@ Training resizes the image so that its smaller side is a random length in
 [256, 512] (keeping the aspect ratio), takes a random crop of the output size
 and flips it left-right at random; evaluation resizes the smaller side to
 256 and takes the central crop. Both subtract the ImageNet channel means
-(R 123.68, G 116.78, B 103.94) from 0-255 values, as research/slim's do. One-
+(R 123.68, G 116.78, B 103.94) from 0-255 values. These are research/slim's
+operations, parameters and random choices, and evaluation gives its pixels:
+the resize is TF 1's bilinear one (`tf.compat.v1.image.resize_bilinear`,
+align_corners=False: no half-pixel centres) to rint(side * scale). One-
 channel input is repeated into RGB first; with `use_grayscale` the output is
-one channel, from which the luminance of those means is subtracted.
+one channel, from which the luminance of those means is subtracted (there
+research/slim raises an error: it subtracts three means from one channel).
 """
 
 import tensorflow as tf
@@ -33,14 +37,20 @@ def _channel_means(use_grayscale):
 
 
 def _aspect_preserving_resize(image, smallest_side):
-    """Resizes (bilinear) so the smaller side is `smallest_side`; float32."""
+    """Resizes (TF 1 bilinear) so the smaller side is `smallest_side`.
+
+    The other side becomes rint(side * scale), computed in float32; the
+    result is float32 (0-255 values interpolated, not rounded).
+    """
     shape = tf.shape(image)
     height = tf.cast(shape[0], tf.float32)
     width = tf.cast(shape[1], tf.float32)
     scale = tf.cast(smallest_side, tf.float32) / tf.minimum(height, width)
     new_size = tf.cast(tf.math.rint(tf.stack([height, width]) * scale),
                        tf.int32)
-    return tf.image.resize(image, new_size, method="bilinear")
+    image = tf.cast(image, tf.float32)
+    return tf.compat.v1.image.resize_bilinear(
+        image[tf.newaxis], new_size, align_corners=False)[0]
 
 
 def _central_crop(image, crop_height, crop_width):
