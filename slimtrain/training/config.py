@@ -99,6 +99,28 @@ class TrainConfig:
         "its checkpoint left it, so it trains on exactly the examples an "
         "uninterrupted run would (false: it starts a new epoch order).")
 
+    # Evaluation during training.
+    eval_every_n_steps: Optional[int] = flag_field(
+        None, "slimtrain: evaluate a checkpoint saved every this many global "
+        "steps, and the last one, in the training process, with eval.py's "
+        "metrics and records (<train_dir>/eval).")
+    eval_every_secs: Optional[int] = flag_field(
+        None, "slimtrain: also evaluate (as --eval_every_n_steps) every this "
+        "many seconds.")
+    eval_dataset_split_name: Optional[str] = flag_field(
+        None, "slimtrain: the split evaluated during training (default: the "
+        "data set's held-out split, test or validation).")
+    eval_batch_size: int = flag_field(
+        100, "slimtrain: the batch size of evaluation during training.")
+    max_num_batches: Optional[int] = flag_field(
+        None, "slimtrain: evaluate at most this many batches during "
+        "training (default: the whole split).")
+    keep_best_checkpoint_by: Optional[str] = flag_field(
+        None, "slimtrain: copy each checkpoint that improves this metric of "
+        "the evaluation during training into <train_dir>/best (default: "
+        "Accuracy when evaluating during training; empty: keep none). Loss "
+        "keeps the lowest, other metrics the highest.")
+
     # Optimization.
     weight_decay: float = flag_field(
         0.00004, "The weight decay on the model weights.")
@@ -216,12 +238,14 @@ class TrainConfig:
         _require_choice("on_nan", self.on_nan, ON_NAN_CHOICES)
         for name in ("batch_size", "num_readers", "num_preprocessing_threads",
                      "worker_replicas", "replicas_to_aggregate",
-                     "max_checkpoints_to_keep"):
+                     "max_checkpoints_to_keep", "eval_batch_size"):
             require_positive(name, getattr(self, name))
         for name in ("learning_rate", "num_epochs_per_decay",
                      "keep_checkpoint_every_n_hours"):
             require_positive(name, getattr(self, name))
-        for name in ("train_image_size", "trace_every_n_steps"):
+        for name in ("train_image_size", "trace_every_n_steps",
+                     "eval_every_n_steps", "eval_every_secs",
+                     "max_num_batches"):
             if getattr(self, name) is not None:
                 require_positive(name, getattr(self, name))
         for name in ("save_summaries_secs", "save_interval_secs",
@@ -271,6 +295,12 @@ class TrainConfig:
                 "cannot roll back variables the others share): use "
                 "--on_nan=fail with --worker_replicas=%d."
                 % self.worker_replicas)
+        if self.keep_best_checkpoint_by and not self.evaluates:
+            raise ConfigError(
+                "--keep_best_checkpoint_by=%s needs evaluation during "
+                "training: add --eval_every_n_steps (or --eval_every_secs), "
+                "or keep best/ with eval.py --keep_best_checkpoint_by."
+                % self.keep_best_checkpoint_by)
         if self.sync_replicas and self.startup_delay_steps:
             raise ConfigError(
                 "--startup_delay_steps must be 0 with --sync_replicas: "
@@ -280,6 +310,11 @@ class TrainConfig:
                               "checkpoints and events.")
         parse_gradient_multipliers(self.gradient_multipliers)
         return self
+
+    @property
+    def evaluates(self):
+        """Whether the run evaluates during training."""
+        return bool(self.eval_every_n_steps or self.eval_every_secs)
 
     def to_json(self):
         return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True)

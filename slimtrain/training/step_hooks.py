@@ -79,22 +79,26 @@ class CheckpointHook:
     The first timed checkpoint comes `every_secs` after the run starts, not
     at its start. The last step of a run is left to slim's final save, so
     no step is saved twice. Before saving, the variables are checked: a
-    checkpoint never holds a NaN or Inf.
+    checkpoint never holds a NaN or Inf. With an `evaluation`
+    (`periodic_evaluation.PeriodicEvaluation`), a checkpoint is also saved
+    at each step it is due at, and handed to it.
     """
 
     def __init__(self, saver, save_path, every_steps, every_secs,
-                 variables_finite):
+                 variables_finite, evaluation=None):
         """Args:
           saver, save_path: where and how to save (`saver.save` prefix).
           every_steps, every_secs: the triggers (0 or None: off).
           variables_finite: a bool tensor, whether every saved variable is
             finite; it reads no input.
+          evaluation: None, or what evaluates checkpoints during training.
         """
         self._saver = saver
         self._save_path = save_path
         self._every_steps = every_steps
         self._every_secs = every_secs
         self._variables_finite = variables_finite
+        self._evaluation = evaluation
         self._last_step = None
         self._last_time = None
 
@@ -109,7 +113,9 @@ class CheckpointHook:
 
     def after_step(self, sess, step, values, stopping):
         del values
-        due = crossed(self._last_step, step, self._every_steps) or (
+        evaluate = (self._evaluation is not None and
+                    self._evaluation.due(self._last_step, step))
+        due = evaluate or crossed(self._last_step, step, self._every_steps) or (
             bool(self._every_secs) and
             time.time() - self._last_time >= self._every_secs)
         self._last_step = step
@@ -118,8 +124,10 @@ class CheckpointHook:
             check_variables_finite(sess, self._variables_finite, step)
         elif due:
             check_variables_finite(sess, self._variables_finite, step)
-            self._saver.save(sess, self._save_path, global_step=step)
+            saved = self._saver.save(sess, self._save_path, global_step=step)
             self._last_time = time.time()
+            if evaluate:
+                self._evaluation.evaluate(saved, step)
 
 
 class ProgressHook:

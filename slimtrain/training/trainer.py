@@ -43,6 +43,7 @@ from slimtrain.training.config import parse_gradient_multipliers, split_scopes
 from slimtrain.training.divergence import (DivergencePolicy, all_finite,
                                            guard_gradients)
 from slimtrain.training.input_position import InputPosition, read_position
+from slimtrain.training.periodic_evaluation import PeriodicEvaluation
 from slimtrain.training.step_hooks import (CheckpointHook, ProgressHook,
                                            SummaryHook)
 from slimtrain.training.step_runner import CHECKPOINT_BASENAME, StepRunner
@@ -68,6 +69,8 @@ def train(config):
     resume_from = tf.train.latest_checkpoint(config.train_dir)
     if resume_from and _already_trained(config, resume_from, is_chief):
         return None
+    evaluation = (PeriodicEvaluation(config)
+                  if is_chief and config.evaluates else None)
     with StopSignals() as stop_signals, tf.Graph().as_default() as graph:
         logging.info("Training %s on %s/%s for %s into %s.", config.model_name,
                      config.dataset_name, config.dataset_split_name,
@@ -99,7 +102,7 @@ def train(config):
         step_runner = StepRunner(
             step_after_train=model["step_after_train"],
             hooks=_step_hooks(config, is_chief, model, saver, summary_writer,
-                              summary_op, saved_variables),
+                              summary_op, saved_variables, evaluation),
             max_steps=config.max_number_of_steps,
             stop_signals=stop_signals,
             divergence=DivergencePolicy(
@@ -122,6 +125,10 @@ def train(config):
     if step_runner.stopped_by is not None:
         raise StoppedBySignal(step_runner.stopped_by, step_runner.last_step)
     if is_chief and step_runner.reached_last_step:
+        if (evaluation is not None and
+                evaluation.last_evaluated_step != step_runner.last_step):
+            evaluation.evaluate(tf.train.latest_checkpoint(config.train_dir),
+                                step_runner.last_step)
         workspace.mark_finished(config.train_dir, step_runner.last_step)
     return total_loss
 
@@ -171,7 +178,7 @@ def _input_start(config, resume_from):
 
 
 def _step_hooks(config, is_chief, model, saver, summary_writer, summary_op,
-                saved_variables):
+                saved_variables, evaluation):
     """The hooks around each step: summaries and checkpoints on the chief,
     progress lines everywhere."""
     hooks = []
@@ -185,7 +192,8 @@ def _step_hooks(config, is_chief, model, saver, summary_writer, summary_op,
             saver, os.path.join(config.train_dir, CHECKPOINT_BASENAME),
             every_steps=config.save_interval_steps,
             every_secs=config.save_interval_secs,
-            variables_finite=all_finite(saved_variables)))
+            variables_finite=all_finite(saved_variables),
+            evaluation=evaluation))
     hooks.append(ProgressHook(model["train_op"], config.log_every_n_steps,
                               config.batch_size, config.max_number_of_steps))
     return hooks
