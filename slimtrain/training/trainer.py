@@ -20,16 +20,19 @@ import tensorflow.compat.v1 as tf
 import tf_slim as slim
 from absl import logging
 
-from slimtrain.training import checkpoints, workspace
-from slimtrain.compute.classifier import resolve_classifier
+from slimtrain.training import checkpoint_files, checkpoints, workspace
+from slimtrain.compute.classifier import apply_network, resolve_classifier
 from slimtrain.training.config import parse_gradient_multipliers, split_scopes
 from slimtrain.data.datasets import dataset_factory
 from slimtrain.errors import ConfigError
+from slimtrain.data import record_check
+from slimtrain.distributed.master import wait_for_master
 from slimtrain.data.input_pipeline import build_input_dataset
 from slimtrain.compute.learning_rate import configure_learning_rate
 from slimtrain.compute.losses import add_classification_losses, add_loss_summaries
 from slimtrain.compute.optimizers import configure_optimizer
 from slimtrain.training.step_runner import StepRunner
+from slimtrain.training.input_checks import log_start, warn_about_input
 from slimtrain.training.sync_replicas import make_sync_optimizer
 
 # The message of the check_numerics op `slim.learning.create_train_op` adds.
@@ -44,12 +47,13 @@ def train(config):
         raised before anything is written to `config.train_dir`.
     """
     config.validate()
+    wait_for_master(config.master)
     is_chief = config.task == 0
     with tf.Graph().as_default() as graph:
         if config.seed is not None:
             tf.set_random_seed(config.seed)
         model = build_model(config)
-        resume_from = tf.train.latest_checkpoint(config.train_dir)
+        resume_from = _open_train_dir(config, is_chief)
         init_fn = _choose_initialization(config, resume_from)
         summary_op = tf.summary.merge_all()
         step_summary_op = _scalar_summaries()
@@ -60,9 +64,7 @@ def train(config):
             workspace.start_run(config)
             summary_writer = tf.summary.FileWriter(config.train_dir,
                                                    graph=graph)
-        saver = tf.train.Saver(
-            max_to_keep=config.max_checkpoints_to_keep,
-            keep_checkpoint_every_n_hours=config.keep_checkpoint_every_n_hours)
+        saver = checkpoint_files.make_saver(config)
         sync_optimizer = model["sync_optimizer"]
         step_runner = StepRunner(
             config, is_chief=is_chief, saver=saver,
@@ -80,7 +82,11 @@ def train(config):
                 total_loss = _run_slim_training(
                     config, model, step_runner, init_fn, summary_op,
                     summary_writer, saver, is_chief)
-            except tf.errors.InvalidArgumentError as error:
+            except (tf.errors.DataLossError,
+                    tf.errors.InvalidArgumentError) as error:
+                if record_check.is_input_error(error):
+                    raise record_check.input_failure(
+                        error, model["dataset"]) from None
                 if NAN_LOSS_MESSAGE not in error.message:
                     raise
                 raise ConfigError(
@@ -91,6 +97,21 @@ def train(config):
         if is_chief and step_runner.reached_last_step:
             workspace.mark_finished(config.train_dir, step_runner.last_step)
         return total_loss
+
+
+def _open_train_dir(config, is_chief):
+    """Returns the checkpoint to resume from (None: start fresh).
+
+    The chief takes the train dir's run lock, removes the leftovers of
+    interrupted saves and repairs the checkpoint state file
+    (`checkpoint_files.prepare_for_resume`); other workers only look.
+    """
+    if not is_chief:
+        return checkpoint_files.newest_complete(config.train_dir) if (
+            os.path.isdir(config.train_dir)) else None
+    workspace.open_train_dir(config.train_dir)
+    with workspace.write_errors(config.train_dir):
+        return checkpoint_files.prepare_for_resume(config.train_dir)
 
 
 def _run_slim_training(config, model, step_runner, init_fn, summary_op,
@@ -126,6 +147,9 @@ def build_model(config):
     num_classes, network_fn, preprocessing_fn = resolve_classifier(
         config, dataset, is_training=True, weight_decay=config.weight_decay)
     image_size = config.train_image_size or network_fn.default_image_size
+    record_check.check_first_records(dataset)
+    warn_about_input(config, dataset, image_size)
+    log_start(config, dataset, image_size)
 
     with tf.device("/cpu:0"):
         batches = build_input_dataset(
@@ -138,7 +162,9 @@ def build_model(config):
         images, labels = tf.data.make_one_shot_iterator(batches).get_next()
 
     with _variables_device(config), _clone_device(config):
-        logits, end_points = network_fn(images)
+        logits, end_points = apply_network(network_fn, images,
+                                           config.model_name,
+                                           "--train_image_size")
         total_loss = add_classification_losses(
             logits, end_points, labels, num_classes, config.label_smoothing)
     _add_model_summaries(end_points)
@@ -175,7 +201,8 @@ def build_model(config):
         step_after_train = global_step.read_value()
     return {"train_op": train_op, "global_step": global_step,
             "step_after_train": step_after_train,
-            "sync_optimizer": optimizer if config.sync_replicas else None}
+            "sync_optimizer": optimizer if config.sync_replicas else None,
+            "dataset": dataset}
 
 
 def _choose_initialization(config, resume_from):
