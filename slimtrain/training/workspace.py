@@ -98,8 +98,9 @@ def write_failure(error, directory):
             "again; it resumes from the last complete checkpoint." % directory)
     if code in (errno.EEXIST, errno.ENOTDIR):
         return ConfigError(
-            "%s is not a directory (%s): name a directory, or a path that "
-            "does not exist yet." % (directory, os.strerror(code)))
+            "%s cannot be used as a directory (%s): a file is in its place "
+            "or in its path; name a directory, or a path that does not exist "
+            "yet." % (directory, os.strerror(code)))
     if code in (errno.EACCES, errno.EPERM, errno.EROFS) or any(
             text in message for text in ("Permission denied",
                                          "Read-only file system")):
