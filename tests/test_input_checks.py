@@ -6,6 +6,7 @@ import errno
 import logging
 import os
 import socket
+import subprocess
 
 import numpy as np
 import pytest
@@ -159,3 +160,28 @@ def test_every_flag_is_in_one_help_group():
     for config_class in (TrainConfig, EvalConfig):
         for field in config_class.__dataclass_fields__:
             assert field in grouped, field
+
+
+def test_a_read_only_train_dir_is_one_line(tmp_path):
+    """A dir without write permission; as root, where permissions do not
+    stop writes, a read-only tmpfs (skipped where mounting is not allowed)."""
+    read_only = tmp_path / "read_only"
+    read_only.mkdir()
+    if os.geteuid() != 0:
+        read_only.chmod(0o555)
+        unmount = []
+    else:
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m",
+                                  "tmpfs", str(read_only)],
+                                 capture_output=True)
+        if mounted.returncode != 0:
+            pytest.skip("mounting a tmpfs is not allowed here")
+        unmount = ["umount", str(read_only)]
+    try:
+        with pytest.raises(ConfigError, match="cannot be written"):
+            workspace.open_train_dir(str(read_only / "run"))
+    finally:
+        if unmount:
+            subprocess.run(unmount, check=True)
+        else:
+            read_only.chmod(0o755)

@@ -32,10 +32,10 @@ def resolve_checkpoint(path, flag="--checkpoint_path"):
     if tf.gfile.IsDirectory(path):
         newest = checkpoint_files.newest_complete(path)
         if newest is None:
-            raise ConfigError("%s=%s holds no complete checkpoint: point it "
-                              "at a train dir with checkpoints or at a "
-                              "checkpoint prefix such as model.ckpt-1000."
-                              % (flag, path))
+            raise ConfigError("%s=%s holds no checkpoint that can be "
+                              "restored: point it at a train dir with "
+                              "checkpoints or at a checkpoint prefix such as "
+                              "model.ckpt-1000." % (flag, path))
         return newest
     if not tf.train.checkpoint_exists(path):
         raise ConfigError("%s=%s is not a checkpoint: give a checkpoint prefix "

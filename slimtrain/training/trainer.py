@@ -102,13 +102,16 @@ def train(config):
 def _open_train_dir(config, is_chief):
     """Returns the checkpoint to resume from (None: start fresh).
 
-    The chief takes the train dir's run lock, removes the leftovers of
-    interrupted saves and repairs the checkpoint state file
-    (`checkpoint_files.prepare_for_resume`); other workers only look.
+    The chief takes the run lock of a train dir that exists, removes the
+    leftovers of interrupted saves and repairs the checkpoint state file
+    (`checkpoint_files.prepare_for_resume`); other workers only look. A
+    train dir that does not exist yet is created and locked only by
+    `workspace.start_run`, once every check has passed.
     """
+    if not os.path.isdir(config.train_dir):
+        return None
     if not is_chief:
-        return checkpoint_files.newest_complete(config.train_dir) if (
-            os.path.isdir(config.train_dir)) else None
+        return checkpoint_files.newest_complete(config.train_dir)
     workspace.open_train_dir(config.train_dir)
     with workspace.write_errors(config.train_dir):
         return checkpoint_files.prepare_for_resume(config.train_dir)

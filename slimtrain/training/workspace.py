@@ -71,8 +71,9 @@ def open_train_dir(train_dir):
 
 
 def start_run(config):
-    """Records the config and clears an old marker, in the train dir that
-    `open_train_dir` opened."""
+    """Opens the train dir (`open_train_dir`), records the config and
+    clears an old marker."""
+    open_train_dir(config.train_dir)
     with write_errors(config.train_dir):
         write_config(config, config.train_dir)
         marker = os.path.join(config.train_dir, FINISHED_MARKER)
