@@ -52,11 +52,14 @@ def input_failure(error, split):
 
 
 def is_input_error(error):
-    """Whether a training error was raised by the input iterator."""
-    if isinstance(error, tf.errors.DataLossError):
-        return True
-    return (isinstance(error, tf.errors.InvalidArgumentError) and
-            "IteratorGetNext" in str(error.message))
+    """Whether an error of a training or evaluation step was raised by the
+    input iterator reading or decoding a record (and not, say, by a
+    checkpoint restore, which can raise the same error types)."""
+    if not isinstance(error, (tf.errors.DataLossError,
+                              tf.errors.InvalidArgumentError)):
+        return False
+    op_type = error.op.type if error.op is not None else ""
+    return op_type == "IteratorGetNext" or "IteratorGetNext" in error.message
 
 
 def _first_failure(split, count):

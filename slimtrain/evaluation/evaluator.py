@@ -40,6 +40,7 @@ from absl import logging
 
 from slimtrain.training import checkpoint_files, checkpoints, workspace
 from slimtrain.compute.classifier import apply_network, resolve_classifier
+from slimtrain.data import record_check
 from slimtrain.data.datasets import dataset_factory
 from slimtrain.errors import ConfigError
 from slimtrain.evaluation.config import HELD_OUT_SPLITS
@@ -111,8 +112,10 @@ class CheckpointEvaluator:
                     summary_op=model["summary_op"],
                     variables_to_restore=model["variables_to_restore"],
                     session_config=tf.ConfigProto(allow_soft_placement=True))
-            except (ValueError, tf.errors.OpError):
+            except (ValueError, tf.errors.OpError) as error:
                 remove_if_empty(created)
+                if record_check.is_input_error(error):
+                    raise record_check.input_failure(error, self.split) from None
                 if tf.train.checkpoint_exists(checkpoint):
                     problem = checkpoint_files.checkpoint_problem(checkpoint)
                     if problem:
