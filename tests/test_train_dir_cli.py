@@ -135,7 +135,7 @@ def test_help_lists_the_scripts_own_flags_grouped_and_exits_0():
     for flag in ("--model_name", "--batch_size", "--optimizer",
                  "--learning_rate ", "--save_interval_steps", "--master"):
         assert flag in train_help.stdout
-    assert "--only_check_args" not in train_help.stdout  # absl's own
+    assert "only_check_args" not in train_help.stdout  # absl's own
     assert "--checkpoint_dir" in eval_help.stdout
     assert "Optimization:" not in eval_help.stdout
     assert not train_help.stderr.strip() and not eval_help.stderr.strip()

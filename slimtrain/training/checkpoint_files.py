@@ -86,7 +86,7 @@ def checkpoint_problem(prefix):
         dtypes = reader.get_variable_to_dtype_map()
     except (tf.errors.OpError, ValueError) as error:
         return "its index is unreadable (%s)" % first_line(error)
-    shards = glob.glob(glob.escape(prefix) + ".data-?????-of-?????")
+    shards = tf.io.gfile.glob(glob.escape(prefix) + ".data-?????-of-?????")
     if not shards:
         return "its .data file is missing"
     expected_count = int(shards[0].rsplit("-of-", 1)[1])
@@ -96,7 +96,7 @@ def checkpoint_problem(prefix):
     expected_bytes = sum(
         int(np.prod(shape)) * dtypes[name].size for name, shape in
         shapes.items() if dtypes[name] != tf.string)
-    found_bytes = sum(os.path.getsize(shard) for shard in shards)
+    found_bytes = sum(tf.io.gfile.stat(shard).length for shard in shards)
     if found_bytes < expected_bytes:
         return ("its .data holds %d of the %d bytes its index lists (a torn "
                 "save)" % (found_bytes, expected_bytes))
