@@ -9,17 +9,9 @@ With --eval_interval_secs it evaluates each new checkpoint until training
 finishes. Results go to <checkpoint dir>/eval (WORKSPACE.md, "The eval dir").
 """
 
-import os
-
-# Keep TensorFlow's C++ start-up chatter (INFO and WARNING) off stderr; it
-# must be set before `import slimtrain`, which imports TensorFlow.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-from absl import app  # noqa: E402
-
-from slimtrain import cli  # noqa: E402
-from slimtrain.evaluation.config import EvalConfig  # noqa: E402
-from slimtrain.evaluation.loop import run_evaluation  # noqa: E402
+from slimtrain import cli
+from slimtrain.evaluation.config import EvalConfig
+from slimtrain.evaluation.loop import run_evaluation
 
 cli.define_flags(EvalConfig)
 
@@ -31,4 +23,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    cli.run(main, EvalConfig, __doc__)

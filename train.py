@@ -5,17 +5,9 @@ meaning, plus slimtrain's additions (`python train.py --helpfull`). With no
 flags it trains LeNet on the built-in handwritten digits into ./train_logs.
 """
 
-import os
-
-# Keep TensorFlow's C++ start-up chatter (INFO and WARNING) off stderr; it
-# must be set before `import slimtrain`, which imports TensorFlow.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-from absl import app  # noqa: E402
-
-from slimtrain import cli  # noqa: E402
-from slimtrain.training.config import TrainConfig  # noqa: E402
-from slimtrain.training.trainer import train  # noqa: E402
+from slimtrain import cli
+from slimtrain.training.config import TrainConfig
+from slimtrain.training.trainer import train
 
 cli.define_flags(TrainConfig)
 
@@ -27,4 +19,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    cli.run(main, TrainConfig, __doc__)

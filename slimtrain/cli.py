@@ -3,19 +3,67 @@
 `train.py` and `eval.py` call `define_flags(ConfigClass)` once at import, and
 `config_from_flags(ConfigClass)` in `main`. Each dataclass field becomes one
 flag of the same name, type, default and help, so the flag list is written
-once, in the config class. `entry_point` wraps `main`: one log format, and
-the errors of `slimtrain.errors` become one line on stderr and their exit
-status (2 bad input, 3 divergence, 128 + signal when stopped by a signal).
+once, in the config class. `entry_point` wraps `main`: one log format, quiet
+output, and the errors of `slimtrain.errors` become one line on stderr
+and their exit status (2 bad input, 3 divergence, 128 + signal when
+stopped by a signal). `run(main, ConfigClass, summary)` starts the
+program: `--help` lists the program's own flags in the groups of
+`HELP_GROUPS` and exits 0; `--helpfull` is absl's list of every flag.
 """
 
 import dataclasses
 import logging
 import sys
+import textwrap
 import typing
 
-from absl import flags
+from absl import app, flags
 
+from slimtrain import startup
 from slimtrain.errors import ConfigError, DivergedError, StoppedBySignal
+
+HELP_ARGUMENTS = ("--help", "-h", "-?", "--helpshort")
+
+# The sections of --help, in order; every field of TrainConfig and
+# EvalConfig is in exactly one (tests/test_cli_output.py checks it).
+HELP_GROUPS = (
+    ("Model", (
+        "model_name", "preprocessing_name", "train_image_size",
+        "eval_image_size", "use_grayscale", "moving_average_decay",
+        "checkpoint_path", "checkpoint_exclude_scopes", "trainable_scopes",
+        "ignore_missing_vars")),
+    ("Data", (
+        "dataset_name", "dataset_split_name", "dataset_dir", "labels_offset",
+        "batch_size", "max_num_batches", "num_readers",
+        "num_preprocessing_threads", "seed", "exact_resume")),
+    ("Optimization", (
+        "max_number_of_steps", "optimizer", "weight_decay", "label_smoothing",
+        "adadelta_rho", "adagrad_initial_accumulator_value", "adam_beta1",
+        "adam_beta2", "opt_epsilon", "ftrl_learning_rate_power",
+        "ftrl_initial_accumulator_value", "ftrl_l1", "ftrl_l2", "momentum",
+        "rmsprop_momentum", "rmsprop_decay", "quantize_delay",
+        "clip_gradient_norm", "gradient_multipliers", "check_numerics",
+        "on_nan", "max_nan_rollbacks")),
+    ("Learning rate", (
+        "learning_rate", "learning_rate_decay_type", "end_learning_rate",
+        "learning_rate_decay_factor", "num_epochs_per_decay",
+        "warmup_epochs")),
+    ("Checkpoints and summaries", (
+        "train_dir", "checkpoint_dir", "eval_dir", "log_every_n_steps",
+        "save_interval_secs", "save_interval_steps", "max_checkpoints_to_keep",
+        "keep_checkpoint_every_n_hours", "save_summaries_secs",
+        "save_summaries_steps", "summarize_gradients", "trace_every_n_steps",
+        "eval_interval_secs", "timeout", "max_number_of_evaluations")),
+    ("Evaluation", (
+        "eval_every_n_steps", "eval_every_secs", "eval_dataset_split_name",
+        "eval_batch_size", "keep_best_checkpoint_by",
+        "eval_all_checkpoints")),
+    ("Distribution and devices", (
+        "master", "task", "worker_replicas", "num_ps_tasks", "num_clones",
+        "clone_on_cpu", "sync_replicas", "replicas_to_aggregate",
+        "startup_delay_steps", "num_intra_threads", "num_inter_threads",
+        "gpu_memory_growth")),
+)
 
 _DEFINERS = {
     str: flags.DEFINE_string,
@@ -48,11 +96,49 @@ def explicitly_set(config_class, flag_values=flags.FLAGS):
             if flag_values[config_field.name].present}
 
 
+def grouped_help(config_class, summary):
+    """The text of `--help`: `summary`, then each flag of `config_class`
+    with its default and help, under the headings of HELP_GROUPS."""
+    fields = {field.name: field for field in dataclasses.fields(config_class)}
+    lines = [summary.strip(), ""]
+    for title, names in HELP_GROUPS:
+        present = [fields[name] for name in names if name in fields]
+        if not present:
+            continue
+        lines.append(title + ":")
+        for field in present:
+            lines.append("  --%s (default: %r)" % (field.name, field.default))
+            lines.extend(textwrap.wrap(field.metadata.get("help", ""),
+                                       width=76, initial_indent="      ",
+                                       subsequent_indent="      "))
+        lines.append("")
+    lines.append("Output:")
+    lines.append("  -v 1 (--verbosity=1) also shows TensorFlow's own log lines, "
+                 "deprecation notices and warnings.")
+    lines.append("  --helpfull lists every flag, absl's and TensorFlow's "
+                 "included.")
+    return "\n".join(lines)
+
+
+def run(main, config_class, summary):
+    """Runs `main` with absl; `--help` prints `grouped_help` and exits 0."""
+    if any(arg in HELP_ARGUMENTS for arg in sys.argv[1:]):
+        print(grouped_help(config_class, summary))
+        sys.exit(0)
+    app.run(main)
+
+
 def entry_point(main):
     """Wraps an absl `main`: one log format; slimtrain's errors end in one line.
 
-    Positional arguments are refused (every setting is a flag), so a typo
-    such as `--batch_size 32` cannot be silently ignored.
+    Positional arguments are refused (every setting is a flag), so a stray
+    word cannot be silently ignored: `--use_grayscale yes` (a boolean flag
+    takes no separate value) or `train.py lenet` end in an error.
+    (`--batch_size 32` is fine: absl reads it as `--batch_size=32`.)
+
+    Unless -v/--verbosity is at least 1, TensorFlow's, tf-slim's and Keras'
+    own deprecation notices and warnings are hidden
+    (`startup.hide_library_noise`).
 
     TensorFlow gives its logger a handler of its own when it is imported
     before absl installs the root handler (importing slimtrain imports
@@ -64,6 +150,8 @@ def entry_point(main):
         tf_logger = logging.getLogger("tensorflow")
         for handler in list(tf_logger.handlers):
             tf_logger.removeHandler(handler)
+        if flags.FLAGS.verbosity < startup.VERBOSE_LEVEL:
+            startup.hide_library_noise()
         try:
             if len(argv) > 1:
                 raise ConfigError(

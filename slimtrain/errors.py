@@ -12,6 +12,8 @@ print the message as one line on stderr and exit with the exception's
   128 + signal number (143 for SIGTERM, 130 for SIGINT)
        StoppedBySignal: stopped on request after a checkpoint; run the same
        command to resume
+
+`first_line` gives the gist of another error for such a message.
 """
 
 import signal
@@ -53,3 +55,13 @@ class StoppedBySignal(Exception):
     @property
     def exit_status(self):
         return 128 + self.signum
+
+
+def first_line(error):
+    """The first line of an exception's message (of a TensorFlow OpError:
+    without its "{{function_node ...}}" prefix), for one-line messages."""
+    text = str(getattr(error, "message", None) or error).strip()
+    line = text.splitlines()[0] if text else type(error).__name__
+    if line.startswith("{{function_node"):
+        line = line.split("}}", 1)[-1].strip()
+    return line

@@ -105,7 +105,7 @@ def test_continuous_evaluates_each_new_checkpoint_until_training_finishes(
         deadline = time.time() + 60
         while not os.path.exists(results_path) and time.time() < deadline:
             time.sleep(0.1)
-        set_latest(train_dir, 20)
+        set_latest(train_dir, 20, source=trained_dir)
         workspace.mark_finished(train_dir, 20)
 
     thread = threading.Thread(target=trainer)
@@ -153,7 +153,7 @@ def test_checkpoint_deleted_before_restore_is_skipped(
 
     def restore_after_retention(saver, sess, save_path):
         if save_path == doomed:
-            set_latest(train_dir, 20)
+            set_latest(train_dir, 20, source=trained_dir)
             for name in os.listdir(train_dir):
                 if name.startswith("model.ckpt-10."):
                     os.remove(os.path.join(train_dir, name))

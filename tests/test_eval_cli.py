@@ -128,7 +128,8 @@ def test_eval_all_checkpoints_keeping_the_best(workdir, tmp_path):
     assert process.returncode == 0, process.stderr[-2000:]
     lines = read_results(os.path.join(run, "eval"))
     assert [os.path.basename(line["checkpoint_path"]) for line in lines] == [
-        "model.ckpt-0", "model.ckpt-10", "model.ckpt-20"]
+        "model.ckpt-5", "model.ckpt-10", "model.ckpt-15",
+        "model.ckpt-20"]
     best_line = max(lines, key=lambda line: line["metrics"]["Accuracy"])
     with open(os.path.join(run, "best", "best.json")) as handle:
         kept = json.load(handle)

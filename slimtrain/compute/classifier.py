@@ -43,3 +43,28 @@ def resolve_classifier(config, dataset, *, is_training, weight_decay=0.0):
         config.preprocessing_name or config.model_name,
         is_training=is_training, use_grayscale=config.use_grayscale)
     return num_classes, network_fn, preprocessing_fn
+
+
+def apply_network(network_fn, images, model_name, size_flag):
+    """Returns network_fn(images), or a ConfigError for too small images.
+
+    A network whose strided layers shrink an image below one pixel fails
+    while its graph is built (a "negative dimension" ValueError deep inside
+    TensorFlow); this names the flag that set the size instead.
+
+    Args:
+      size_flag: the flag that chose the image size, e.g.
+        "--train_image_size", named in the error.
+    """
+    try:
+        return network_fn(images)
+    except ValueError as error:
+        if "Negative dimension" not in str(error) and (
+                "must be at least" not in str(error)):
+            raise
+    size = images.shape[1:3].as_list()
+    raise ConfigError(
+        "%s=%s is too small for %s: its layers shrink a %sx%s image below "
+        "one pixel; use a larger size or leave the flag unset (the network's "
+        "default is %s)." % (size_flag, size[0], model_name, size[0], size[1],
+                             getattr(network_fn, "default_image_size", "?")))

@@ -1,9 +1,14 @@
 """The classification loss of `train_image_classifier.py`, the slim way.
 
-Losses go into the `tf.GraphKeys.LOSSES` collection through `slim.losses`;
-the total adds the regularization losses the arg_scopes registered
-(`slim.losses.get_total_loss`). Nets with auxiliary logits (Inception) get
-the auxiliary head weighted 0.4, as in TF-Slim's training script.
+Losses go into the `tf.GraphKeys.LOSSES` collection; the total adds the
+regularization losses the arg_scopes registered. Nets with auxiliary logits
+(Inception) get the auxiliary head weighted 0.4, as in TF-Slim's training
+script.
+
+TF-Slim's script calls `slim.losses`, deprecated in favour of `tf.losses`
+(`tf.compat.v1.losses`), which computes the same values into the same
+collections under the same names (a weighted mean over the examples,
+label smoothing towards 1/num_classes); slimtrain calls `tf.losses`.
 """
 
 import tensorflow.compat.v1 as tf
@@ -21,7 +26,7 @@ def add_classification_losses(logits, end_points, labels, num_classes,
       end_points: the network's end points; 'AuxLogits' adds a second loss.
       labels: [batch] integer class ids in [0, num_classes).
       num_classes: number of classes the logits cover.
-      label_smoothing: passed to `slim.losses.softmax_cross_entropy`.
+      label_smoothing: passed to `tf.losses.softmax_cross_entropy`.
 
     Returns:
       The total loss: model losses plus regularization. Its op is not named
@@ -29,19 +34,19 @@ def add_classification_losses(logits, end_points, labels, num_classes,
     """
     one_hot = slim.one_hot_encoding(labels, num_classes)
     if "AuxLogits" in end_points:
-        slim.losses.softmax_cross_entropy(
-            end_points["AuxLogits"], one_hot, label_smoothing=label_smoothing,
+        tf.losses.softmax_cross_entropy(
+            one_hot, end_points["AuxLogits"], label_smoothing=label_smoothing,
             weights=AUX_LOSS_WEIGHT, scope="aux_loss")
-    slim.losses.softmax_cross_entropy(
-        logits, one_hot, label_smoothing=label_smoothing, weights=1.0)
-    return slim.losses.get_total_loss(name="total_loss_value")
+    tf.losses.softmax_cross_entropy(
+        one_hot, logits, label_smoothing=label_smoothing, weights=1.0)
+    return tf.losses.get_total_loss(name="total_loss_value")
 
 
 def add_loss_summaries(total_loss):
     """Writes each loss term, the regularization sum and the total to summaries."""
-    for loss in slim.losses.get_losses():
+    for loss in tf.losses.get_losses():
         tf.summary.scalar("losses/%s" % loss.op.name, loss)
-    regularization = slim.losses.get_regularization_losses()
+    regularization = tf.losses.get_regularization_losses()
     if regularization:
         tf.summary.scalar("losses/regularization_loss", tf.add_n(regularization))
     tf.summary.scalar("total_loss", total_loss)

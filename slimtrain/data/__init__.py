@@ -6,6 +6,8 @@
 - `preprocessing`: research/slim's preprocessing functions by name
   (`preprocessing_factory`), with per-example seeds.
 - `input_pipeline`: records -> shuffled, preprocessed, batched tensors.
+- `record_check`: reads a split's first records before a run writes
+  anything, and names the file and record of a read error found later.
 
 Nothing here knows about networks, losses or training; it may import
 `slimtrain.errors` and TensorFlow only.

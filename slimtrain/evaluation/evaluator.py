@@ -38,8 +38,9 @@ import tensorflow.compat.v1 as tf
 import tf_slim as slim
 from absl import logging
 
-from slimtrain.training import checkpoints
-from slimtrain.compute.classifier import resolve_classifier
+from slimtrain.training import checkpoint_files, checkpoints, workspace
+from slimtrain.compute.classifier import apply_network, resolve_classifier
+from slimtrain.data import record_check
 from slimtrain.data.datasets import dataset_factory
 from slimtrain.errors import ConfigError
 from slimtrain.evaluation.config import HELD_OUT_SPLITS
@@ -93,10 +94,11 @@ class CheckpointEvaluator:
         with tf.Graph().as_default():
             model = self.build_graph()
             start = time.time()
+            created = None
             try:
                 self._check_checkpoint(checkpoint,
                                        model["variables_to_restore"])
-                os.makedirs(eval_dir, exist_ok=True)
+                created = make_eval_dir(eval_dir)
                 logging.info("Evaluating %s on %d batches.", checkpoint,
                              self.num_batches)
                 values = slim.evaluation.evaluate_once(
@@ -110,8 +112,17 @@ class CheckpointEvaluator:
                     summary_op=model["summary_op"],
                     variables_to_restore=model["variables_to_restore"],
                     session_config=tf.ConfigProto(allow_soft_placement=True))
-            except (ValueError, tf.errors.OpError):
+            except (ValueError, tf.errors.OpError) as error:
+                remove_if_empty(created)
+                if record_check.is_input_error(error):
+                    raise record_check.input_failure(error, self.split) from None
                 if tf.train.checkpoint_exists(checkpoint):
+                    problem = checkpoint_files.checkpoint_problem(checkpoint)
+                    if problem:
+                        raise ConfigError(
+                            "checkpoint %s cannot be restored (%s): evaluate "
+                            "its directory, whose newest complete checkpoint "
+                            "is then used." % (checkpoint, problem)) from None
                     raise
                 logging.warning(
                     "Skipping %s: it was deleted before it could be restored "
@@ -134,7 +145,8 @@ class CheckpointEvaluator:
                 image_size=image_size, labels_offset=config.labels_offset,
                 num_preprocessing_threads=config.num_preprocessing_threads)
             images, labels = tf.data.make_one_shot_iterator(batches).get_next()
-        logits, _ = self._network_fn(images)
+        logits, _ = apply_network(self._network_fn, images, config.model_name,
+                                  "--eval_image_size")
         values, updates = slim.metrics.aggregate_metric_map(
             _metrics(logits, labels, self._num_classes))
         summaries = [tf.summary.scalar("eval/%s" % name, value, collections=[])
@@ -186,6 +198,27 @@ class CheckpointEvaluator:
             dataset_split_name=self.split.split_name,
             examples=examples, metrics=metrics,
             wall_time=now, eval_secs=now - start)
+
+
+def make_eval_dir(eval_dir):
+    """Creates `eval_dir` if needed; returns it when this call created it
+    (for `remove_if_empty`), else None.
+
+    Raises:
+      ConfigError: it is not a directory or cannot be written.
+    """
+    if os.path.isdir(eval_dir):
+        return None
+    with workspace.write_errors(eval_dir):
+        os.makedirs(eval_dir)
+    return eval_dir
+
+
+def remove_if_empty(directory):
+    """Removes `directory` (from `make_eval_dir`) when an evaluation that
+    failed left nothing in it; None does nothing."""
+    if directory and os.path.isdir(directory) and not os.listdir(directory):
+        os.rmdir(directory)
 
 
 def open_split(config):

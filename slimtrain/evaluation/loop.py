@@ -39,6 +39,7 @@ from absl import logging
 
 from slimtrain.training import checkpoints, workspace
 from slimtrain.training.config import read_config
+from slimtrain.distributed.master import wait_for_master
 from slimtrain.errors import ConfigError
 from slimtrain.evaluation.config import DEFAULT_TIMEOUT_SECS, with_train_defaults
 from slimtrain.evaluation.best import BestCheckpointKeeper
@@ -60,6 +61,7 @@ def run_evaluation(config):
         first appears during a continuous evaluation and does not fit.
     """
     config.validate()
+    wait_for_master(config.master)
     if not os.path.isdir(config.train_dir):
         raise ConfigError(
             "%s=%s: there is no directory %s: point it at train.py's "

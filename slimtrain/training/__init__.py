@@ -6,7 +6,11 @@
 - `step_runner`: the `train_step_fn` that runs each step and what is due
   after it (step checkpoints, summaries, progress lines).
 - `checkpoints`: resuming, fine-tuning and the checks that go with them.
-- `workspace`: the train dir's own bookkeeping files.
+- `checkpoint_files`: a train dir's checkpoints found by their files (torn
+  ones skipped, the state file repaired, relative paths), and the Saver.
+- `workspace`: the train dir's own bookkeeping files: the run lock, the
+  config, the finished marker; one-line errors for failed writes.
+- `input_checks`: the start line, and warnings about a wasteful input.
 - `sync_replicas`: synchronous replicas that shut down cleanly.
 
 It builds on `slimtrain.data` and `slimtrain.compute`; evaluation uses its

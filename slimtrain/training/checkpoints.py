@@ -11,6 +11,7 @@ import tensorflow.compat.v1 as tf
 import tf_slim as slim
 from absl import logging
 
+from slimtrain.training import checkpoint_files
 from slimtrain.training.config import split_scopes
 from slimtrain.errors import ConfigError
 
@@ -18,19 +19,33 @@ _NAMES_SHOWN = 5
 
 
 def resolve_checkpoint(path, flag="--checkpoint_path"):
-    """Returns the checkpoint prefix for a file prefix or a directory."""
+    """Returns the checkpoint prefix for a file prefix or a directory.
+
+    A directory's checkpoints are found by their files: its newest complete
+    one is used, after one warning naming newer ones that are torn
+    (`checkpoint_files.newest_complete`).
+
+    Raises:
+      ConfigError: the directory holds no complete checkpoint, or the
+        prefix is not a checkpoint or cannot be restored.
+    """
     if tf.gfile.IsDirectory(path):
-        latest = tf.train.latest_checkpoint(path)
-        if latest is None:
-            raise ConfigError("%s=%s holds no checkpoint: point it at a "
-                              "directory with a 'checkpoint' file or at a "
-                              "checkpoint prefix such as model.ckpt-1000." %
-                              (flag, path))
-        return latest
+        newest = checkpoint_files.newest_complete(path)
+        if newest is None:
+            raise ConfigError("%s=%s holds no checkpoint that can be "
+                              "restored: point it at a train dir with "
+                              "checkpoints or at a checkpoint prefix such as "
+                              "model.ckpt-1000." % (flag, path))
+        return newest
     if not tf.train.checkpoint_exists(path):
         raise ConfigError("%s=%s is not a checkpoint: give a checkpoint prefix "
                           "(model.ckpt-1000, without .index) or its directory."
                           % (flag, path))
+    problem = checkpoint_files.checkpoint_problem(path)
+    if problem:
+        raise ConfigError("%s=%s cannot be restored (%s): use another "
+                          "checkpoint, e.g. its directory, whose newest "
+                          "complete one is then used." % (flag, path, problem))
     return path
 
 

@@ -30,18 +30,21 @@ import tensorflow.compat.v1 as tf
 import tf_slim as slim
 from absl import logging
 
-from slimtrain.compute.classifier import resolve_classifier
 from slimtrain.compute.learning_rate import configure_learning_rate
 from slimtrain.compute.losses import (add_classification_losses,
                                       add_loss_summaries)
 from slimtrain.compute.optimizers import configure_optimizer
+from slimtrain.compute.classifier import apply_network, resolve_classifier
+from slimtrain.data import record_check
 from slimtrain.data.datasets import dataset_factory
 from slimtrain.data.input_pipeline import build_input_dataset, new_stream_seed
+from slimtrain.distributed.master import wait_for_master
 from slimtrain.errors import ConfigError, StoppedBySignal
-from slimtrain.training import checkpoints, workspace
+from slimtrain.training import checkpoint_files, checkpoints, workspace
 from slimtrain.training.config import parse_gradient_multipliers, split_scopes
 from slimtrain.training.divergence import (DivergencePolicy, all_finite,
                                            guard_gradients)
+from slimtrain.training.input_checks import log_start, warn_about_input
 from slimtrain.training.input_position import InputPosition, read_position
 from slimtrain.training.periodic_evaluation import PeriodicEvaluation
 from slimtrain.training.step_hooks import (CheckpointHook, ProgressHook,
@@ -65,18 +68,14 @@ def train(config):
       StoppedBySignal: SIGTERM or SIGINT stopped the run, after saving.
     """
     config.validate()
+    wait_for_master(config.master)
     is_chief = config.task == 0
-    resume_from = tf.train.latest_checkpoint(config.train_dir)
+    resume_from = _open_train_dir(config, is_chief)
     if resume_from and _already_trained(config, resume_from, is_chief):
         return None
     evaluation = (PeriodicEvaluation(config)
                   if is_chief and config.evaluates else None)
     with StopSignals() as stop_signals, tf.Graph().as_default() as graph:
-        logging.info("Training %s on %s/%s for %s into %s.", config.model_name,
-                     config.dataset_name, config.dataset_split_name,
-                     "%d steps" % config.max_number_of_steps
-                     if config.max_number_of_steps else "ever",
-                     config.train_dir)
         if config.seed is not None:
             tf.set_random_seed(config.seed)
         input_seed, start_position = _input_start(config, resume_from)
@@ -89,9 +88,7 @@ def train(config):
         if position is not None and (resume_from is None or
                                      read_position(resume_from) is not None):
             saved_variables += position.variables
-        saver = tf.train.Saver(
-            saved_variables, max_to_keep=config.max_checkpoints_to_keep,
-            keep_checkpoint_every_n_hours=config.keep_checkpoint_every_n_hours)
+        saver = checkpoint_files.make_saver(config, var_list=saved_variables)
 
         # Only the chief writes into the (possibly shared) train dir.
         summary_writer = None
@@ -119,9 +116,16 @@ def train(config):
             # stops it again, writing a STOP record to the closed writer.
             warnings.filterwarnings(
                 "ignore", message="Attempting to use a closed FileWriter")
-            total_loss = _run_slim_training(
-                config, model, step_runner, init_fn, summary_writer, saver,
-                is_chief)
+            try:
+                total_loss = _run_slim_training(
+                    config, model, step_runner, init_fn, summary_writer, saver,
+                    is_chief)
+            except (tf.errors.DataLossError,
+                    tf.errors.InvalidArgumentError) as error:
+                if not record_check.is_input_error(error):
+                    raise
+                raise record_check.input_failure(
+                    error, model["dataset"]) from None
     if step_runner.stopped_by is not None:
         raise StoppedBySignal(step_runner.stopped_by, step_runner.last_step)
     if is_chief and step_runner.reached_last_step:
@@ -131,6 +135,24 @@ def train(config):
                                 step_runner.last_step)
         workspace.mark_finished(config.train_dir, step_runner.last_step)
     return total_loss
+
+
+def _open_train_dir(config, is_chief):
+    """Returns the checkpoint to resume from (None: start fresh).
+
+    The chief takes the run lock of a train dir that exists, removes the
+    leftovers of interrupted saves and repairs the checkpoint state file
+    (`checkpoint_files.prepare_for_resume`); other workers only look. A
+    train dir that does not exist yet is created and locked only by
+    `workspace.start_run`, once every check has passed.
+    """
+    if not os.path.isdir(config.train_dir):
+        return None
+    if not is_chief:
+        return checkpoint_files.newest_complete(config.train_dir)
+    workspace.open_train_dir(config.train_dir)
+    with workspace.write_errors(config.train_dir):
+        return checkpoint_files.prepare_for_resume(config.train_dir)
 
 
 def _already_trained(config, checkpoint, is_chief):
@@ -251,6 +273,9 @@ def build_model(config, input_seed=None, start_position=0):
     image_size = config.train_image_size or network_fn.default_image_size
     if input_seed is None:
         input_seed = new_stream_seed() if config.seed is None else config.seed
+    record_check.check_first_records(dataset)
+    warn_about_input(config, dataset, image_size)
+    log_start(config, dataset, image_size)
 
     with tf.device("/cpu:0"):
         batches = build_input_dataset(
@@ -266,7 +291,9 @@ def build_model(config, input_seed=None, start_position=0):
                     if config.worker_replicas == 1 else None)
 
     with _variables_device(config), _clone_device(config):
-        logits, end_points = network_fn(images)
+        logits, end_points = apply_network(network_fn, images,
+                                           config.model_name,
+                                           "--train_image_size")
         total_loss = add_classification_losses(
             logits, end_points, labels, num_classes, config.label_smoothing)
     _add_model_summaries(end_points)
@@ -306,7 +333,7 @@ def build_model(config, input_seed=None, start_position=0):
     return {"train_op": train_op, "global_step": global_step,
             "step_after_train": step_after_train,
             "sync_optimizer": optimizer if config.sync_replicas else None,
-            "input_position": position}
+            "input_position": position, "dataset": dataset}
 
 
 def _transform_gradients(config, total_loss, variables_to_train):

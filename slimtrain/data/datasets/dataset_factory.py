@@ -145,7 +145,9 @@ def _tfrecord_split(name, split_name, dataset_dir, file_pattern):
         image_shape=spec.image_shape,
         read_records=functools.partial(tfrecord_format.read_records, files),
         decode=tfrecord_format.make_decoder(spec.image_shape,
-                                            spec.default_format))
+                                            spec.default_format),
+        files=tuple(files),
+        read_file=lambda path: tfrecord_format.read_records([path]))
 
 
 def _idx_split(name, split_name, dataset_dir):
@@ -165,7 +167,8 @@ def _idx_split(name, split_name, dataset_dir):
         labels_to_names=labels_to_names, image_shape=(rows, columns, 1),
         read_records=read_records,
         decode=idx_format.make_decoder(rows, columns),
-        decode_batch=idx_format.make_batch_decoder(rows, columns))
+        decode_batch=idx_format.make_batch_decoder(rows, columns),
+        files=(images_path, labels_path))
 
 
 def _cifar10_bin_split(split_name, dataset_dir):
@@ -178,4 +181,6 @@ def _cifar10_bin_split(split_name, dataset_dir):
         image_shape=(size, size, 3),
         read_records=functools.partial(cifar10_bin_format.read_records, files),
         decode=cifar10_bin_format.decode,
-        decode_batch=cifar10_bin_format.decode_batch)
+        decode_batch=cifar10_bin_format.decode_batch,
+        files=tuple(files),
+        read_file=lambda path: cifar10_bin_format.read_records([path]))

@@ -31,6 +31,11 @@ class DatasetSplit:
         int64 [N]). The fixed-size raw formats (IDX, CIFAR-10 binary) have
         one; the evaluation input uses it to spare a tf.data function call
         per example.
+      files: the split's files, for messages about them.
+      read_file: None, or fn(path) returning the records of one of `files`
+        as `read_records` gives them, for formats whose every file holds
+        whole records (TFRecord, CIFAR-10 binary); it lets a check name the
+        file a bad record is in.
     """
 
     name: str
@@ -46,6 +51,10 @@ class DatasetSplit:
         repr=False, compare=False)
     decode_batch: Optional[Callable[[Any], Tuple[tf.Tensor, tf.Tensor]]] = (
         dataclasses.field(default=None, repr=False, compare=False))
+    files: Tuple[str, ...] = dataclasses.field(default=(), repr=False,
+                                               compare=False)
+    read_file: Optional[Callable[[str], tf.data.Dataset]] = dataclasses.field(
+        default=None, repr=False, compare=False)
 
     def make_dataset(self, num_parallel_reads=1, num_parallel_calls=1,
                      shuffle_files=False, seed=None):

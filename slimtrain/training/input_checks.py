@@ -1,0 +1,49 @@
+"""The start line of a training run, and warnings about its input.
+
+`log_start` says in one line what is trained on what, for how long, where.
+`warn_about_input` warns about an input that works but wastes the run,
+each in one line, before the train dir is touched:
+- a batch larger than the data set: every batch repeats examples, so an
+  "epoch" of the schedule is not what the flags suggest;
+- a network input size far from the data's own image size: each image is
+  resized by a large factor, costing memory, time and disk (inception_v3
+  at 299 px on 28 px digits builds 594 MB checkpoints) for no gain.
+"""
+
+from absl import logging
+
+# Input sizes this many times larger or smaller than the data's images
+# are warned about.
+SIZE_RATIO_WARNED = 4.0
+
+
+def warn_about_input(config, dataset, image_size):
+    """Logs the warnings above for a run of `config` on `dataset` (a
+    `DatasetSplit`) at `image_size` pixels (square)."""
+    if config.batch_size > dataset.num_samples:
+        logging.warning(
+            "--batch_size=%d is larger than the %d examples of %s/%s: each "
+            "batch repeats examples; use a batch size of at most %d.",
+            config.batch_size, dataset.num_samples, dataset.name,
+            dataset.split_name, dataset.num_samples)
+    data_size = dataset.image_shape[0]
+    if data_size and image_size:
+        ratio = image_size / data_size
+        if ratio >= SIZE_RATIO_WARNED or ratio <= 1 / SIZE_RATIO_WARNED:
+            logging.warning(
+                "%s reads %dx%d images but %s holds %dx%d ones (%.1f times "
+                "the size): pass a --train_image_size closer to %d that the "
+                "network accepts, or use a network made for images this size.", config.model_name,
+                image_size, image_size, dataset.name, data_size, data_size,
+                ratio, data_size)
+
+
+def log_start(config, dataset, image_size):
+    """Logs the run's start line: model, data, steps, batch, train dir."""
+    steps = ("%d steps" % config.max_number_of_steps
+             if config.max_number_of_steps else "until stopped")
+    logging.info("Training %s (%dx%d input) on %s/%s (%d examples), %s of "
+                 "batch %d, into %s.", config.model_name, image_size,
+                 image_size, dataset.name, dataset.split_name,
+                 dataset.num_samples, steps, config.batch_size,
+                 config.train_dir)

@@ -1,0 +1,209 @@
+"""A train dir's checkpoints found by their files: copies, moves, torn saves.
+
+Every case starts from a real 20-step run (checkpoints 5, 10, 15, 20),
+damages a copy of it the way the issue describes (cp -r, mv, a truncated
+.data, a deleted .index, garbage in the state file, leftovers of a killed
+save) and trains or evaluates it in-process.
+"""
+
+import logging
+import os
+import shutil
+
+import pytest
+import tensorflow.compat.v1 as tf
+
+from slimtrain.errors import ConfigError
+from slimtrain.evaluation.config import EvalConfig
+from slimtrain.evaluation.loop import run_evaluation
+from slimtrain.training import checkpoint_files, checkpoints
+from slimtrain.training.trainer import train
+from tests.training_helpers import checkpoint_steps, small_config
+
+_base = {}
+
+
+@pytest.fixture
+def run_copy(tmp_path_factory, tmp_path):
+    """A copy of a finished 20-step run, checkpointed every 5 steps."""
+    if "dir" not in _base:
+        base = tmp_path_factory.mktemp("base_run")
+        train(small_config(base, save_interval_steps=5))
+        _base["dir"] = str(base)
+    copy = tmp_path / "run"
+    shutil.copytree(_base["dir"], copy)
+    return str(copy)
+
+
+def snapshot(directory):
+    """{name: (size, mtime)} of every file in `directory`."""
+    return {name: (os.path.getsize(os.path.join(directory, name)),
+                   os.path.getmtime(os.path.join(directory, name)))
+            for name in os.listdir(directory)}
+
+
+def write_absolute_state(train_dir, owner_dir):
+    """The state file an older slimtrain wrote: absolute paths into
+    `owner_dir` (the dir it was trained in)."""
+    names = ["model.ckpt-%d" % step for step in (5, 10, 15, 20)]
+    tf.train.update_checkpoint_state(
+        train_dir, os.path.join(owner_dir, names[-1]),
+        all_model_checkpoint_paths=[os.path.join(owner_dir, name)
+                                    for name in names])
+
+
+def skipped_warnings(caplog):
+    """The warnings naming skipped checkpoints or a damaged state file."""
+    return [record.getMessage() for record in caplog.records
+            if record.levelno >= logging.WARNING and
+            record.getMessage().startswith("Skipped in ")]
+
+
+def test_a_copied_dir_resumes_from_its_own_checkpoints_only(
+        run_copy, tmp_path, caplog):
+    # The original, as an older slimtrain left it: absolute paths.
+    write_absolute_state(run_copy, run_copy)
+    copy = str(tmp_path / "copy")
+    shutil.copytree(run_copy, copy)
+    before = snapshot(run_copy)
+    with caplog.at_level(logging.INFO):
+        train(small_config(copy, max_number_of_steps=40,
+                           save_interval_steps=5, max_checkpoints_to_keep=3))
+    assert snapshot(run_copy) == before  # nothing read-modified or deleted
+    repaired = [record.getMessage() for record in caplog.records
+                if "absolute paths" in record.getMessage()]
+    assert len(repaired) == 1 and copy in repaired[0]
+    resumed = [record.getMessage() for record in caplog.records
+               if record.getMessage().startswith("Resuming from")]
+    assert resumed == ["Resuming from %s/model.ckpt-20." % copy]
+    assert checkpoint_steps(copy) == [30, 35, 40]
+    state = open(os.path.join(copy, "checkpoint")).read()
+    assert tmp_path.anchor not in state.replace('"model.ckpt', "")
+
+
+def test_a_moved_dir_resumes(run_copy, tmp_path):
+    write_absolute_state(run_copy, run_copy)
+    moved = str(tmp_path / "moved")
+    os.rename(run_copy, moved)
+    train(small_config(moved, max_number_of_steps=25, save_interval_steps=5))
+    assert checkpoint_steps(moved)[-1] == 25
+
+
+def test_a_torn_newest_checkpoint_is_skipped_with_one_warning(
+        run_copy, caplog):
+    data = os.path.join(run_copy, "model.ckpt-20.data-00000-of-00001")
+    with open(data, "r+b") as handle:
+        handle.truncate(os.path.getsize(data) // 2)
+    with caplog.at_level(logging.INFO):
+        assert checkpoint_files.newest_complete(run_copy).endswith("ckpt-15")
+    [warning] = skipped_warnings(caplog)
+    assert "model.ckpt-20" in warning and "torn" in warning
+    assert "using model.ckpt-15" in warning
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        train(small_config(run_copy, max_number_of_steps=25,
+                           save_interval_steps=5))
+    assert any(record.getMessage().endswith("model.ckpt-15.")
+               for record in caplog.records)
+    assert checkpoint_steps(run_copy)[-1] == 25
+    assert checkpoint_files.checkpoint_problem(
+        os.path.join(run_copy, "model.ckpt-20")) is None  # saved again
+
+
+def test_a_missing_index_is_skipped(run_copy, caplog):
+    os.remove(os.path.join(run_copy, "model.ckpt-20.index"))
+    with caplog.at_level(logging.WARNING):
+        checkpoint = checkpoints.resolve_checkpoint(run_copy)
+    assert checkpoint.endswith("model.ckpt-15")
+    [warning] = skipped_warnings(caplog)
+    assert "model.ckpt-20 (its .index file is missing)" in warning
+
+
+@pytest.mark.parametrize("content", [
+    bytes(range(256)),  # binary: not UTF-8
+    b"",                # empty
+])
+def test_a_damaged_state_file_is_set_aside(run_copy, content, caplog):
+    with open(os.path.join(run_copy, "checkpoint"), "wb") as handle:
+        handle.write(content)
+    with caplog.at_level(logging.WARNING):
+        assert checkpoint_files.prepare_for_resume(run_copy).endswith(
+            "model.ckpt-20")
+    [warning] = skipped_warnings(caplog)
+    assert "state file" in warning and "checkpoint.old" in warning
+    assert checkpoint_steps(run_copy) == [5, 10, 15, 20]
+    with open(os.path.join(run_copy, "checkpoint.old"), "rb") as handle:
+        assert handle.read() == content  # kept for inspection
+
+
+def test_garbage_in_the_state_file_never_loses_progress(run_copy, caplog):
+    with open(os.path.join(run_copy, "checkpoint"), "w") as handle:
+        handle.write("this is not a checkpoint state\n")  # a ParseError
+    with caplog.at_level(logging.INFO):
+        train(small_config(run_copy, max_number_of_steps=25,
+                           save_interval_steps=5))
+    [warning] = skipped_warnings(caplog)
+    assert "state file" in warning and "checkpoint.old" in warning
+    assert any(record.getMessage().startswith("Resuming from") and
+               record.getMessage().endswith("model.ckpt-20.")
+               for record in caplog.records)
+    assert checkpoint_steps(run_copy)[-1] == 25
+
+
+def test_leftovers_of_an_interrupted_save_are_removed(run_copy):
+    leftovers = ["model.ckpt-25.index.tempstate123",
+                 "model.ckpt-25.data-00000-of-00001.tempstate456",
+                 "checkpoint.tmp0a1b2c", "model.ckpt-25.meta.tmp99"]
+    for name in leftovers:
+        with open(os.path.join(run_copy, name), "wb") as handle:
+            handle.write(b"x" * 1000)
+    os.makedirs(os.path.join(run_copy, "model.ckpt-25_temp"))
+    assert checkpoint_files.prepare_for_resume(run_copy).endswith("ckpt-20")
+    remaining = set(os.listdir(run_copy))
+    assert not remaining & set(leftovers + ["model.ckpt-25_temp"])
+    assert "model.ckpt-20.index" in remaining
+
+
+def test_with_no_complete_checkpoint_a_run_starts_fresh_and_keeps_files(
+        run_copy, caplog):
+    for step in (5, 10, 15, 20):
+        os.remove(os.path.join(run_copy, "model.ckpt-%d.index" % step))
+    with caplog.at_level(logging.WARNING):
+        assert checkpoint_files.prepare_for_resume(run_copy) is None
+    [warning] = skipped_warnings(caplog)
+    assert "training starts from step 0" in warning
+    assert "damaged files are kept" in warning
+    assert os.path.exists(os.path.join(run_copy,
+                                       "model.ckpt-20.data-00000-of-00001"))
+    assert not os.path.exists(os.path.join(run_copy, "checkpoint"))
+
+
+def test_eval_uses_the_newest_complete_checkpoint(run_copy, caplog):
+    data = os.path.join(run_copy, "model.ckpt-20.data-00000-of-00001")
+    with open(data, "r+b") as handle:
+        handle.truncate(100)
+    with caplog.at_level(logging.WARNING):
+        [result] = run_evaluation(EvalConfig(checkpoint_dir=run_copy,
+                                             max_num_batches=1))
+    assert result.global_step == 15
+    assert len(skipped_warnings(caplog)) == 1
+
+
+def test_eval_of_a_torn_checkpoint_is_one_line_and_writes_nothing(
+        run_copy, tmp_path):
+    data = os.path.join(run_copy, "model.ckpt-20.data-00000-of-00001")
+    with open(data, "r+b") as handle:
+        handle.truncate(100)
+    eval_dir = tmp_path / "eval"
+    with pytest.raises(ConfigError, match="model.ckpt-20 cannot be restored"):
+        run_evaluation(EvalConfig(
+            checkpoint_path=os.path.join(run_copy, "model.ckpt-20"),
+            eval_dir=str(eval_dir)))
+    assert not eval_dir.exists()
+
+
+def test_the_saver_writes_relative_paths(run_copy):
+    with open(os.path.join(run_copy, "checkpoint")) as handle:
+        state = handle.read()
+    assert 'model_checkpoint_path: "model.ckpt-20"' in state
+    assert os.sep not in state
