@@ -57,11 +57,21 @@ class StoppedBySignal(Exception):
         return 128 + self.signum
 
 
+# Lines of a TensorFlow error message that say where, not what.
+_WHERE_LINES = ("Graph execution error:", "Detected at node", "File ",
+                "Node:", "[[", "Original stack trace", "Traceback")
+
+
 def first_line(error):
-    """The first line of an exception's message (of a TensorFlow OpError:
-    without its "{{function_node ...}}" prefix), for one-line messages."""
-    text = str(getattr(error, "message", None) or error).strip()
-    line = text.splitlines()[0] if text else type(error).__name__
-    if line.startswith("{{function_node"):
-        line = line.split("}}", 1)[-1].strip()
-    return line
+    """The first line of an exception's message that says what went wrong,
+    for one-line messages: of a TensorFlow OpError, without its "Graph
+    execution error", node and stack lines or "{{function_node ...}}"
+    prefix."""
+    text = str(getattr(error, "message", None) or error)
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("{{function_node"):
+            line = line.split("}}", 1)[-1].strip()
+        if line and not line.startswith(_WHERE_LINES):
+            return line
+    return type(error).__name__

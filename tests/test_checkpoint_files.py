@@ -136,11 +136,13 @@ def test_a_damaged_state_file_is_set_aside(run_copy, content, caplog):
         assert handle.read() == content  # kept for inspection
 
 
-def test_garbage_in_the_state_file_never_loses_progress(run_copy, caplog):
+def test_garbage_in_the_state_file_never_loses_progress(
+        run_copy, caplog, monkeypatch):
     with open(os.path.join(run_copy, "checkpoint"), "w") as handle:
         handle.write("this is not a checkpoint state\n")  # a ParseError
+    monkeypatch.chdir(os.path.dirname(run_copy))  # a relative --train_dir
     with caplog.at_level(logging.INFO):
-        train(small_config(run_copy, max_number_of_steps=25,
+        train(small_config(os.path.basename(run_copy), max_number_of_steps=25,
                            save_interval_steps=5))
     [warning] = skipped_warnings(caplog)
     assert "state file" in warning and "checkpoint.old" in warning

@@ -73,7 +73,8 @@ def test_warnings_for_a_batch_larger_than_the_data_and_a_far_input_size(
                                "holds 28x28 ones (10.7 times the size)")
     caplog.clear()
     with caplog.at_level(logging.WARNING):
-        warn_about_input(TrainConfig(), split, 28)
+        for image_size in (28, 3):  # 3 is refused later, by apply_network
+            warn_about_input(TrainConfig(), split, image_size)
     assert not caplog.records
 
 

@@ -235,8 +235,12 @@ def write_state(directory, names):
         if tf.io.gfile.exists(path):
             tf.io.gfile.rename(path, path + ".old", overwrite=True)
         return
-    tf.train.update_checkpoint_state(directory, names[-1],
-                                     all_model_checkpoint_paths=names)
+    state = checkpoint_state_pb2.CheckpointState(
+        model_checkpoint_path=names[-1], all_model_checkpoint_paths=names)
+    temp_path = path + ".tmp"
+    with tf.io.gfile.GFile(temp_path, "w") as handle:
+        handle.write(text_format.MessageToString(state))
+    tf.io.gfile.rename(temp_path, path, overwrite=True)
 
 
 def remove_interrupted_saves(train_dir):

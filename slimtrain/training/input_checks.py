@@ -5,15 +5,16 @@
 each in one line, before the train dir is touched:
 - a batch larger than the data set: every batch repeats examples, so an
   "epoch" of the schedule is not what the flags suggest;
-- a network input size far from the data's own image size: each image is
-  resized by a large factor, costing memory, time and disk (inception_v3
+- a network input size far (SIZE_RATIO_WARNED times or more) above the
+  data's own image size: each image is upscaled by a large factor, costing
+  memory, time and disk (inception_v3
   at 299 px on 28 px digits builds 594 MB checkpoints) for no gain.
 """
 
 from absl import logging
 
-# Input sizes this many times larger or smaller than the data's images
-# are warned about.
+# Input sizes this many times the data's image size or more are warned
+# about.
 SIZE_RATIO_WARNED = 4.0
 
 
@@ -29,7 +30,7 @@ def warn_about_input(config, dataset, image_size):
     data_size = dataset.image_shape[0]
     if data_size and image_size:
         ratio = image_size / data_size
-        if ratio >= SIZE_RATIO_WARNED or ratio <= 1 / SIZE_RATIO_WARNED:
+        if ratio >= SIZE_RATIO_WARNED:
             logging.warning(
                 "%s reads %dx%d images but %s holds %dx%d ones (%.1f times "
                 "the size): pass a --train_image_size closer to %d that the "
