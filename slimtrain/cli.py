@@ -4,7 +4,9 @@
 `config_from_flags(ConfigClass)` in `main`. Each dataclass field becomes one
 flag of the same name, type, default and help, so the flag list is written
 once, in the config class. `entry_point` wraps `main`: one log format, and a
-`ConfigError` becomes one line on stderr and exit status 2.
+`ConfigError` becomes one line on stderr and exit status 2;
+`entry_point_with_arguments` does the same for a `main` that takes
+positional arguments (predict.py's image files).
 """
 
 import dataclasses
@@ -52,6 +54,17 @@ def entry_point(main):
 
     Positional arguments are refused (every setting is a flag), so a typo
     such as `--batch_size 32` cannot be silently ignored.
+    """
+    return _guarded(main, takes_arguments=False)
+
+
+def entry_point_with_arguments(main):
+    """As `entry_point`, but positional arguments reach `main`'s argv."""
+    return _guarded(main, takes_arguments=True)
+
+
+def _guarded(main, takes_arguments):
+    """The wrapper of `entry_point` and `entry_point_with_arguments`.
 
     TensorFlow gives its logger a handler of its own when it is imported
     before absl installs the root handler (importing slimtrain imports
@@ -64,7 +77,7 @@ def entry_point(main):
         for handler in list(tf_logger.handlers):
             tf_logger.removeHandler(handler)
         try:
-            if len(argv) > 1:
+            if len(argv) > 1 and not takes_arguments:
                 raise ConfigError(
                     "unexpected arguments %s: every setting is a --flag "
                     "(see --helpfull)." % " ".join(argv[1:]))
