@@ -8,11 +8,14 @@ channels] (batch_size None unless given; size the network's default unless
 the data set's class count minus --labels_offset, read from the data set's
 folder when --dataset_dir is given, else the library's count (imagenet:
 1001). The file is the same as research/slim's; the output node names it
-leaves the user to guess are printed (docs/NETWORKS.md lists them).
+leaves the user to guess are printed (docs/NETWORKS.md lists them): the
+logits, and the softmax `Predictions` end point where the network has one
+(AlexNet, OverFeat and VGG have none).
 """
 
 import dataclasses
 import os
+from typing import Optional
 
 import tensorflow as tf
 import tensorflow.compat.v1 as tf1
@@ -30,13 +33,14 @@ class ArchitectureExport:
     output_file: str
     input_shape: list
     logits_node: str
-    predictions_node: str
+    predictions_node: Optional[str]  # None: the network has no softmax
 
     def describe(self):
-        return ("Wrote %s: input %s %s, output nodes %s (logits) and %s "
-                "(predictions)." % (self.output_file, INPUT_NAME,
-                                    self.input_shape, self.logits_node,
-                                    self.predictions_node))
+        outputs = "%s (logits)" % self.logits_node
+        if self.predictions_node:
+            outputs += " and %s (predictions)" % self.predictions_node
+        return "Wrote %s: input %s %s, output nodes %s." % (
+            self.output_file, INPUT_NAME, self.input_shape, outputs)
 
 
 def export_architecture(config):
@@ -74,7 +78,18 @@ def export_architecture(config):
     return ArchitectureExport(
         output_file=config.output_file, input_shape=shape,
         logits_node=logits.op.name,
-        predictions_node=end_points["Predictions"].op.name)
+        predictions_node=predictions_node(end_points))
+
+
+def predictions_node(end_points):
+    """The op name of the softmax end point, or None when there is none.
+
+    It is "Predictions" in most networks and "predictions" in the ResNets.
+    """
+    for key in ("Predictions", "predictions"):
+        if key in end_points:
+            return end_points[key].op.name
+    return None
 
 
 def dataset_num_classes(config):
