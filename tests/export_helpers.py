@@ -37,13 +37,14 @@ def run_script(script, *args, cwd=REPO, timeout=300):
 
 def exported_run(tmp_path_factory):
     """{"train_dir", "export_dir", "stdout"}: a LeNet-on-digits run trained
-    once per test process and exported to all formats by export.py."""
+    once per test process into ./train_logs and exported by `python
+    export.py` with no flags (so into ./train_logs/export, every format)."""
     if not _exports:
         base = tmp_path_factory.mktemp("exported_run")
-        train_dir, export_dir = str(base / "train"), str(base / "export")
+        train_dir = str(base / "train_logs")
+        export_dir = os.path.join(train_dir, "export")
         train(small_config(train_dir, **TRAIN_SETTINGS))
-        result = run_script("export.py", "--checkpoint_dir=%s" % train_dir,
-                            "--output_dir=%s" % export_dir)
+        result = run_script("export.py", cwd=str(base))
         assert result.returncode == 0, result.stderr[-3000:]
         _exports.update(train_dir=train_dir, export_dir=export_dir,
                         stdout=result.stdout)

@@ -27,6 +27,7 @@ from slimtrain.data.preprocessing import preprocessing_factory
 from slimtrain.errors import ConfigError
 from slimtrain.evaluation.config import EvalConfig
 from slimtrain.evaluation.loop import run_evaluation
+from slimtrain.export import parity
 from slimtrain.export.config import ExportConfig
 from slimtrain.export.exporter import run_export
 from tests.export_helpers import exported_run, run_script
@@ -201,6 +202,21 @@ def test_a_new_export_replaces_the_last_one(run, tmp_path):
                             output_dir=str(output_dir), formats="tflite"))
     assert sorted(os.listdir(output_dir)) == [
         "export.json", "labels.txt", "model.tflite"]
+
+
+def test_a_file_failing_the_check_leaves_the_export_dir_as_it_was(
+        run, tmp_path, monkeypatch):
+    output_dir = tmp_path / "export"
+    output_dir.mkdir()
+    (output_dir / "model.tflite").write_text("the last export's")
+    monkeypatch.setattr(parity, "TOLERANCE", -1.0)  # no file can meet it
+    with pytest.raises(parity.ParityError, match=re.escape(
+            "model.tflite max |d probabilities| ")):
+        run_export(ExportConfig(checkpoint_dir=run["train_dir"],
+                                output_dir=str(output_dir), formats="tflite"))
+    assert os.listdir(tmp_path) == ["export"]
+    assert os.listdir(output_dir) == ["model.tflite"]
+    assert (output_dir / "model.tflite").read_text() == "the last export's"
 
 
 @pytest.mark.parametrize("settings, message", [

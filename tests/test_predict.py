@@ -42,9 +42,15 @@ def files(tmp_path_factory):
         jpegs.append(folder / ("digit%d_%d.jpg" % (index, label)))
         jpegs[-1].write_bytes(tf.io.encode_jpeg(
             tf.image.grayscale_to_rgb(image), quality=100).numpy())
+    # A larger PNG than the model's input: preprocessing crops it.
+    image, _ = next(iter(split.make_dataset()))
+    large = folder / "large.png"
+    padded = tf.pad(image, [[6, 6], [4, 4], [0, 0]])
+    large.write_bytes(tf.io.encode_png(padded).numpy())
     broken = folder / "notes.png"
     broken.write_text("not an image")
     return {"png": [str(p) for p in pngs], "jpeg": [str(p) for p in jpegs],
+            "large": str(large),
             "broken": str(broken), "missing": str(folder / "missing.jpg")}
 
 
@@ -67,7 +73,8 @@ def outputs(run, files, tmp_path_factory):
     cases = {
         "no_image": ["--model=%s" % run["export_dir"]],
         "no_model": [files["png"][0], "--model=%s" % empty],
-        "export_json": [*files["png"], *files["jpeg"], "--json",
+        "export_json": [*files["png"], *files["jpeg"], files["large"],
+                        "--json",
                         "--model=%s" % run["export_dir"]],
         "train_dir_json": [*files["png"], "--json",
                            "--model=%s" % run["train_dir"]],
@@ -108,7 +115,7 @@ def test_png_probabilities_are_the_checkpoints(outputs, files, reference,
 
 
 def test_rgb_jpeg_files_are_classified(outputs, files, reference):
-    predictions = parse_json(outputs["export_json"])[COUNT:]
+    predictions = parse_json(outputs["export_json"])[COUNT:2 * COUNT]
     assert [p["image"] for p in predictions] == files["jpeg"]
     names = ["zero", "one", "two", "three", "four", "five", "six", "seven",
              "eight", "nine"]
@@ -123,6 +130,16 @@ def test_rgb_jpeg_files_are_classified(outputs, files, reference):
              for p, expected in zip(predictions,
                                     np.argmax(reference.probabilities, 1))]
     assert sum(agree) >= COUNT - 1
+
+
+def test_a_larger_image_is_cropped_to_the_model(outputs, files, reference):
+    # LeNet's preprocessing crops the 40x36 image back to the 28x28 digit
+    # padded into it, so it scores as that digit's PNG.
+    [prediction] = parse_json(outputs["export_json"])[2 * COUNT:]
+    assert prediction["image"] == files["large"]
+    top = [entry["class"] for entry in prediction["predictions"]]
+    np.testing.assert_allclose(top_probabilities(prediction)[top],
+                               reference.probabilities[0][top], atol=1e-4)
 
 
 def test_bad_files_get_one_line_each_and_exit_1(outputs, files):

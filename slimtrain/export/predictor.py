@@ -74,7 +74,12 @@ class ExportedModel:
 
 
 class CheckpointModel:
-    """The serving graph of a train dir's latest checkpoint, in a session."""
+    """The serving graph of a train dir's latest checkpoint, in a session.
+
+    Attributes:
+      labels_to_names: {class index: name}, or None.
+      input_shape: [None, size, size, channels] of preprocessed images.
+    """
 
     def __init__(self, train_dir):
         config = with_train_defaults(EvalConfig(checkpoint_dir=train_dir),
@@ -88,11 +93,20 @@ class CheckpointModel:
             restore(self._session, checkpoint, spec,
                     config.moving_average_decay, "--model")
         self.labels_to_names = spec.labels_to_names
+        self.input_shape = self._graph.input_shape
 
     def probabilities(self, encoded):
+        """[N, classes] probabilities of a list of encoded images."""
         return self._session.run(
             self._graph.bytes_outputs["probabilities"],
             {self._graph.image_bytes: encoded})
+
+    def probabilities_of_images(self, images):
+        """The same for preprocessed float32 images (`input_shape`): the
+        checkpoint's counterpart of the exported files, for benchmarks."""
+        return self._session.run(
+            self._graph.image_outputs["probabilities"],
+            {self._graph.images: images})
 
 
 def open_model(path):
