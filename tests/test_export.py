@@ -30,7 +30,9 @@ from slimtrain.evaluation.loop import run_evaluation
 from slimtrain.export import parity
 from slimtrain.export.config import ExportConfig
 from slimtrain.export.exporter import run_export
+from slimtrain.training.trainer import train
 from tests.export_helpers import exported_run, run_script
+from tests.training_helpers import small_config
 
 HELD_OUT = 360  # the digits test split
 POINT = 0.001   # 0.1 percentage point
@@ -281,3 +283,23 @@ def test_bad_input_ends_in_one_line_and_writes_nothing(run, tmp_path):
         assert "Traceback" not in result.stderr, case
     assert sorted(os.listdir(scratch)) == ["file"]
     assert sorted(os.listdir(run["train_dir"])) == before
+
+
+@pytest.mark.slow
+def test_cifarnet_exports_through_every_format(tmp_path, capsys):
+    # CifarNet on the digits, padded to its 32x32 input by its evaluation
+    # preprocessing, which standardizes each image in the serving graph.
+    train_dir = str(tmp_path / "cifarnet")
+    train(small_config(train_dir, model_name="cifarnet",
+                       max_number_of_steps=5, batch_size=8))
+    description = run_export(ExportConfig(checkpoint_dir=train_dir))
+    assert description["input"]["shape"] == [None, 32, 32, 1]
+    assert description["preprocessing_name"] == "cifarnet"
+    assert [entry["name"] for entry in description["parity"]] == [
+        "saved_model serving_default", "saved_model predict_images",
+        "frozen_graph.pb", "model.tflite"]
+    assert all(entry["passed"] for entry in description["parity"])
+    assert sorted(os.listdir(os.path.join(train_dir, "export"))) == [
+        "export.json", "frozen_graph.pb", "labels.txt", "model.tflite",
+        "saved_model"]
+    assert capsys.readouterr().out.count(" ok\n") == 4
