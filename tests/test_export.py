@@ -303,3 +303,22 @@ def test_cifarnet_exports_through_every_format(tmp_path, capsys):
         "export.json", "frozen_graph.pb", "labels.txt", "model.tflite",
         "saved_model"]
     assert capsys.readouterr().out.count(" ok\n") == 4
+
+
+def test_the_benchmarks_variants_compute_the_same(run):
+    # bench/export_latency.py times these three on the same input.
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))), "bench"))
+    import export_latency
+
+    images = np.random.default_rng(0).uniform(
+        -1, 1, [3, 28, 28, 1]).astype(np.float32)
+    outputs = {}
+    for variant in export_latency.VARIANTS:
+        classify, input_shape = export_latency.load_variant(
+            variant, run["train_dir"], run["export_dir"])
+        assert input_shape == [None, 28, 28, 1]
+        outputs[variant] = classify(images)
+    for variant in export_latency.VARIANTS[1:]:
+        np.testing.assert_allclose(outputs[variant], outputs["session"],
+                                   atol=1e-4)

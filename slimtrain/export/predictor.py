@@ -26,8 +26,8 @@ from slimtrain.errors import ConfigError
 from slimtrain.evaluation.config import EvalConfig, with_train_defaults
 from slimtrain.evaluation.evaluator import open_split
 from slimtrain.export import writers
-from slimtrain.export.model import TOP_K, build_inference_graph, resolve_model
-from slimtrain.export.model import restore
+from slimtrain.export.model import (TOP_K, build_inference_graph,
+                                    resolve_model, restore)
 from slimtrain.export.runners import SavedModelRunner
 from slimtrain.training.checkpoints import resolve_checkpoint
 from slimtrain.training.config import read_config
