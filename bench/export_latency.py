@@ -14,7 +14,10 @@ runs, in a rotating order, each in a fresh process:
   saved_model  the SavedModel's `predict_images` signature, loaded with
                `tf.saved_model.load` in TF 2 eager code, called on a tensor;
   tflite       model.tflite in the TFLite interpreter (ai-edge-litert when
-               installed, else tf.lite.Interpreter), resized to the batch.
+               installed, else tf.lite.Interpreter), resized to the batch,
+               with one thread per core (TensorFlow's sessions and eager
+               functions use every core by default; the interpreter's own
+               default is fewer).
 
 All three take the same preprocessed float32 images (decoding is left
 out: it is the same work whichever file runs the network). Each process
@@ -147,7 +150,8 @@ def load_variant(variant, train_dir, export_dir):
             writers.IMAGES_SIGNATURE)
     else:
         runner = runners.TFLiteRunner(
-            os.path.join(export_dir, writers.TFLITE_FILENAME))
+            os.path.join(export_dir, writers.TFLITE_FILENAME),
+            num_threads=os.cpu_count())
     input_shape = writers.read_description(export_dir)["input"]["shape"]
     return (lambda images: runner.run(images)["probabilities"]), input_shape
 

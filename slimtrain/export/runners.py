@@ -66,8 +66,10 @@ class FrozenGraphRunner:
 class TFLiteRunner:
     """Runs a TFLite model, resizing its input to each batch's size."""
 
-    def __init__(self, path):
-        self._interpreter = Interpreter(model_path=path)
+    def __init__(self, path, num_threads=None):
+        """`num_threads`: the interpreter's threads (None: its default)."""
+        self._interpreter = Interpreter(model_path=path,
+                                        num_threads=num_threads)
         self._input = self._interpreter.get_input_details()[0]
         self._batch = None
 
