@@ -31,9 +31,8 @@ import tf_slim as slim
 from absl import logging
 
 from slimtrain.training import checkpoints, workspace
-from slimtrain.training.config import read_config
 from slimtrain.errors import ConfigError
-from slimtrain.evaluation.config import DEFAULT_TIMEOUT_SECS, with_train_defaults
+from slimtrain.evaluation.config import DEFAULT_TIMEOUT_SECS, with_run_defaults
 from slimtrain.evaluation.results import append_result, format_table
 from slimtrain.evaluation.evaluator import CheckpointEvaluator
 
@@ -51,13 +50,7 @@ def run_evaluation(config):
         first appears during a continuous evaluation and does not fit.
     """
     config.validate()
-    if not os.path.isdir(config.train_dir):
-        raise ConfigError(
-            "%s=%s: there is no directory %s: point it at train.py's "
-            "--train_dir (or a checkpoint in it), or run train.py first."
-            % (config.checkpoint_flag, config.checkpoint_source,
-               config.train_dir))
-    config = with_train_defaults(config, read_config(config.train_dir))
+    config = with_run_defaults(config)
     evaluator = CheckpointEvaluator(config)
     if config.continuous:
         return _run_continuously(evaluator, config)

@@ -27,7 +27,7 @@ import tensorflow as tf
 import tensorflow.compat.v1 as tf1
 
 from slimtrain.errors import ConfigError
-from slimtrain.evaluation.config import with_train_defaults
+from slimtrain.evaluation.config import with_run_defaults
 from slimtrain.evaluation.evaluator import open_split
 from slimtrain.export import parity, writers
 from slimtrain.export.architecture import export_architecture
@@ -36,7 +36,6 @@ from slimtrain.export.model import (INPUT_NAME, build_inference_graph,
 from slimtrain.export.runners import (FrozenGraphRunner, SavedModelRunner,
                                       TFLiteRunner)
 from slimtrain.training.checkpoints import resolve_checkpoint
-from slimtrain.training.config import read_config
 
 FILENAMES = {
     "saved_model": writers.SAVED_MODEL_DIRNAME,
@@ -67,15 +66,7 @@ def run_export(config):
 
 def export_checkpoint(config):
     """Steps 1-4 of the module docstring, for a validated `config`."""
-    model_config = config.eval_config()
-    if not os.path.isdir(model_config.train_dir):
-        raise ConfigError(
-            "%s=%s: there is no directory %s: point it at train.py's "
-            "--train_dir (or a checkpoint in it), or run train.py first."
-            % (model_config.checkpoint_flag, model_config.checkpoint_source,
-               model_config.train_dir))
-    model_config = with_train_defaults(model_config,
-                                       read_config(model_config.train_dir))
+    model_config = with_run_defaults(config.eval_config())
     split = open_split(model_config)
     spec = resolve_model(model_config, split)
     flag = model_config.checkpoint_flag

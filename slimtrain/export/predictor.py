@@ -23,14 +23,13 @@ import tensorflow.compat.v1 as tf1
 
 from slimtrain.data.datasets import dataset_utils
 from slimtrain.errors import ConfigError
-from slimtrain.evaluation.config import EvalConfig, with_train_defaults
+from slimtrain.evaluation.config import EvalConfig, with_run_defaults
 from slimtrain.evaluation.evaluator import open_split
 from slimtrain.export import writers
 from slimtrain.export.model import (TOP_K, build_inference_graph,
                                     resolve_model, restore)
 from slimtrain.export.runners import SavedModelRunner
 from slimtrain.training.checkpoints import resolve_checkpoint
-from slimtrain.training.config import read_config
 
 BATCH_SIZE = 32
 
@@ -82,8 +81,7 @@ class CheckpointModel:
     """
 
     def __init__(self, train_dir):
-        config = with_train_defaults(EvalConfig(checkpoint_dir=train_dir),
-                                     read_config(train_dir))
+        config = with_run_defaults(EvalConfig(checkpoint_dir=train_dir))
         spec = resolve_model(config, open_split(config))
         checkpoint = resolve_checkpoint(train_dir, "--model")
         graph = tf.Graph()
