@@ -103,7 +103,8 @@ def export_checkpoint(config):
         shutil.rmtree(staging, ignore_errors=True)
     print("Exported %s to %s: %s." % (checkpoint, output_dir, ", ".join(
         names)), flush=True)
-    print("Frozen graph and TFLite: input %s:0 %s; outputs %s." % (
+    print("Preprocessed input (frozen graph, TFLite, predict_images): %s:0 "
+          "%s; outputs %s." % (
         INPUT_NAME, graph.input_shape, ", ".join(
             "%s:0" % name for name in graph.image_outputs)), flush=True)
     return description
