@@ -6,9 +6,11 @@ flag of the same name, type, default and help, so the flag list is written
 once, in the config class. `entry_point` wraps `main`: one log format, quiet
 output, and the errors of `slimtrain.errors` become one line on stderr
 and their exit status (2 bad input, 3 divergence, 128 + signal when
-stopped by a signal). `run(main, ConfigClass, summary)` starts the
-program: `--help` lists the program's own flags in the groups of
-`HELP_GROUPS` and exits 0; `--helpfull` is absl's list of every flag.
+stopped by a signal); `entry_point_with_arguments` does the same for a
+`main` that takes positional arguments (predict.py's image files).
+`run(main, ConfigClass, summary)` starts the program: `--help` lists the
+program's own flags in the groups of `HELP_GROUPS` and exits 0;
+`--helpfull` is absl's list of every flag.
 """
 
 import dataclasses
@@ -139,6 +141,17 @@ def entry_point(main):
     Unless -v/--verbosity is at least 1, TensorFlow's, tf-slim's and Keras'
     own deprecation notices and warnings are hidden
     (`startup.hide_library_noise`).
+    """
+    return _guarded(main, takes_arguments=False)
+
+
+def entry_point_with_arguments(main):
+    """As `entry_point`, but positional arguments reach `main`'s argv."""
+    return _guarded(main, takes_arguments=True)
+
+
+def _guarded(main, takes_arguments):
+    """The wrapper of `entry_point` and `entry_point_with_arguments`.
 
     TensorFlow gives its logger a handler of its own when it is imported
     before absl installs the root handler (importing slimtrain imports
@@ -153,7 +166,7 @@ def entry_point(main):
         if flags.FLAGS.verbosity < startup.VERBOSE_LEVEL:
             startup.hide_library_noise()
         try:
-            if len(argv) > 1:
+            if len(argv) > 1 and not takes_arguments:
                 raise ConfigError(
                     "unexpected arguments %s: every setting is a --flag "
                     "(see --helpfull)." % " ".join(argv[1:]))

@@ -11,12 +11,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from concurrent import futures
 
 import pytest
 
-from slimtrain.data.datasets import converters, dataset_factory
 from slimtrain.training import workspace
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

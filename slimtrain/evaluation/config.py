@@ -21,8 +21,8 @@ import os
 from dataclasses import dataclass
 from typing import Optional
 
-from slimtrain.training.config import (TrainConfig, flag_field, require_not_negative,
-                              require_positive)
+from slimtrain.training.config import (TrainConfig, flag_field, read_config,
+                              require_not_negative, require_positive)
 from slimtrain.errors import ConfigError
 from slimtrain.evaluation.best import check_metric_name
 from slimtrain.evaluation.results import METRIC_NAMES
@@ -273,3 +273,19 @@ def with_train_defaults(config, train_config):
             result.dataset_name == trained.dataset_name):
         result = dataclasses.replace(result, dataset_dir=trained.dataset_dir)
     return result
+
+
+def with_run_defaults(config):
+    """`with_train_defaults` from the train_config.json of `config`'s train dir.
+
+    Raises:
+      ConfigError: the train dir (of --checkpoint_dir or --checkpoint_path)
+        does not exist.
+    """
+    if not os.path.isdir(config.train_dir):
+        raise ConfigError(
+            "%s=%s: there is no directory %s: point it at train.py's "
+            "--train_dir (or a checkpoint in it), or run train.py first."
+            % (config.checkpoint_flag, config.checkpoint_source,
+               config.train_dir))
+    return with_train_defaults(config, read_config(config.train_dir))

@@ -38,10 +38,9 @@ import tf_slim as slim
 from absl import logging
 
 from slimtrain.training import checkpoints, workspace
-from slimtrain.training.config import read_config
 from slimtrain.distributed.master import wait_for_master
 from slimtrain.errors import ConfigError
-from slimtrain.evaluation.config import DEFAULT_TIMEOUT_SECS, with_train_defaults
+from slimtrain.evaluation.config import DEFAULT_TIMEOUT_SECS, with_run_defaults
 from slimtrain.evaluation.best import BestCheckpointKeeper
 from slimtrain.evaluation.results import (append_result, format_table,
                                           read_results)
@@ -62,13 +61,7 @@ def run_evaluation(config):
     """
     config.validate()
     wait_for_master(config.master)
-    if not os.path.isdir(config.train_dir):
-        raise ConfigError(
-            "%s=%s: there is no directory %s: point it at train.py's "
-            "--train_dir (or a checkpoint in it), or run train.py first."
-            % (config.checkpoint_flag, config.checkpoint_source,
-               config.train_dir))
-    config = with_train_defaults(config, read_config(config.train_dir))
+    config = with_run_defaults(config)
     evaluator = CheckpointEvaluator(config)
     recorder = ResultRecorder(config)
     if config.continuous:

@@ -65,6 +65,9 @@ _RAW_SPLITS = {"digits": ("train", "test"), "mnist_idx": ("train", "test"),
 
 DATASET_NAMES = tuple(sorted(set(_TFRECORD_SPECS) | set(_RAW_SPLITS)))
 
+# Every raw format holds ten classes (digits, MNIST, CIFAR-10).
+RAW_NUM_CLASSES = 10
+
 
 def get_dataset(name, split_name, dataset_dir=None, file_pattern=None):
     """Returns the `DatasetSplit` describing one split of a data set.
@@ -101,6 +104,24 @@ def get_dataset(name, split_name, dataset_dir=None, file_pattern=None):
     if name == "cifar10_bin":
         return _cifar10_bin_split(split_name, dataset_dir)
     return _idx_split(name, split_name, dataset_dir)
+
+
+def default_num_classes(name):
+    """The class count of data set `name` as the library defines it.
+
+    Needs no files: for research/slim's architecture-only export, which
+    sizes the logits from the data set's name alone. A labels.txt in the
+    data set's folder can raise the count (see `get_dataset`).
+
+    Raises:
+      ConfigError: for an unknown name.
+    """
+    if name not in DATASET_NAMES:
+        raise ConfigError("Unknown dataset %r; valid names: %s."
+                          % (name, ", ".join(DATASET_NAMES)))
+    if name in _TFRECORD_SPECS:
+        return _TFRECORD_SPECS[name].num_classes
+    return RAW_NUM_CLASSES
 
 
 def _check_dataset_dir(name, dataset_dir):
@@ -163,7 +184,8 @@ def _idx_split(name, split_name, dataset_dir):
         return idx_format.read_records(images_path, labels_path, rows, columns)
 
     return DatasetSplit(
-        name=name, split_name=split_name, num_samples=count, num_classes=10,
+        name=name, split_name=split_name, num_samples=count,
+        num_classes=RAW_NUM_CLASSES,
         labels_to_names=labels_to_names, image_shape=(rows, columns, 1),
         read_records=read_records,
         decode=idx_format.make_decoder(rows, columns),
@@ -176,7 +198,8 @@ def _cifar10_bin_split(split_name, dataset_dir):
     size = cifar10_bin_format.IMAGE_SIZE
     return DatasetSplit(
         name="cifar10_bin", split_name=split_name,
-        num_samples=cifar10_bin_format.count_records(files), num_classes=10,
+        num_samples=cifar10_bin_format.count_records(files),
+        num_classes=RAW_NUM_CLASSES,
         labels_to_names=dict(enumerate(CIFAR10_CLASS_NAMES)),
         image_shape=(size, size, 3),
         read_records=functools.partial(cifar10_bin_format.read_records, files),

@@ -1,0 +1,235 @@
+"""Exports a checkpoint to every deployable format and proves each one.
+
+`run_export(config)` is what `export.py` calls. With --output_file it writes
+research/slim's architecture-only GraphDef (`architecture`). Otherwise it:
+
+1. fills the model and data settings in from the train dir's
+   train_config.json, as eval.py does, and resolves every name, the
+   checkpoint and the held-out split before anything is written;
+2. builds the inference graph (`model`), restores the checkpoint into it
+   (moving averages when the run kept them) and writes each format of
+   --formats into a staging folder beside the output dir;
+3. runs every written file on held-out examples and compares it with the
+   checkpoint's own evaluation graph (`parity`), printing one line per
+   file; any file beyond its tolerance fails the export;
+4. writes labels.txt (when the data set names its classes) and export.json,
+   and only then moves the files into the output dir, export.json last.
+
+A failure at any step leaves the output dir as it was (the staging folder
+is removed), so its files are always one complete, checked export.
+"""
+
+import os
+import shutil
+import time
+
+import tensorflow as tf
+import tensorflow.compat.v1 as tf1
+
+from slimtrain.errors import ConfigError
+from slimtrain.evaluation.config import with_run_defaults
+from slimtrain.evaluation.evaluator import open_split
+from slimtrain.export import parity, writers
+from slimtrain.export.architecture import export_architecture
+from slimtrain.export.model import (INPUT_NAME, build_inference_graph,
+                                    resolve_model, restore)
+from slimtrain.export.runners import (FrozenGraphRunner, SavedModelRunner,
+                                      TFLiteRunner)
+from slimtrain.training.checkpoints import resolve_checkpoint
+
+FILENAMES = {
+    "saved_model": writers.SAVED_MODEL_DIRNAME,
+    "frozen": writers.FROZEN_FILENAME,
+    "tflite": writers.TFLITE_FILENAME,
+}
+
+
+def run_export(config):
+    """Exports as `config` says; returns the description it wrote.
+
+    Returns:
+      The `ArchitectureExport` of an --output_file export, else the dict
+      written as export.json.
+
+    Raises:
+      ConfigError: a setting, data set, checkpoint or output path that
+        cannot work, or (`parity.ParityError`) a file that does not compute
+        what the checkpoint computes. Nothing is written then.
+    """
+    config.validate()
+    if config.architecture_only:
+        result = export_architecture(config.with_architecture_defaults())
+        print(result.describe(), flush=True)
+        return result
+    return export_checkpoint(config)
+
+
+def export_checkpoint(config):
+    """Steps 1-4 of the module docstring, for a validated `config`."""
+    model_config = with_run_defaults(config.eval_config())
+    split = open_split(model_config)
+    spec = resolve_model(model_config, split)
+    flag = model_config.checkpoint_flag
+    checkpoint = resolve_checkpoint(model_config.checkpoint_source, flag)
+    decay = model_config.moving_average_decay
+    output_dir = config.resolved_output_dir(model_config.train_dir)
+    formats = config.format_list()
+    staging = open_staging(output_dir)
+    try:
+        with tf.Graph().as_default():
+            graph = build_inference_graph(spec)
+            with tf1.Session() as session:
+                restore(session, checkpoint, spec, decay, flag)
+                write_formats(session, graph, staging, formats,
+                              config.tflite_quantize)
+        reference = parity.reference_outputs(
+            spec, split, checkpoint, decay, config.parity_examples, flag)
+        results = check_files(staging, formats, reference, list(
+            graph.image_outputs), quantized=config.tflite_quantize != "none")
+        for result in results:
+            print(result.describe(), flush=True)
+        parity.require_parity(results)
+        names = [FILENAMES[name] for name in formats]
+        if spec.labels_to_names:
+            writers.write_labels(os.path.join(staging, writers.LABELS_FILENAME),
+                                 spec.labels_to_names)
+            names.append(writers.LABELS_FILENAME)
+        description = describe(config, spec, graph, checkpoint, decay,
+                               formats, results)
+        writers.write_description(
+            os.path.join(staging, writers.DESCRIPTION_FILENAME), description)
+        publish(staging, output_dir, names + [writers.DESCRIPTION_FILENAME])
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    print("Exported %s to %s: %s." % (checkpoint, output_dir, ", ".join(
+        names)), flush=True)
+    print("Preprocessed input (frozen graph, TFLite, predict_images): %s:0 "
+          "%s; outputs %s." % (
+        INPUT_NAME, graph.input_shape, ", ".join(
+            "%s:0" % name for name in graph.image_outputs)), flush=True)
+    return description
+
+
+def write_formats(session, graph, folder, formats, tflite_quantize):
+    """Writes each of `formats` from the restored session into `folder`."""
+    for name in formats:
+        path = os.path.join(folder, FILENAMES[name])
+        if name == "saved_model":
+            writers.write_saved_model(session, graph, path)
+        elif name == "frozen":
+            writers.write_frozen_graph(session, graph, path)
+        else:
+            writers.write_tflite(session, graph, path, tflite_quantize)
+
+
+def check_files(folder, formats, reference, output_names, quantized):
+    """Runs each written file on the reference batch; returns ParityResults."""
+    results = []
+    for name in formats:
+        path = os.path.join(folder, FILENAMES[name])
+        if name == "saved_model":
+            for signature, batch in (
+                    (writers.SERVING_SIGNATURE, reference.encoded),
+                    (writers.IMAGES_SIGNATURE, reference.images)):
+                outputs = SavedModelRunner(path, signature).run(batch)
+                results.append(parity.compare(
+                    "%s %s" % (FILENAMES[name], signature), outputs, reference))
+        elif name == "frozen":
+            runner = FrozenGraphRunner(path, output_names)
+            results.append(parity.compare(
+                FILENAMES[name], runner.run(reference.images), reference))
+            runner.close()
+        else:
+            outputs = TFLiteRunner(path).run(reference.images)
+            results.append(parity.compare(FILENAMES[name], outputs, reference,
+                                          checked=not quantized))
+    return results
+
+
+def describe(config, spec, graph, checkpoint, decay, formats, results):
+    """The export.json dict: what was exported, how to feed it, the check."""
+    reader = tf1.train.NewCheckpointReader(checkpoint)
+    step = (int(reader.get_tensor("global_step"))
+            if reader.has_tensor("global_step") else None)
+    files = {}
+    for name in formats:
+        files[name] = {"path": FILENAMES[name]}
+    if "saved_model" in files:
+        files["saved_model"].update(
+            tags=[writers.SERVE_TAG],
+            signatures={
+                writers.SERVING_SIGNATURE: {
+                    "inputs": {writers.IMAGE_BYTES_KEY: "string [None]"},
+                    "outputs": sorted(graph.bytes_outputs)},
+                writers.IMAGES_SIGNATURE: {
+                    "inputs": {writers.IMAGES_KEY: "float32 %s" %
+                               graph.input_shape},
+                    "outputs": sorted(graph.image_outputs)}})
+    if "tflite" in files:
+        files["tflite"]["quantize"] = config.tflite_quantize
+    return {
+        "checkpoint": os.path.abspath(checkpoint),
+        "global_step": step,
+        "moving_average_decay": decay or None,
+        "model_name": spec.model_name,
+        "dataset_name": spec.dataset_name,
+        "num_classes": spec.num_classes,
+        "labels_offset": spec.labels_offset,
+        "labels": writers.LABELS_FILENAME if spec.labels_to_names else None,
+        "preprocessing_name": spec.preprocessing_name,
+        "image_size": spec.image_size,
+        "decode_channels": spec.decode_channels,
+        "input": {"name": "%s:0" % INPUT_NAME, "dtype": "float32",
+                  "shape": graph.input_shape},
+        "outputs": {name: "%s:0" % name for name in graph.image_outputs},
+        "files": files,
+        "parity": [result.to_json() for result in results],
+        "exported_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+
+
+def open_staging(output_dir):
+    """Creates the staging folder beside `output_dir`; returns its path.
+
+    Raises:
+      ConfigError: the output dir's location is not writable.
+    """
+    staging = "%s.partial-%d" % (os.path.normpath(output_dir), os.getpid())
+    try:
+        if os.path.exists(output_dir) and not os.path.isdir(output_dir):
+            raise NotADirectoryError("it is a file")
+        os.makedirs(staging)
+        probe = os.path.join(staging, "probe")
+        open(probe, "w").close()
+        os.remove(probe)
+    except OSError as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise ConfigError("--output_dir=%s cannot be written (%s): choose a "
+                          "writable directory." % (output_dir, error.strerror
+                                                   or error))
+    return staging
+
+
+def publish(staging, output_dir, names):
+    """Moves `names` from staging into `output_dir`, in order.
+
+    Files of formats this export did not write are removed first, so the
+    output dir never mixes two exports.
+    """
+    os.makedirs(output_dir, exist_ok=True)
+    stale = set(FILENAMES.values()) | {writers.LABELS_FILENAME,
+                                       writers.DESCRIPTION_FILENAME}
+    for name in [writers.DESCRIPTION_FILENAME] + sorted(stale - set(names)):
+        remove(os.path.join(output_dir, name))
+    for name in names:
+        target = os.path.join(output_dir, name)
+        remove(target)
+        os.replace(os.path.join(staging, name), target)
+
+
+def remove(path):
+    """Removes a file or folder if it exists."""
+    if os.path.isdir(path):
+        shutil.rmtree(path)
+    elif os.path.exists(path):
+        os.remove(path)

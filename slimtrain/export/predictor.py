@@ -1,0 +1,159 @@
+"""Classifies image files with an exported model or a train dir's checkpoint.
+
+`open_model(path)` picks by what the folder holds:
+
+- an export dir (export.json): its SavedModel's `serving_default`,
+  loaded with `tf.saved_model.load`, as a TF 2 user would;
+- a train dir (a checkpoint): the same serving graph export.py would write,
+  built and restored in a session, with the settings of train_config.json.
+
+Either way the model takes the files' bytes and decodes and preprocesses
+them itself. `read_images` turns a list of paths into bytes, and reports
+each file that cannot be read or decoded instead of failing the batch.
+"""
+
+import dataclasses
+import json
+import os
+from typing import List, Optional, Tuple
+
+import numpy as np
+import tensorflow as tf
+import tensorflow.compat.v1 as tf1
+
+from slimtrain.data.datasets import dataset_utils
+from slimtrain.errors import ConfigError
+from slimtrain.evaluation.config import EvalConfig, with_run_defaults
+from slimtrain.evaluation.evaluator import open_split
+from slimtrain.export import writers
+from slimtrain.export.model import (TOP_K, build_inference_graph,
+                                    resolve_model, restore)
+from slimtrain.export.runners import SavedModelRunner
+from slimtrain.training.checkpoints import resolve_checkpoint
+
+BATCH_SIZE = 32
+
+
+@dataclasses.dataclass(frozen=True)
+class Prediction:
+    """The top classes of one image: (class index, name or None, probability)."""
+
+    image: str
+    top: List[Tuple[int, Optional[str], float]]
+
+    def to_json(self):
+        return json.dumps({"image": self.image, "predictions": [
+            {"class": index, "name": name, "probability": probability}
+            for index, name, probability in self.top]})
+
+    def to_text(self):
+        lines = [self.image]
+        for index, name, probability in self.top:
+            lines.append("  %4d  %-20s %.4f" % (index, name or "", probability))
+        return "\n".join(lines)
+
+
+class ExportedModel:
+    """The SavedModel of an export dir, and its class names."""
+
+    def __init__(self, export_dir):
+        path = os.path.join(export_dir, writers.SAVED_MODEL_DIRNAME)
+        if not os.path.isdir(path):
+            raise ConfigError(
+                "--model=%s holds no %s: export it again with saved_model in "
+                "--formats." % (export_dir, writers.SAVED_MODEL_DIRNAME))
+        self._runner = SavedModelRunner(path)
+        self.labels_to_names = None
+        if dataset_utils.has_labels(export_dir):
+            self.labels_to_names = dataset_utils.read_label_file(export_dir)
+
+    def probabilities(self, encoded):
+        """[N, classes] probabilities of a list of encoded images."""
+        return self._runner.run(encoded)["probabilities"]
+
+
+class CheckpointModel:
+    """The serving graph of a train dir's latest checkpoint, in a session.
+
+    Attributes:
+      labels_to_names: {class index: name}, or None.
+      input_shape: [None, size, size, channels] of preprocessed images.
+    """
+
+    def __init__(self, train_dir):
+        config = with_run_defaults(EvalConfig(checkpoint_dir=train_dir))
+        spec = resolve_model(config, open_split(config))
+        checkpoint = resolve_checkpoint(train_dir, "--model")
+        graph = tf.Graph()
+        with graph.as_default():
+            self._graph = build_inference_graph(spec)
+            self._session = tf1.Session(graph=graph)
+            restore(self._session, checkpoint, spec,
+                    config.moving_average_decay, "--model")
+        self.labels_to_names = spec.labels_to_names
+        self.input_shape = self._graph.input_shape
+
+    def probabilities(self, encoded):
+        """[N, classes] probabilities of a list of encoded images."""
+        return self._session.run(
+            self._graph.bytes_outputs["probabilities"],
+            {self._graph.image_bytes: encoded})
+
+    def probabilities_of_images(self, images):
+        """The same for preprocessed float32 images (`input_shape`): the
+        checkpoint's counterpart of the exported files, for benchmarks."""
+        return self._session.run(
+            self._graph.image_outputs["probabilities"],
+            {self._graph.images: images})
+
+
+def open_model(path):
+    """An `ExportedModel` or `CheckpointModel`, by what `path` holds."""
+    if writers.read_description(path) is not None:
+        return ExportedModel(path)
+    if os.path.isdir(path) and tf1.train.latest_checkpoint(path):
+        return CheckpointModel(path)
+    raise ConfigError(
+        "--model=%s holds neither an export (%s) nor a checkpoint: point it "
+        "at export.py's --output_dir or train.py's --train_dir."
+        % (path, writers.DESCRIPTION_FILENAME))
+
+
+def read_images(paths):
+    """Reads and test-decodes each file.
+
+    Returns:
+      (images, errors): [(path, bytes)] of the files that decode, and
+      [(path, one-line reason)] of the others.
+    """
+    images, errors = [], []
+    for path in paths:
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError as error:
+            errors.append((path, "cannot be read (%s)" % (
+                error.strerror or error)))
+            continue
+        try:
+            tf.io.decode_image(data, expand_animations=False)
+        except (tf.errors.InvalidArgumentError, ValueError):
+            errors.append((path, "is not a JPEG, PNG, GIF or BMP image"))
+            continue
+        images.append((path, data))
+    return images, errors
+
+
+def predict(model, images, top_k=TOP_K):
+    """Returns a `Prediction` per (path, bytes) in `images`."""
+    predictions = []
+    for start in range(0, len(images), BATCH_SIZE):
+        chunk = images[start:start + BATCH_SIZE]
+        probabilities = model.probabilities([data for _, data in chunk])
+        for (path, _), row in zip(chunk, probabilities):
+            best = np.argsort(-row, kind="stable")[:top_k]
+            names = model.labels_to_names or {}
+            predictions.append(Prediction(path, [
+                (int(index), names.get(int(index)), float(row[index]))
+                for index in best]))
+    return predictions
