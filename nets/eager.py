@@ -107,7 +107,9 @@ class SlimNetwork(tf.Module):
         # the graph, which a function's graph shares with the global one: a
         # store of the module's own keeps two modules of one network (same
         # names) apart. The custom getter answers for names already made.
-        self._variable_store = variable_scope.EagerVariableStore()
+        # Legacy layers (conv2d, fully_connected) report their weights'
+        # regularizers to that store, the only place they are still told.
+        self._variable_store = _RegularizerRecordingStore(self._regularizers)
         self._traced_call = tf.function(self._build_network, autograph=False)
 
     @property
@@ -162,7 +164,8 @@ class SlimNetwork(tf.Module):
         """
         root = tf.compat.v1.VariableScope(
             reuse=False, name='', custom_getter=self._get_variable)
-        with self._variable_store.as_default(), _collections_kept_clean(), \
+        with variable_scope.with_variable_store(self._variable_store), \
+                _collections_kept_clean(), \
                 tf.compat.v1.variable_scope(root, auxiliary_name_scope=False), \
                 slim.arg_scope(self._arg_scope):
             return self._builder(images, num_classes=self.num_classes,
@@ -327,6 +330,23 @@ class SlimNetwork(tf.Module):
             raise ValueError('%s has no default image size: pass the image '
                              'shape to build()' % self.network_name)
         return [1] + dims
+
+
+class _RegularizerRecordingStore(variable_scope._VariableStore):  # pylint: disable=protected-access
+    """A variable store that keeps the regularizers reported to it.
+
+    TensorFlow's legacy layers, behind slim.conv2d and fully_connected, hand
+    each weight's regularizer to the variable store's `add_regularizer`
+    where it has one (the hook TensorFlow kept for its TF 2 variable-scope
+    shim): `regularizers` maps the variable's name to it.
+    """
+
+    def __init__(self, regularizers):
+        super().__init__()
+        self.regularizers = regularizers
+
+    def add_regularizer(self, variable, regularizer):
+        self.regularizers[variable.name.split(':')[0]] = regularizer
 
 
 @contextlib.contextmanager
