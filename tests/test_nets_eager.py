@@ -25,6 +25,7 @@ from slimtrain.data.datasets import dataset_factory
 from slimtrain.data.preprocessing import preprocessing_factory
 from slimtrain.errors import ConfigError
 from slimtrain.training import trainer
+from tests.eager_helpers import REPO
 from tests.eager_helpers import launcher
 from tests.eager_helpers import run_without_tf_keras
 from tests.eager_helpers import without_tf_keras
@@ -248,6 +249,50 @@ def test_op_by_op_execution_leaves_no_collections_behind():
     assert collection_sizes() == sizes
     np.testing.assert_allclose(eager_logits.numpy(), compiled_logits.numpy(),
                                rtol=1e-5, atol=1e-5)
+
+
+@without_tf_keras
+def test_finetune_example_reaches_its_accuracy(train_dir):
+    """examples/finetune_eager.py, as docs/NETWORKS.md shows it, on the
+    trainer's checkpoint, in a process where tf_keras cannot be imported."""
+    example = os.path.join(REPO, 'examples', 'finetune_eager.py')
+    script = ("import runpy, sys; sys.modules['tf_keras'] = None; "
+              "sys.argv = sys.argv[1:]; "
+              "runpy.run_path(sys.argv[0], run_name='__main__')")
+    proc = subprocess.run(
+        [sys.executable, '-c', script, example,
+         '--checkpoint_path=%s' % train_dir, '--steps=200',
+         '--min_accuracy=0.95'],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2', PYTHONPATH=REPO),
+        timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert 'Loaded 6 variables' in proc.stdout
+    assert 'even/odd accuracy on the test digits' in proc.stdout
+
+
+@without_tf_keras
+def test_keras_layer_runs_the_module_but_does_not_train_it(train_dir, digits):
+    """What docs/NETWORKS.md says of Keras 3: a layer wrapping the module
+    computes its logits, but Keras tracks only its own variables."""
+    import keras  # pylint: disable=import-outside-toplevel
+
+    class SlimLayer(keras.layers.Layer):
+        def __init__(self, module, **kwargs):
+            super().__init__(**kwargs)
+            self.module = module
+
+        def call(self, images, training=False):
+            return self.module(images, is_training=bool(training))[0]
+
+    module = eager.network('lenet', 10)
+    module.load_checkpoint(str(train_dir))
+    inputs = keras.Input((28, 28, 1))
+    model = keras.Model(inputs, SlimLayer(module)(inputs))
+    np.testing.assert_allclose(model.predict(digits, verbose=0),
+                               module(digits)[0].numpy(), rtol=1e-5,
+                               atol=1e-5)
+    assert model.trainable_weights == []
 
 
 @launcher
