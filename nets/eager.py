@@ -5,9 +5,7 @@ in a `tf.Module`. Calling the module runs the unchanged TF-Slim builder, under
 its arg_scope, on eager tensors or inside a `tf.function`, and returns what
 the builder returns in a graph, `(logits, end_points)`:
 
-  import contextlib
-
-import tensorflow as tf
+  import tensorflow as tf
   from nets import eager
 
   net = eager.network('inception_v3', num_classes=1001)
@@ -135,9 +133,9 @@ class SlimNetwork(tf.Module):
         """Runs the network on `images`; returns `(logits, end_points)`.
 
         From eager code the network runs as a graph function, traced once
-        per input signature and mode: TF-Slim's layers and several nets
-        (VGG, AlexNet, OverFeat, MobileNet v2/v3) use graph-only features,
-        such as tensor and name-scope names, and cannot run op by op.
+        per input signature and mode: several nets (VGG, AlexNet, OverFeat,
+        MobileNet v2/v3) read tensor names, which eager tensors lack, and
+        cannot run op by op; a graph function also runs faster.
         Inside a `tf.function` the network is built into the caller's
         graph, on variables that must exist already.
 

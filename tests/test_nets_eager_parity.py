@@ -7,14 +7,21 @@ a Session computes both logits and runs the training update ops; the
 variables are saved to a checkpoint. `nets.eager` then loads that checkpoint
 (every variable, by its TF-Slim name) and must give the same inference
 logits, the same training logits and the same moving statistics after its
-training call. Dropout is turned off (keep probability 1) wherever the
-network or its arg_scope has one, so training mode is deterministic.
+training call. Run op by op (`tf.config.run_functions_eagerly(True)`) it
+must give the same inference logits too, except the networks that run only
+as graphs (GRAPH_ONLY), which must fail there. Dropout is turned off (keep
+probability 1) wherever the network or its arg_scope has one, so training
+mode is deterministic.
 
 Networks run at a reduced image size where TF-Slim allows it (the variables
-do not depend on it); those whose variables alone are large (VGG, AlexNet,
-OverFeat, the deep ResNets, Inception v4 and Inception-ResNet v2) share the
-slow marker. A network added to networks_map is tested here without a line
-to add, at 64 pixels unless SETTINGS says otherwise.
+do not depend on it). Without the slow marker runs one network of each
+family: LeNet, CifarNet, Inception v1, ResNet v1 and v2 at 50 layers,
+MobileNet v1 at a quarter width, MobileNet v2, and MobileNet v3 small. The
+others are slow: the large ones (VGG, AlexNet, OverFeat, Inception v2 to v4,
+Inception-ResNet v2, the deeper ResNets) and the other widths and variants
+of the MobileNets. A network added to networks_map is tested here without a
+line to add (fast unless it joins SLOW), at 64 pixels unless SETTINGS says
+otherwise.
 
 The tests run without tf_keras (see tests/eager_helpers.py).
 """
@@ -54,10 +61,21 @@ SETTINGS = {
     'inception_resnet_v2': (107, {}),
 }
 
+# Large networks, and other variants of the families tested fast.
 SLOW = {'alexnet_v2', 'overfeat', 'vgg_a', 'vgg_16', 'vgg_19',
-        'inception_v4', 'inception_resnet_v2',
+        'inception_v2', 'inception_v3', 'inception_v4', 'inception_resnet_v2',
         'resnet_v1_101', 'resnet_v1_152', 'resnet_v1_200',
-        'resnet_v2_101', 'resnet_v2_152', 'resnet_v2_200'}
+        'resnet_v2_101', 'resnet_v2_152', 'resnet_v2_200',
+        'mobilenet_v1', 'mobilenet_v1_050', 'mobilenet_v1_075',
+        'mobilenet_v2_035', 'mobilenet_v2_140',
+        'mobilenet_v3_large', 'mobilenet_v3_large_minimalistic',
+        'mobilenet_v3_small_minimalistic'}
+
+
+# Networks that read tensor names (end-point collections), which eager
+# tensors lack: they run as graph functions only, never op by op.
+GRAPH_ONLY = ('alexnet_v2', 'overfeat', 'vgg_', 'mobilenet_v2',
+              'mobilenet_v3')
 
 
 def _accepts(function, argument):
@@ -149,27 +167,33 @@ def check_parity(name, tmp_path):
     logits, end_points = module(images)
     _assert_close(logits.numpy(), inferred)
     assert end_points
+    _check_op_by_op(name, module, images, inferred)
     logits, _ = module(images, is_training=True)
     _assert_close(logits.numpy(), trained)
     for variable_name, value in after.items():
         _assert_close(module.slim_variables[variable_name].numpy(), value)
 
 
-FAST = sorted(set(nets_factory.networks_map) - SLOW)
+def _check_op_by_op(name, module, images, inferred):
+    """Under run_functions_eagerly(True) the module gives the same logits,
+    or, for the GRAPH_ONLY networks, fails (as docs/NETWORKS.md says)."""
+    tf.config.run_functions_eagerly(True)
+    try:
+        if name.startswith(GRAPH_ONLY):
+            with pytest.raises((AttributeError, TypeError)):
+                module(images)
+        else:
+            _assert_close(module(images)[0].numpy(), inferred)
+    finally:
+        tf.config.run_functions_eagerly(False)
 
 
 @without_tf_keras
-@pytest.mark.parametrize('name', FAST)
+@pytest.mark.parametrize('name', [
+    pytest.param(name, marks=pytest.mark.slow) if name in SLOW else name
+    for name in sorted(nets_factory.networks_map)])
 def test_module_equals_graph(name, tmp_path):
     check_parity(name, tmp_path)
-
-
-@without_tf_keras
-@pytest.mark.slow
-def test_large_modules_equal_graph(tmp_path):
-    for name in sorted(SLOW & set(nets_factory.networks_map)):
-        (tmp_path / name).mkdir()
-        check_parity(name, tmp_path / name)
 
 
 @launcher
@@ -179,5 +203,5 @@ def test_fast_networks_without_tf_keras():
 
 @launcher
 @pytest.mark.slow
-def test_large_networks_without_tf_keras():
+def test_slow_networks_without_tf_keras():
     run_without_tf_keras(__file__, 'slow')
