@@ -27,6 +27,19 @@ def add_classification_losses(logits, end_points, labels, num_classes,
       The total loss: model losses plus regularization. Its op is not named
       'total_loss', so that the summary can have that tag.
     """
+    add_cross_entropy_losses(logits, end_points, labels, num_classes,
+                             label_smoothing)
+    return slim.losses.get_total_loss(name="total_loss_value")
+
+
+def add_cross_entropy_losses(logits, end_points, labels, num_classes,
+                             label_smoothing=0.0):
+    """Adds the cross-entropy terms (main and auxiliary head) to slim's losses.
+
+    The arguments are those of `add_classification_losses`; the terms are
+    created under the current name scope, where `slim.losses.get_losses`
+    finds them (one clone's losses, in `slimtrain.training.clones`).
+    """
     one_hot = slim.one_hot_encoding(labels, num_classes)
     if "AuxLogits" in end_points:
         slim.losses.softmax_cross_entropy(
@@ -34,7 +47,6 @@ def add_classification_losses(logits, end_points, labels, num_classes,
             weights=AUX_LOSS_WEIGHT, scope="aux_loss")
     slim.losses.softmax_cross_entropy(
         logits, one_hot, label_smoothing=label_smoothing, weights=1.0)
-    return slim.losses.get_total_loss(name="total_loss_value")
 
 
 def add_loss_summaries(total_loss):

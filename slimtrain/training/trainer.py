@@ -24,11 +24,15 @@ from slimtrain.training import checkpoints, workspace
 from slimtrain.compute.classifier import resolve_classifier
 from slimtrain.training.config import parse_gradient_multipliers, split_scopes
 from slimtrain.data.datasets import dataset_factory
+from slimtrain.distributed.cluster_task import (join_as_training_task,
+                                                run_service_task)
+from slimtrain.distributed.tf_config import Cluster
 from slimtrain.errors import ConfigError
 from slimtrain.data.input_pipeline import build_input_dataset
 from slimtrain.compute.learning_rate import configure_learning_rate
 from slimtrain.compute.losses import add_classification_losses, add_loss_summaries
 from slimtrain.compute.optimizers import configure_optimizer
+from slimtrain.training.clones import build_clones
 from slimtrain.training.step_runner import StepRunner
 from slimtrain.training.sync_replicas import make_sync_optimizer
 
@@ -44,6 +48,11 @@ def train(config):
         raised before anything is written to `config.train_dir`.
     """
     config.validate()
+    cluster = Cluster.from_environment()  # TF_CONFIG: docs/DISTRIBUTED.md
+    if cluster is not None and not cluster.trains:
+        return run_service_task(cluster, config)  # a ps or the evaluator
+    if cluster is not None:
+        config = join_as_training_task(cluster, config)
     is_chief = config.task == 0
     with tf.Graph().as_default() as graph:
         if config.seed is not None:
@@ -135,12 +144,22 @@ def build_model(config):
             num_readers=config.num_readers,
             num_preprocessing_threads=config.num_preprocessing_threads,
             seed=config.seed)
-        images, labels = tf.data.make_one_shot_iterator(batches).get_next()
+        iterator = tf.data.make_one_shot_iterator(batches)
+        clone_batches = [iterator.get_next()
+                         for _ in range(config.num_clones)]
 
-    with _variables_device(config), _clone_device(config):
-        logits, end_points = network_fn(images)
-        total_loss = add_classification_losses(
-            logits, end_points, labels, num_classes, config.label_smoothing)
+    if config.num_clones > 1:
+        clones = build_clones(config, clone_batches, network_fn, num_classes)
+        total_loss, end_points = clones.total_loss, clones.end_points
+        update_ops = list(clones.update_ops)
+    else:
+        images, labels = clone_batches[0]
+        with _variables_device(config), _clone_device(config):
+            logits, end_points = network_fn(images)
+            total_loss = add_classification_losses(
+                logits, end_points, labels, num_classes,
+                config.label_smoothing)
+        update_ops = list(tf.get_collection(tf.GraphKeys.UPDATE_OPS))
     _add_model_summaries(end_points)
     add_loss_summaries(total_loss)
 
@@ -158,7 +177,6 @@ def build_model(config):
             optimizer = make_sync_optimizer(
                 optimizer, config, variable_averages=averages,
                 variables_to_average=model_variables)
-        update_ops = list(tf.get_collection(tf.GraphKeys.UPDATE_OPS))
         if averages is not None and not config.sync_replicas:
             update_ops.append(averages.apply(model_variables))
         variables_to_train = _variables_to_train(config.trainable_scopes)
@@ -168,6 +186,8 @@ def build_model(config):
             variables_to_train=variables_to_train,
             clip_gradient_norm=config.clip_gradient_norm,
             summarize_gradients=config.summarize_gradients,
+            # Each clone's backward pass runs on its own device.
+            colocate_gradients_with_ops=config.num_clones > 1,
             gradient_multipliers=_gradient_multipliers(
                 config.gradient_multipliers, variables_to_train),
             check_numerics=config.check_numerics)
@@ -273,12 +293,20 @@ def _variables_device(config):
 
 
 def session_config(config):
-    """The session's ConfigProto: thread counts and GPU memory growth."""
+    """The session's ConfigProto: thread counts, GPU memory growth, device filters.
+
+    With parameter servers, the session sees only them and this worker
+    (as tf.estimator does): a worker then neither waits for the other
+    workers to start nor depends on them while it trains.
+    """
     proto = tf.ConfigProto(
         allow_soft_placement=True,
         intra_op_parallelism_threads=config.num_intra_threads,
         inter_op_parallelism_threads=config.num_inter_threads)
     proto.gpu_options.allow_growth = config.gpu_memory_growth
+    if config.num_ps_tasks:
+        proto.device_filters.extend(
+            ["/job:ps", "/job:worker/task:%d" % config.task])
     return proto
 
 
