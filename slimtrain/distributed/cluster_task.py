@@ -59,6 +59,11 @@ SECURITY_NOTICE = (
     "encryption: anyone who can reach the port can run code in this "
     "process. Run clusters only on a private, trusted network.")
 
+# After training has finished and the chief has left, a parameter server
+# waits this long at most for the other training tasks to leave: a worker
+# still waiting for the model to be ready checks again after 30 s.
+LEAVE_WAIT_SECS = 90.0
+
 # TensorFlow servers cannot be stopped; they are kept here for the life of
 # the process, so that garbage collection never takes one away mid-run.
 RUNNING_SERVERS = []
@@ -97,15 +102,27 @@ class GlobalStep:
             self._value = tf.train.get_or_create_global_step().read_value()
 
     def read(self):
-        """The global step, or None while it cannot be read."""
+        """The global step, or None when it cannot be read within the timeout.
+
+        Opening a session waits as long as ps:0 does not answer, so the read
+        runs in a thread of its own and is given up after the timeout.
+        """
+        result = []
+        reader = threading.Thread(target=self._read_into, args=(result,),
+                                  daemon=True)
+        reader.start()
+        reader.join(self._timeout_ms / 1000.0)
+        return result[0] if result else None
+
+    def _read_into(self, result):
         config = tf.ConfigProto(device_filters=["/job:ps/task:0"],
                                 operation_timeout_in_ms=self._timeout_ms)
         try:
             with tf.Session(self._target, graph=self._graph,
                             config=config) as sess:
-                return int(sess.run(self._value))
+                result.append(int(sess.run(self._value)))
         except tf.errors.OpError:
-            return None
+            pass
 
     def finished(self, max_number_of_steps):
         """Whether the global step has reached --max_number_of_steps (> 0)."""
@@ -128,7 +145,8 @@ def join_as_training_task(cluster, config):
             % len(cluster.training_hosts))
     job, index = cluster.server_job()
     server = start_server(cluster.cluster_spec(), job, index, cluster.name)
-    TrainingWatch(cluster, config, server.target).start()
+    if cluster.ps_hosts:  # else this is the only task: nobody to watch
+        TrainingWatch(cluster, config, server.target).start()
     return dataclasses.replace(config, master=server.target)
 
 
@@ -149,6 +167,7 @@ class TrainingWatch(threading.Thread):
                           if index != self._task}
         peers.update(self._trainers)
         self._chief = cluster.describe("worker", 0)
+        self._ps0 = cluster.describe("ps", 0)
         self._liveness = Liveness(peers, config.cluster_timeout_secs)
         self._warned = set()
 
@@ -156,9 +175,16 @@ class TrainingWatch(threading.Thread):
         while True:
             time.sleep(PROBE_INTERVAL_SECS)
             silent = self._liveness.poll()
+            if self._chief_left() and self._finished():
+                # Nothing is left to do: a worker still waiting for the
+                # model, or for its last step, would only wait longer.
+                logging.info("Training has finished and the chief has left; "
+                             "%s exits.", self._cluster.name)
+                sys.stderr.flush()
+                os._exit(0)
             if not silent:
                 continue
-            if self._global_step.finished(self._config.max_number_of_steps):
+            if self._finished():
                 return  # the others leave because training is done
             fatal = self._fatal(silent)
             if fatal:
@@ -169,6 +195,16 @@ class TrainingWatch(threading.Thread):
                     "%s stopped answering %d s ago; asynchronous training "
                     "goes on without it.", name,
                     self._liveness.silent_for(name))
+
+    def _chief_left(self):
+        """Whether this is a worker whose chief was seen and has now gone."""
+        return (self._task != 0 and self._liveness.ever_seen(self._chief) and
+                not self._liveness.answered_last(self._chief))
+
+    def _finished(self):
+        """Whether the global step on ps:0 says training has finished."""
+        return (self._liveness.answered_last(self._ps0) and
+                self._global_step.finished(self._config.max_number_of_steps))
 
     def _fatal(self, silent):
         """The line saying why training cannot go on, or None."""
@@ -209,7 +245,7 @@ def serve_as_parameter_server(cluster, config):
 
     Returns normally once the chief has left after the global step reached
     --max_number_of_steps and the other training tasks have left too (or
-    stayed silent for --cluster_timeout_secs). Ends the process with
+    LEAVE_WAIT_SECS have passed). Ends the process with
     `cluster_failure` when the chief stops answering before that.
     """
     timeout = config.cluster_timeout_secs
@@ -232,7 +268,7 @@ def serve_as_parameter_server(cluster, config):
                 logging.info("Training has finished and every training task "
                              "has left; %s exits.", cluster.name)
                 return
-            if liveness.silent_for(chief) > timeout:
+            if liveness.silent_for(chief) > max(timeout, LEAVE_WAIT_SECS):
                 logging.warning("Training has finished; %s exits although %s "
                                 "did not leave.", cluster.name,
                                 ", ".join(staying))
