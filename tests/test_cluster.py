@@ -160,7 +160,8 @@ def test_async_training_survives_a_worker_but_not_the_ps(tmp_path):
             processes[name] = start_task(tf_config, train_dir, logs[name],
                                          "--max_number_of_steps=100000")
         start = time.time()
-        wait_for_line(logs["worker:1"], ": loss = ", start + 150)
+        wait_for_line(logs["worker:0"], ": loss = ", start + 150)
+        wait_for_line(logs["worker:1"], "ALL network interfaces", start + 150)
         processes["worker:1"].send_signal(signal.SIGKILL)
         # The chief goes on, saying worker:1 is gone.
         wait_for_line(logs["worker:0"], "asynchronous training goes on",
@@ -182,3 +183,68 @@ def test_async_training_survives_a_worker_but_not_the_ps(tmp_path):
         assert processes_naming(str(train_dir)) == []
     finally:
         kill_all(processes.values(), train_dir)
+
+
+@pytest.mark.slow
+def test_sigterm_to_the_launcher_stops_the_cluster_and_a_rerun_resumes(
+        tmp_path):
+    train_dir = tmp_path / "run"
+
+    def launch(*flags):
+        return subprocess.Popen(
+            [sys.executable, "-m", "slimtrain.launch", "--num_workers=2",
+             "--num_ps=1", "--", "--train_dir=%s" % train_dir, *SMALL_RUN,
+             *flags], cwd=REPO, env=dict(os.environ, PYTHONPATH=REPO),
+            stdout=open(tmp_path / "launch.log", "w"), stderr=subprocess.STDOUT,
+            start_new_session=True)
+
+    launchers = []
+    try:
+        launchers.append(launch("--max_number_of_steps=100000"))
+        wait_for_line(tmp_path / "launch.log", "[worker:1] ", time.time() + 150)
+        wait_for_line(tmp_path / "launch.log", ": loss = ", time.time() + 150)
+        launchers[0].send_signal(signal.SIGTERM)
+        launchers[0].wait(timeout=40)
+        output = read(tmp_path / "launch.log")
+        assert launchers[0].returncode == 128 + signal.SIGTERM, output[-3000:]
+        assert "SIGTERM received: stopping the cluster." in output
+        assert processes_naming(str(train_dir)) == []
+        saved = checkpoint_steps(train_dir)[-1]  # at least the first one
+
+        launchers.append(launch("--max_number_of_steps=%d" % (saved + 4)))
+        launchers[1].wait(timeout=200)
+        output = read(tmp_path / "launch.log")
+        assert launchers[1].returncode == 0, output[-3000:]
+        assert "[worker:0] " in output and "Resuming from" in output
+        assert checkpoint_steps(train_dir)[-1] >= saved + 4
+        assert processes_naming(str(train_dir)) == []
+    finally:
+        kill_all(launchers, train_dir)
+
+
+@pytest.mark.slow
+def test_launcher_stops_the_cluster_when_a_task_dies(tmp_path):
+    train_dir = tmp_path / "run"
+    launcher = subprocess.Popen(
+        [sys.executable, "-m", "slimtrain.launch", "--num_workers=2",
+         "--num_ps=1", "--", "--train_dir=%s" % train_dir, *SMALL_RUN,
+         "--max_number_of_steps=100000"], cwd=REPO,
+        env=dict(os.environ, PYTHONPATH=REPO),
+        stdout=open(tmp_path / "launch.log", "w"), stderr=subprocess.STDOUT,
+        start_new_session=True)
+    try:
+        wait_for_line(tmp_path / "launch.log", ": loss = ", time.time() + 150)
+        [ps] = [pid for pid in processes_naming(str(train_dir))
+                if '"type": "ps"' in read("/proc/%d/environ" % pid)
+                .replace("\0", "\n")]
+        os.kill(ps, signal.SIGKILL)
+        killed_at = time.time()
+        launcher.wait(timeout=60)
+        output = read(tmp_path / "launch.log")
+        assert time.time() - killed_at < 40, output[-3000:]
+        assert launcher.returncode == 1, output[-3000:]
+        assert output.strip().splitlines()[-1].startswith(
+            "[launch] ps:0 failed (was killed by SIGKILL): ")
+        assert processes_naming(str(train_dir)) == []
+    finally:
+        kill_all([launcher], train_dir)

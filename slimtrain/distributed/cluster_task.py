@@ -82,7 +82,6 @@ def start_server(cluster_spec, job_name, task_index, name):
 
 def cluster_failure(line):
     """Ends this process at once with `line`, the one line that says why."""
-    logging.error(line)
     print("cluster failure: %s" % line, file=sys.stderr, flush=True)
     os._exit(CLUSTER_FAILURE_EXIT)
 
