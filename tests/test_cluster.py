@@ -127,7 +127,10 @@ def test_tf_config_cluster_ends_when_a_sync_worker_dies(tmp_path):
                 tf_config, train_dir, logs[name], "--max_number_of_steps=100000",
                 "--sync_replicas", "--replicas_to_aggregate=2")
         start = time.time()
-        wait_for_line(logs["worker:1"], ": loss = ", start + 150)
+        # worker:1 may still be waiting for the model to be ready: the chief
+        # must not train on alone.
+        wait_for_line(logs["worker:0"], ": loss = ", start + 150)
+        wait_for_line(logs["worker:1"], "ALL network interfaces", start + 150)
         processes["worker:1"].send_signal(signal.SIGKILL)
         killed_at = time.time()
         for name in ("worker:0", "ps:0"):

@@ -232,11 +232,12 @@ class TrainingWatch(threading.Thread):
 
 
 def run_service_task(cluster, config):
-    """Runs a ps or evaluator task to its end (see the module doc)."""
+    """Runs a ps or evaluator task to its end (see the module doc); returns None."""
     if cluster.task_type == "ps":
         serve_as_parameter_server(cluster, config)
     else:
         evaluate_as_evaluator(cluster, config)
+    return None
 
 
 def serve_as_parameter_server(cluster, config):
@@ -297,8 +298,8 @@ def evaluate_as_evaluator(cluster, config):
     watch.start()
     while not os.path.exists(os.path.join(config.train_dir, CONFIG_FILENAME)):
         time.sleep(PROBE_INTERVAL_SECS)
-    return run_evaluation(EvalConfig(checkpoint_dir=config.train_dir,
-                                     eval_interval_secs=0))
+    run_evaluation(EvalConfig(checkpoint_dir=config.train_dir,
+                              eval_interval_secs=0))
 
 
 class EvaluatorWatch(threading.Thread):

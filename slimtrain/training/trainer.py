@@ -9,7 +9,10 @@ timed checkpoints and timed summaries.
 What slimtrain adds around slim's loop lives in `slimtrain.training.step_runner` (the
 `train_step_fn`: step-based checkpoints and scalar summaries, progress lines
 with examples/sec and ETA) and `slimtrain.training.sync_replicas` (a sync-replica run
-that ends cleanly). Bad settings are found before the train dir is touched.
+that ends cleanly). `--num_clones` builds the model through
+`slimtrain.training.clones`; TF_CONFIG makes the process one task of a
+cluster (`slimtrain.distributed.cluster_task`). Bad settings are found
+before the train dir is touched.
 """
 
 import contextlib
@@ -42,6 +45,10 @@ NAN_LOSS_MESSAGE = "LossTensor is inf or nan"
 
 def train(config):
     """Trains `config.model_name` on `config.dataset_name`; returns the last loss.
+
+    With TF_CONFIG set, the process becomes the task it names
+    (`slimtrain.distributed.cluster_task`): the chief and workers train
+    here; a ps or evaluator task runs its role and returns None.
 
     Raises:
       ConfigError: for any setting, data set or checkpoint that cannot work;
