@@ -247,7 +247,7 @@ def _write_idx(path, array):
 
 def digits_dir():
     """The built-in digits' folder in this checkout."""
-    return os.path.join(REPO_ROOT, "slimtrain", "datasets", "digits_data")
+    return os.path.join(REPO_ROOT, "slimtrain", "data", "datasets", "digits_data")
 
 
 def _write_mnist_sized_idx(folder, rng):
