@@ -35,8 +35,9 @@ tiny_mlp.default_image_size = 28
 
 
 def tiny_mlp_arg_scope(weight_decay=0.0):
+    regularizer = slim.l2_regularizer(weight_decay)
     with slim.arg_scope([slim.fully_connected],
-                        weights_regularizer=slim.l2_regularizer(weight_decay)) as scope:
+                        weights_regularizer=regularizer) as scope:
         return scope
 
 

@@ -65,6 +65,24 @@ def start_task(tf_config, train_dir, log_path, *flags):
         start_new_session=True)
 
 
+def start_cluster(tmp_path, train_dir, processes, *flags):
+    """Starts ps:0, worker:0 and worker:1 through TF_CONFIG, into `processes`.
+
+    Returns {task: log path} once the chief trains and worker:1's server is
+    up. Training would go on for 100,000 steps.
+    """
+    logs = {}
+    for name, tf_config in cluster_tf_configs(
+            num_workers=2, num_ps=1, evaluator=False).items():
+        logs[name] = tmp_path / (name.replace(":", "") + ".log")
+        processes[name] = start_task(tf_config, train_dir, logs[name],
+                                     "--max_number_of_steps=100000", *flags)
+    start = time.time()
+    wait_for_line(logs["worker:0"], ": loss = ", start + 150)
+    wait_for_line(logs["worker:1"], "ALL network interfaces", start + 150)
+    return logs
+
+
 def wait_for_line(log_path, text, deadline):
     while time.time() < deadline:
         with open(log_path) as handle:
@@ -117,20 +135,12 @@ def test_launcher_runs_a_cluster_to_the_end(tmp_path, sync):
 def test_tf_config_cluster_ends_when_a_sync_worker_dies(tmp_path):
     """Without the launcher; kill -9 of worker:1 ends the chief and the ps."""
     train_dir = tmp_path / "run"
-    configs = cluster_tf_configs(num_workers=2, num_ps=1, evaluator=False)
-    logs = {name: tmp_path / (name.replace(":", "") + ".log")
-            for name in configs}
     processes = {}
     try:
-        for name, tf_config in configs.items():
-            processes[name] = start_task(
-                tf_config, train_dir, logs[name], "--max_number_of_steps=100000",
-                "--sync_replicas", "--replicas_to_aggregate=2")
-        start = time.time()
-        # worker:1 may still be waiting for the model to be ready: the chief
-        # must not train on alone.
-        wait_for_line(logs["worker:0"], ": loss = ", start + 150)
-        wait_for_line(logs["worker:1"], "ALL network interfaces", start + 150)
+        # worker:1 may still be waiting for the model to be ready when it is
+        # killed: the chief must not train on alone.
+        logs = start_cluster(tmp_path, train_dir, processes, "--sync_replicas",
+                             "--replicas_to_aggregate=2")
         processes["worker:1"].send_signal(signal.SIGKILL)
         killed_at = time.time()
         for name in ("worker:0", "ps:0"):
@@ -154,17 +164,9 @@ def test_tf_config_cluster_ends_when_a_sync_worker_dies(tmp_path):
 @pytest.mark.slow
 def test_async_training_survives_a_worker_but_not_the_ps(tmp_path):
     train_dir = tmp_path / "run"
-    configs = cluster_tf_configs(num_workers=2, num_ps=1, evaluator=False)
-    logs = {name: tmp_path / (name.replace(":", "") + ".log")
-            for name in configs}
     processes = {}
     try:
-        for name, tf_config in configs.items():
-            processes[name] = start_task(tf_config, train_dir, logs[name],
-                                         "--max_number_of_steps=100000")
-        start = time.time()
-        wait_for_line(logs["worker:0"], ": loss = ", start + 150)
-        wait_for_line(logs["worker:1"], "ALL network interfaces", start + 150)
+        logs = start_cluster(tmp_path, train_dir, processes)
         processes["worker:1"].send_signal(signal.SIGKILL)
         # The chief goes on, saying worker:1 is gone.
         wait_for_line(logs["worker:0"], "asynchronous training goes on",

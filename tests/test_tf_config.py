@@ -1,4 +1,4 @@
-"""TF_CONFIG: parsing, roles, contradictions with flags; liveness; the launcher's checks."""
+"""TF_CONFIG: parsing, roles, contradictions; liveness; the launcher's checks."""
 
 import json
 import socket

@@ -212,7 +212,10 @@ class Launcher:
             chief_status > 0) else 1
 
     def stop(self):
-        """SIGTERM to the training tasks, then to the rest; SIGKILL after the grace."""
+        """SIGTERM to the training tasks, then to the rest; SIGKILL at the end.
+
+        Every task still running after the grace period is killed.
+        """
         deadline = time.time() + self._grace
         for task in self.tasks:
             if task.trains:

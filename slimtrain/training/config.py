@@ -209,8 +209,8 @@ class TrainConfig:
         _require_choice("learning_rate_decay_type",
                         self.learning_rate_decay_type, LEARNING_RATE_DECAY_TYPES)
         for name in ("batch_size", "num_readers", "num_preprocessing_threads",
-                     "num_clones", "cluster_timeout_secs", "worker_replicas", "replicas_to_aggregate",
-                     "max_checkpoints_to_keep"):
+                     "num_clones", "cluster_timeout_secs", "worker_replicas",
+                     "replicas_to_aggregate", "max_checkpoints_to_keep"):
             require_positive(name, getattr(self, name))
         for name in ("learning_rate", "num_epochs_per_decay",
                      "keep_checkpoint_every_n_hours"):
