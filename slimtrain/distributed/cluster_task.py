@@ -33,6 +33,7 @@ Every server listens on all network interfaces without authentication or
 encryption (TensorFlow's gRPC design); each says so when it starts.
 """
 
+import atexit
 import dataclasses
 import os
 import re
@@ -99,6 +100,9 @@ class GlobalStep:
         self._graph = tf.Graph()
         with self._graph.as_default(), tf.device("/job:ps/task:0"):
             self._value = tf.train.get_or_create_global_step().read_value()
+        self._reader = None
+        self._closed = False
+        self._lock = threading.Lock()
 
     def read(self):
         """The global step, or None when it cannot be read within the timeout.
@@ -107,11 +111,27 @@ class GlobalStep:
         runs in a thread of its own and is given up after the timeout.
         """
         result = []
-        reader = threading.Thread(target=self._read_into, args=(result,),
-                                  daemon=True)
-        reader.start()
+        with self._lock:
+            if self._closed:
+                return None
+            reader = self._reader = threading.Thread(
+                target=self._read_into, args=(result,), daemon=True)
+            reader.start()
         reader.join(self._timeout_ms / 1000.0)
         return result[0] if result else None
+
+    def close(self):
+        """Lets a read in progress end; no read starts after this.
+
+        For `atexit`: a daemon thread still inside TensorFlow when the
+        interpreter shuts down aborts the process ("terminate called after
+        throwing an instance of ''"), whatever its exit status was to be.
+        """
+        with self._lock:
+            self._closed = True
+            reader = self._reader
+        if reader is not None:
+            reader.join(self._timeout_ms / 1000.0)
 
     def _read_into(self, result):
         config = tf.ConfigProto(device_filters=["/job:ps/task:0"],
@@ -158,6 +178,7 @@ class TrainingWatch(threading.Thread):
         self._config = config
         self._task = config.task
         self._global_step = GlobalStep(target, config.cluster_timeout_secs)
+        atexit.register(self._global_step.close)
         peers = {cluster.describe("ps", index): address
                  for index, address in enumerate(cluster.ps_hosts)}
         self._trainers = {cluster.describe("worker", index): address
@@ -286,20 +307,38 @@ def serve_as_parameter_server(cluster, config):
 def evaluate_as_evaluator(cluster, config):
     """Evaluates each new checkpoint of the shared train dir until the last.
 
-    Waits for the chief to write its train_config.json, then runs
-    `run_evaluation` in continuous mode with the train dir's settings;
-    it stops once training has finished and its final checkpoint is
-    evaluated. Ends the process with `cluster_failure` if the chief stops
-    answering before it has marked training finished.
+    Waits until the chief has started this run (its train_config.json is
+    there, and a TRAINING_FINISHED marker of an earlier, shorter run is
+    gone), then runs `run_evaluation` in continuous mode with the train
+    dir's settings; it stops once training has finished and its final
+    checkpoint is evaluated. Ends the process with `cluster_failure` if the
+    chief stops answering before it has marked training finished.
     """
     logging.info("%s evaluates the checkpoints of %s.", cluster.name,
                  config.train_dir)
-    watch = EvaluatorWatch(cluster, config)
-    watch.start()
-    while not os.path.exists(os.path.join(config.train_dir, CONFIG_FILENAME)):
+    EvaluatorWatch(cluster, config).start()
+    while not run_started(config):
         time.sleep(PROBE_INTERVAL_SECS)
     run_evaluation(EvalConfig(checkpoint_dir=config.train_dir,
                               eval_interval_secs=0))
+
+
+def run_started(config):
+    """Whether the train dir shows the run `config` describes has started."""
+    if not os.path.exists(os.path.join(config.train_dir, CONFIG_FILENAME)):
+        return False
+    return (workspace.finished_step(config.train_dir) is None or
+            training_finished(config))
+
+
+def training_finished(config):
+    """Whether the train dir's marker says this run reached its last step.
+
+    A marker of a run with fewer --max_number_of_steps is an earlier run's.
+    """
+    finished = workspace.finished_step(config.train_dir)
+    return (finished is not None and bool(config.max_number_of_steps) and
+            finished >= config.max_number_of_steps)
 
 
 class EvaluatorWatch(threading.Thread):
@@ -317,7 +356,7 @@ class EvaluatorWatch(threading.Thread):
         while True:
             time.sleep(PROBE_INTERVAL_SECS)
             silent = self._liveness.poll()
-            if workspace.finished_step(self._config.train_dir) is not None:
+            if training_finished(self._config):
                 return
             if silent:
                 cluster_failure(
