@@ -15,6 +15,7 @@ import tf_slim as slim
 from nets import nets_factory
 from slimtrain.training.clones import build_clones
 from slimtrain.training.trainer import build_model, session_config
+from tests import tf_keras_helpers
 from tests.training_helpers import small_config
 
 BATCH = 8
@@ -115,3 +116,10 @@ def test_batch_norm_updates_come_from_the_first_clone(tmp_path):
     assert {"clone_%d/clone_loss" % i for i in range(3)} <= {
         tag.rsplit("_", 1)[0] if tag[-1].isdigit() and "loss_" in tag
         else tag for tag in tags}
+
+
+@pytest.mark.skipif(tf_keras_helpers.HIDDEN,
+                    reason="this run is already the one without tf_keras")
+def test_clones_without_tf_keras():
+    status, tail = tf_keras_helpers.run_file_without_tf_keras(__file__)
+    assert status == 0 and " passed" in tail, tail
