@@ -201,9 +201,7 @@ class Launcher:
         # Let the others' last lines arrive before the summary line.
         failed.finish_output()
         status = failed.poll()
-        if failed is not self.chief or self.chief.poll() is None:
-            self.say("%s %s; stopping the other tasks." %
-                     (failed.name, describe_exit(status)))
+        self.say("stopping the other tasks.")
         self.stop()
         self.say("%s failed (%s): %s" % (failed.name, describe_exit(status),
                                          failed.last_error_line()))
