@@ -50,7 +50,9 @@ def tiny_network(monkeypatch):
 
 
 def one_step(tmp_path, steps=1, **overrides):
-    """Weights after `steps` SGD steps from seeded initial values, and the loss."""
+    """Weights after `steps` SGD steps from seeded initial values, the
+    losses, the graph's op names and the examples the input position
+    counts as taken."""
     config = small_config(
         tmp_path, model_name="tiny_mlp", preprocessing_name="lenet",
         optimizer="sgd", learning_rate=0.5, learning_rate_decay_type="fixed",
@@ -60,20 +62,24 @@ def one_step(tmp_path, steps=1, **overrides):
         tf.set_random_seed(3)
         model = build_model(config)
         with tf.Session(config=session_config(config)) as sess:
-            sess.run(tf.global_variables_initializer())
+            sess.run([tf.global_variables_initializer(),
+                      tf.local_variables_initializer()])  # input position
             losses = [sess.run(model["train_op"]) for _ in range(steps)]
             weights = {var.op.name: sess.run(var)
                        for var in tf.trainable_variables()}
             ops = {op.name for op in tf.get_default_graph().get_operations()}
-    return weights, losses, ops
+            taken = sess.run(model["input_position"].variables[1])
+    return weights, losses, ops, taken
 
 
 def test_two_clones_update_like_one_clone_with_twice_the_batch(
         tmp_path, tiny_network):
-    cloned, cloned_losses, ops = one_step(tmp_path / "two", num_clones=2,
-                                          batch_size=BATCH)
-    single, single_losses, _ = one_step(tmp_path / "one", num_clones=1,
-                                        batch_size=2 * BATCH)
+    cloned, cloned_losses, ops, cloned_taken = one_step(
+        tmp_path / "two", num_clones=2, batch_size=BATCH)
+    single, single_losses, _, single_taken = one_step(
+        tmp_path / "one", num_clones=1, batch_size=2 * BATCH)
+    # A resumed run re-enters the input after every clone's batch.
+    assert cloned_taken == single_taken == 2 * BATCH
     assert sorted(cloned) == sorted(single)  # the clones share one set
     assert "clone_1/TinyMLP/fc1/MatMul" in ops
     for name in single:
@@ -82,7 +88,7 @@ def test_two_clones_update_like_one_clone_with_twice_the_batch(
     # The total (scaled clone losses + regularization once) is the same.
     np.testing.assert_allclose(cloned_losses, single_losses, rtol=1e-5)
     # And the step really moved the weights.
-    fresh, _, _ = one_step(tmp_path / "none", steps=0, num_clones=1,
+    fresh, _, _, _ = one_step(tmp_path / "none", steps=0, num_clones=1,
                            batch_size=2 * BATCH)
     assert not np.allclose(fresh["TinyMLP/fc1/weights"],
                            single["TinyMLP/fc1/weights"])

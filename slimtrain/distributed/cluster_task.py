@@ -25,8 +25,9 @@ training task ends with one line and exit status `CLUSTER_FAILURE_EXIT`
 when a parameter server, the chief, or (with --sync_replicas) so many
 workers that --replicas_to_aggregate can no longer be met have not answered
 for --cluster_timeout_secs, unless training has already finished.
-Asynchronous training goes on without a dead non-chief worker, with a
-warning. The process ends with `os._exit`: the step it is blocked in would
+A step or a save that fails because a task of the cluster went away
+(`describe_cluster_failure`) ends the same way, at once. Asynchronous
+training goes on without a dead non-chief worker, with a warning. The process ends with `os._exit`: the step it is blocked in would
 never return. A restarted chief resumes from its last checkpoint.
 
 Every server listens on all network interfaces without authentication or
@@ -52,7 +53,7 @@ from slimtrain.training import workspace
 from slimtrain.training.config import CONFIG_FILENAME
 
 # The exit status of a task ended because another task stopped answering.
-CLUSTER_FAILURE_EXIT = 3
+CLUSTER_FAILURE_EXIT = 4
 
 SECURITY_NOTICE = (
     "%s: this TensorFlow server listens on port %s on ALL network interfaces "

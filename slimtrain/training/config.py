@@ -81,7 +81,7 @@ class TrainConfig:
         10000.0, "slimtrain: additionally keep one checkpoint per this many "
         "hours of training.")
     cluster_timeout_secs: float = flag_field(
-        60.0, "slimtrain: in a TF_CONFIG cluster, a task ends (exit status 3, "
+        60.0, "slimtrain: in a TF_CONFIG cluster, a task ends (exit status 4, "
         "one line naming the task) when a parameter server, the chief, or "
         "so many --sync_replicas workers that --replicas_to_aggregate "
         "cannot be met have not answered for this many seconds "

@@ -41,7 +41,9 @@ from slimtrain.compute.classifier import apply_network, resolve_classifier
 from slimtrain.data import record_check
 from slimtrain.data.datasets import dataset_factory
 from slimtrain.data.input_pipeline import build_input_dataset, new_stream_seed
-from slimtrain.distributed.cluster_task import (join_as_training_task,
+from slimtrain.distributed.cluster_task import (cluster_failure,
+                                                describe_cluster_failure,
+                                                join_as_training_task,
                                                 run_service_task)
 from slimtrain.distributed.master import wait_for_master
 from slimtrain.distributed.tf_config import Cluster
@@ -142,6 +144,13 @@ def train(config):
                     raise
                 raise record_check.input_failure(
                     error, model["dataset"]) from None
+            except (tf.errors.UnavailableError,
+                    tf.errors.DeadlineExceededError) as error:
+                # A task of the cluster went away during a step or a save.
+                line = cluster and describe_cluster_failure(error, cluster)
+                if not line:
+                    raise
+                cluster_failure(line)
     if step_runner.stopped_by is not None:
         raise StoppedBySignal(step_runner.stopped_by, step_runner.last_step)
     if is_chief and step_runner.reached_last_step:
