@@ -3,6 +3,8 @@
 Accepts every flag of TF-Slim's `train_image_classifier.py` with the same
 meaning, plus slimtrain's additions (`python train.py --helpfull`). With no
 flags it trains LeNet on the built-in handwritten digits into ./train_logs.
+With TF_CONFIG set, it is the task of a cluster that TF_CONFIG names
+(docs/DISTRIBUTED.md).
 """
 
 from slimtrain import cli

@@ -63,6 +63,7 @@ HELP_GROUPS = (
     ("Distribution and devices", (
         "master", "task", "worker_replicas", "num_ps_tasks", "num_clones",
         "clone_on_cpu", "sync_replicas", "replicas_to_aggregate",
+        "cluster_timeout_secs",
         "startup_delay_steps", "num_intra_threads", "num_inter_threads",
         "gpu_memory_growth")),
 )

@@ -89,3 +89,22 @@ def test_bare_training_loop_runs_the_harness_graph():
              "--input=" + input_mode], timeout=300).result()
         times = result["step_end_times"]
         assert len(times) == 5 and times == sorted(times)
+
+
+def test_distributed_overhead_reads_the_chiefs_progress_lines():
+    import distributed_overhead
+
+    output = ("[ps:0] I1124 10:00:00.000000 1 x.py:1] step 12/99: loss = 1\n"
+              "[worker:0] I1124 10:00:01.000000 1 x.py:1] step 12/99: loss = 1\n"
+              "[worker:1] I1124 10:00:02.000000 1 x.py:1] step 20/99: loss = 1\n"
+              "[worker:0] I1124 10:00:03.000000 1 x.py:1] step 51/99: loss = 1\n"
+              "[worker:0] I1124 10:00:09.000000 1 x.py:1] step 99/99: loss = 1\n")
+    chief = distributed_overhead.chief_output("cluster_sync", output)
+    times = benchlib.progress_times(chief, 1795500000.0)
+    assert sorted(times) == [12, 51, 99]
+    # From step 51 (the first logged after the warm-up) to 99: 48 steps of
+    # 2 x 8 examples in 6 s.
+    assert distributed_overhead.steady_rate(
+        times, 50, 99, distributed_overhead.examples_per_step(
+            "cluster_sync", 8)) == pytest.approx(48 * 16 / 6.0)
+    assert distributed_overhead.chief_output("two_clones", output) == output

@@ -13,7 +13,6 @@ legacy BatchNormalization, and the routing to tf-slim's own kernels.
 
 import importlib
 import os
-import subprocess
 import sys
 import threading
 import types
@@ -25,6 +24,7 @@ import slimtrain  # noqa: F401  (applies slimtrain.compat)
 import tensorflow.compat.v1 as tf
 import tf_slim as slim
 from slimtrain import compat
+from tests import tf_keras_helpers
 
 
 def _tf_keras_available():
@@ -715,18 +715,10 @@ def test_present_names_are_left_alone(monkeypatch):
 # --------------------------------------------------------------------------
 
 @pytest.mark.skipif(
-    not HAVE_TF_KERAS or os.environ.get("SLIMTRAIN_HIDE_TF_KERAS") == "1",
+    not HAVE_TF_KERAS or tf_keras_helpers.HIDDEN,
     reason="tf_keras is hidden or not installed: this run is already the one "
            "without it (and the guard against recursion)")
 def test_whole_file_without_tf_keras():
-    env = dict(os.environ, SLIMTRAIN_HIDE_TF_KERAS="1")
-    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    # `-o addopts=` drops the ini's worker options: one file, one process.
-    proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-         "-o", "addopts=", os.path.abspath(__file__)],
-        cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, timeout=600)
-    tail = proc.stdout[-6000:]
-    assert proc.returncode == 0, tail
+    status, tail = tf_keras_helpers.run_file_without_tf_keras(__file__)
+    assert status == 0, tail
     assert " passed" in tail and "failed" not in tail, tail

@@ -102,7 +102,8 @@ def test_flagfile(parsed, tmp_path):
     ({"save_interval_steps": -1}, "--save_interval_steps"),
     ({"label_smoothing": 1.5}, "--label_smoothing"),
     ({"moving_average_decay": 1.0}, "--moving_average_decay"),
-    ({"num_clones": 2}, "--num_clones"),
+    ({"num_clones": 0}, "--num_clones"),
+    ({"cluster_timeout_secs": 0}, "--cluster_timeout_secs"),
     ({"quantize_delay": 0}, "--quantize_delay"),
     ({"task": 1}, "--task"),
     ({"sync_replicas": True, "startup_delay_steps": 5}, "--startup_delay_steps"),
@@ -120,7 +121,7 @@ def test_bad_settings_name_their_flag(changes, flag):
 
 def test_not_supported_yet_is_said_plainly():
     with pytest.raises(ConfigError, match="not supported yet"):
-        TrainConfig(num_clones=4).validate()
+        TrainConfig(quantize_delay=10).validate()
 
 
 def test_scope_and_multiplier_parsing():

@@ -41,7 +41,7 @@ def test_reference_command_line_runs_unchanged_on_tfrecords(tmp_path):
     ("--model_name=resnet_v9", "--model_name=resnet_v9"),
     ("--dataset_name=mnist", "dataset_dir"),
     ("--batch_size=-2", "--batch_size"),
-    ("--num_clones=2", "not supported yet"),
+    ("--quantize_delay=5", "not supported yet"),
 ])
 def test_bad_flags_exit_non_zero_with_one_line(tmp_path, flag, named):
     train_dir = tmp_path / "run"

@@ -32,6 +32,19 @@ def add_classification_losses(logits, end_points, labels, num_classes,
       The total loss: model losses plus regularization. Its op is not named
       'total_loss', so that the summary can have that tag.
     """
+    add_cross_entropy_losses(logits, end_points, labels, num_classes,
+                             label_smoothing)
+    return tf.losses.get_total_loss(name="total_loss_value")
+
+
+def add_cross_entropy_losses(logits, end_points, labels, num_classes,
+                             label_smoothing=0.0):
+    """Adds the cross-entropy terms (main and auxiliary head) to the losses.
+
+    The arguments are those of `add_classification_losses`; the terms are
+    created under the current name scope, where `tf.losses.get_losses`
+    finds them (one clone's losses, in `slimtrain.training.clones`).
+    """
     one_hot = slim.one_hot_encoding(labels, num_classes)
     if "AuxLogits" in end_points:
         tf.losses.softmax_cross_entropy(
@@ -39,7 +52,6 @@ def add_classification_losses(logits, end_points, labels, num_classes,
             weights=AUX_LOSS_WEIGHT, scope="aux_loss")
     tf.losses.softmax_cross_entropy(
         one_hot, logits, label_smoothing=label_smoothing, weights=1.0)
-    return tf.losses.get_total_loss(name="total_loss_value")
 
 
 def add_loss_summaries(total_loss):

@@ -6,7 +6,12 @@ r"""Runs one TensorFlow server of a training cluster, for `--master`.
 Start one per parameter server and one per worker, then run each worker as
 `python train.py --master=grpc://<its worker host:port> --task=<index>
 --worker_replicas=<workers> --num_ps_tasks=<ps count> ...`. The server
-serves until it is killed.
+serves until it is killed: clusters whose tasks end by themselves, and end
+in bounded time when one dies, are started with `python -m slimtrain.launch`
+or through TF_CONFIG (docs/DISTRIBUTED.md).
+
+The server listens on all network interfaces, whatever host the cluster
+names, with no authentication or encryption; it says so when it starts.
 """
 
 from absl import app
@@ -33,11 +38,11 @@ def cluster_spec(ps_hosts, worker_hosts):
 
 def main(argv):
     del argv
-    import tensorflow.compat.v1 as tf
+    from slimtrain.distributed.cluster_task import start_server
 
-    server = tf.train.Server(
-        tf.train.ClusterSpec(cluster_spec(FLAGS.ps_hosts, FLAGS.worker_hosts)),
-        job_name=FLAGS.job_name, task_index=FLAGS.task_index)
+    server = start_server(cluster_spec(FLAGS.ps_hosts, FLAGS.worker_hosts),
+                          FLAGS.job_name, FLAGS.task_index,
+                          "%s:%d" % (FLAGS.job_name, FLAGS.task_index))
     server.join()
 
 

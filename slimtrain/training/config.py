@@ -47,7 +47,10 @@ class TrainConfig:
     master: str = flag_field("", "The address of the TensorFlow master to use.")
     train_dir: str = flag_field(
         "train_logs", "Directory where checkpoints and event logs are written to.")
-    num_clones: int = flag_field(1, "Number of model clones to deploy.")
+    num_clones: int = flag_field(
+        1, "Number of model clones to deploy. Each clone trains on its own "
+        "batch of --batch_size; their gradients are summed, so one step "
+        "sees num_clones x batch_size examples.")
     clone_on_cpu: bool = flag_field(False, "Use CPUs to deploy clones.")
     worker_replicas: int = flag_field(1, "Number of worker replicas.")
     num_ps_tasks: int = flag_field(
@@ -77,6 +80,12 @@ class TrainConfig:
     keep_checkpoint_every_n_hours: float = flag_field(
         10000.0, "slimtrain: additionally keep one checkpoint per this many "
         "hours of training.")
+    cluster_timeout_secs: float = flag_field(
+        60.0, "slimtrain: in a TF_CONFIG cluster, a task ends (exit status 4, "
+        "one line naming the task) when a parameter server, the chief, or "
+        "so many --sync_replicas workers that --replicas_to_aggregate "
+        "cannot be met have not answered for this many seconds "
+        "(docs/DISTRIBUTED.md).")
     startup_delay_steps: int = flag_field(
         0, "slimtrain: non-chief workers wait until the global step reaches "
         "this many steps times their task id before they start.")
@@ -237,8 +246,9 @@ class TrainConfig:
                         self.learning_rate_decay_type, LEARNING_RATE_DECAY_TYPES)
         _require_choice("on_nan", self.on_nan, ON_NAN_CHOICES)
         for name in ("batch_size", "num_readers", "num_preprocessing_threads",
-                     "worker_replicas", "replicas_to_aggregate",
-                     "max_checkpoints_to_keep", "eval_batch_size"):
+                     "num_clones", "cluster_timeout_secs", "worker_replicas",
+                     "replicas_to_aggregate", "max_checkpoints_to_keep",
+                     "eval_batch_size"):
             require_positive(name, getattr(self, name))
         for name in ("learning_rate", "num_epochs_per_decay",
                      "keep_checkpoint_every_n_hours"):
@@ -274,11 +284,6 @@ class TrainConfig:
                 "--moving_average_decay=%s is out of range: use a value in "
                 "(0, 1), e.g. 0.9999, or leave it unset." %
                 self.moving_average_decay)
-        if self.num_clones != 1:
-            raise ConfigError(
-                "--num_clones=%d is not supported yet: multi-clone training "
-                "comes in a later release; use --num_clones=1." %
-                self.num_clones)
         if self.quantize_delay >= 0:
             raise ConfigError(
                 "--quantize_delay=%d is not supported yet: quantization-aware "

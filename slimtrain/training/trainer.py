@@ -18,7 +18,10 @@ What slimtrain adds around slim's loop:
   resumed run goes on with exactly the examples an uninterrupted one would;
 - `stop_signals`: SIGTERM and SIGINT end the run after the current step,
   with a checkpoint;
-- `sync_replicas`: a sync-replica run that ends cleanly.
+- `sync_replicas`: a sync-replica run that ends cleanly;
+- `clones`: --num_clones replicas of the model in one process.
+With TF_CONFIG set, the process is one task of a cluster
+(`slimtrain.distributed.cluster_task`).
 Bad settings are found before the train dir is touched.
 """
 
@@ -38,9 +41,15 @@ from slimtrain.compute.classifier import apply_network, resolve_classifier
 from slimtrain.data import record_check
 from slimtrain.data.datasets import dataset_factory
 from slimtrain.data.input_pipeline import build_input_dataset, new_stream_seed
+from slimtrain.distributed.cluster_task import (cluster_failure,
+                                                describe_cluster_failure,
+                                                join_as_training_task,
+                                                run_service_task)
 from slimtrain.distributed.master import wait_for_master
+from slimtrain.distributed.tf_config import Cluster
 from slimtrain.errors import ConfigError, StoppedBySignal
 from slimtrain.training import checkpoint_files, checkpoints, workspace
+from slimtrain.training.clones import build_clones
 from slimtrain.training.config import parse_gradient_multipliers, split_scopes
 from slimtrain.training.divergence import (DivergencePolicy, all_finite,
                                            guard_gradients)
@@ -60,6 +69,10 @@ def train(config):
     Returns None without training when the train dir's checkpoint already
     reached --max_number_of_steps.
 
+    With TF_CONFIG set, the process becomes the task it names
+    (`slimtrain.distributed.cluster_task`): the chief and workers train
+    here; a ps or evaluator task runs its role and returns None.
+
     Raises:
       ConfigError: for any setting, data set or checkpoint that cannot work;
         raised before anything is written to `config.train_dir`.
@@ -68,6 +81,11 @@ def train(config):
       StoppedBySignal: SIGTERM or SIGINT stopped the run, after saving.
     """
     config.validate()
+    cluster = Cluster.from_environment()  # TF_CONFIG: docs/DISTRIBUTED.md
+    if cluster is not None and not cluster.trains:
+        return run_service_task(cluster, config)  # a ps or the evaluator
+    if cluster is not None:
+        config = join_as_training_task(cluster, config)
     wait_for_master(config.master)
     is_chief = config.task == 0
     resume_from = _open_train_dir(config, is_chief)
@@ -126,6 +144,13 @@ def train(config):
                     raise
                 raise record_check.input_failure(
                     error, model["dataset"]) from None
+            except (tf.errors.UnavailableError,
+                    tf.errors.DeadlineExceededError) as error:
+                # A task of the cluster went away during a step or a save.
+                line = cluster and describe_cluster_failure(error, cluster)
+                if not line:
+                    raise
+                cluster_failure(line)
     if step_runner.stopped_by is not None:
         raise StoppedBySignal(step_runner.stopped_by, step_runner.last_step)
     if is_chief and step_runner.reached_last_step:
@@ -285,17 +310,30 @@ def build_model(config, input_seed=None, start_position=0):
             num_readers=config.num_readers,
             num_preprocessing_threads=config.num_preprocessing_threads,
             seed=input_seed, start_position=start_position)
-        images, labels = tf.data.make_one_shot_iterator(batches).get_next()
+        iterator = tf.data.make_one_shot_iterator(batches)
+        clone_batches = [iterator.get_next()
+                         for _ in range(config.num_clones)]
+        # Each step takes one batch per clone.
         position = (InputPosition(input_seed, start_position,
-                                  config.batch_size)
+                                  config.batch_size * config.num_clones)
                     if config.worker_replicas == 1 else None)
 
-    with _variables_device(config), _clone_device(config):
-        logits, end_points = apply_network(network_fn, images,
-                                           config.model_name,
-                                           "--train_image_size")
-        total_loss = add_classification_losses(
-            logits, end_points, labels, num_classes, config.label_smoothing)
+    def network(images):
+        return apply_network(network_fn, images, config.model_name,
+                             "--train_image_size")
+
+    if config.num_clones > 1:
+        clones = build_clones(config, clone_batches, network, num_classes)
+        total_loss, end_points = clones.total_loss, clones.end_points
+        update_ops = list(clones.update_ops)
+    else:
+        images, labels = clone_batches[0]
+        with _variables_device(config), _clone_device(config):
+            logits, end_points = network(images)
+            total_loss = add_classification_losses(
+                logits, end_points, labels, num_classes,
+                config.label_smoothing)
+        update_ops = list(tf.get_collection(tf.GraphKeys.UPDATE_OPS))
     _add_model_summaries(end_points)
     add_loss_summaries(total_loss)
 
@@ -313,7 +351,6 @@ def build_model(config, input_seed=None, start_position=0):
             optimizer = make_sync_optimizer(
                 optimizer, config, variable_averages=averages,
                 variables_to_average=model_variables)
-        update_ops = list(tf.get_collection(tf.GraphKeys.UPDATE_OPS))
         if averages is not None and not config.sync_replicas:
             update_ops.append(averages.apply(model_variables))
         variables_to_train = _variables_to_train(config.trainable_scopes)
@@ -324,6 +361,8 @@ def build_model(config, input_seed=None, start_position=0):
             transform_grads_fn=_transform_gradients(
                 config, total_loss, variables_to_train),
             summarize_gradients=config.summarize_gradients,
+            # Each clone's backward pass runs on its own device.
+            colocate_gradients_with_ops=config.num_clones > 1,
             check_numerics=False)  # slim's check comes after the update
     if position is not None:
         with tf.control_dependencies([position.advance_op]):
@@ -452,12 +491,20 @@ def _variables_device(config):
 
 
 def session_config(config):
-    """The session's ConfigProto: thread counts and GPU memory growth."""
+    """The session's ConfigProto: thread counts, GPU memory growth, device filters.
+
+    With parameter servers, the session sees only them and this worker
+    (as tf.estimator does): a worker then neither waits for the other
+    workers to start nor depends on them while it trains.
+    """
     proto = tf.ConfigProto(
         allow_soft_placement=True,
         intra_op_parallelism_threads=config.num_intra_threads,
         inter_op_parallelism_threads=config.num_inter_threads)
     proto.gpu_options.allow_growth = config.gpu_memory_growth
+    if config.num_ps_tasks:
+        proto.device_filters.extend(
+            ["/job:ps", "/job:worker/task:%d" % config.task])
     return proto
 
 
