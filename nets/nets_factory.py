@@ -59,6 +59,8 @@ networks_map = {
     'mobilenet_v3_large': mobilenet_v3.large,
     'mobilenet_v3_small_minimalistic': mobilenet_v3.small_minimalistic,
     'mobilenet_v3_large_minimalistic': mobilenet_v3.large_minimalistic,
+    'mobilenet_edgetpu': mobilenet_v3.edge_tpu,
+    'mobilenet_edgetpu_075': mobilenet_v3.edge_tpu_075,
 }
 
 arg_scopes_map = {
@@ -93,6 +95,8 @@ arg_scopes_map = {
     'mobilenet_v3_large': mobilenet_v3.training_scope,
     'mobilenet_v3_small_minimalistic': mobilenet_v3.training_scope,
     'mobilenet_v3_large_minimalistic': mobilenet_v3.training_scope,
+    'mobilenet_edgetpu': mobilenet_v3.training_scope,
+    'mobilenet_edgetpu_075': mobilenet_v3.training_scope,
 }
 
 
