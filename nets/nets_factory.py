@@ -26,6 +26,8 @@ from nets import resnet_v2
 from nets import vgg
 from nets.mobilenet import mobilenet_v2
 from nets.mobilenet import mobilenet_v3
+from nets.nasnet import nasnet
+from nets.nasnet import pnasnet
 
 networks_map = {
     'alexnet_v2': alexnet.alexnet_v2,
@@ -61,6 +63,11 @@ networks_map = {
     'mobilenet_v3_large_minimalistic': mobilenet_v3.large_minimalistic,
     'mobilenet_edgetpu': mobilenet_v3.edge_tpu,
     'mobilenet_edgetpu_075': mobilenet_v3.edge_tpu_075,
+    'nasnet_cifar': nasnet.build_nasnet_cifar,
+    'nasnet_mobile': nasnet.build_nasnet_mobile,
+    'nasnet_large': nasnet.build_nasnet_large,
+    'pnasnet_mobile': pnasnet.build_pnasnet_mobile,
+    'pnasnet_large': pnasnet.build_pnasnet_large,
 }
 
 arg_scopes_map = {
@@ -97,6 +104,11 @@ arg_scopes_map = {
     'mobilenet_v3_large_minimalistic': mobilenet_v3.training_scope,
     'mobilenet_edgetpu': mobilenet_v3.training_scope,
     'mobilenet_edgetpu_075': mobilenet_v3.training_scope,
+    'nasnet_cifar': nasnet.nasnet_cifar_arg_scope,
+    'nasnet_mobile': nasnet.nasnet_mobile_arg_scope,
+    'nasnet_large': nasnet.nasnet_large_arg_scope,
+    'pnasnet_mobile': pnasnet.pnasnet_mobile_arg_scope,
+    'pnasnet_large': pnasnet.pnasnet_large_arg_scope,
 }
 
 
