@@ -15,6 +15,7 @@ import tf_slim as slim
 
 from nets import alexnet
 from nets import cifarnet
+from nets import i3d
 from nets import inception
 from nets import inception_resnet_v2
 from nets import inception_v4
@@ -23,6 +24,7 @@ from nets import mobilenet_v1
 from nets import overfeat
 from nets import resnet_v1
 from nets import resnet_v2
+from nets import s3dg
 from nets import vgg
 from nets.mobilenet import mobilenet_v2
 from nets.mobilenet import mobilenet_v3
@@ -41,6 +43,8 @@ networks_map = {
     'inception_v3': inception.inception_v3,
     'inception_v4': inception_v4.inception_v4,
     'inception_resnet_v2': inception_resnet_v2.inception_resnet_v2,
+    'i3d': i3d.i3d,
+    's3dg': s3dg.s3dg,
     'lenet': lenet.lenet,
     'resnet_v1_50': resnet_v1.resnet_v1_50,
     'resnet_v1_101': resnet_v1.resnet_v1_101,
@@ -82,6 +86,8 @@ arg_scopes_map = {
     'inception_v3': inception.inception_v3_arg_scope,
     'inception_v4': inception_v4.inception_v4_arg_scope,
     'inception_resnet_v2': inception_resnet_v2.inception_resnet_v2_arg_scope,
+    'i3d': i3d.i3d_arg_scope,
+    's3dg': s3dg.s3dg_arg_scope,
     'lenet': lenet.lenet_arg_scope,
     'resnet_v1_50': resnet_v1.resnet_arg_scope,
     'resnet_v1_101': resnet_v1.resnet_arg_scope,
@@ -124,9 +130,10 @@ def get_network_fn(name, num_classes, weight_decay=0.0, is_training=False):
 
     Returns:
       network_fn: a function that builds the model on `images`, a `Tensor`
-        of shape [batch_size, height, width, 3 or 1] where height = width =
-        `network_fn.default_image_size` (other sizes work where the network
-        allows them). Further keyword arguments go to the network's builder.
+        of shape [batch_size, height, width, 3 or 1] (for the video networks
+        `i3d` and `s3dg`, clips [batch_size, frames, height, width, 3]) where
+        height = width = `network_fn.default_image_size` (other sizes work
+        where the network allows them). Further keyword arguments go to the network's builder.
         It returns `(net, end_points)`: `end_points` is a dict of
         intermediate activations; `net` is the logits, [batch_size,
         num_classes], if `num_classes` is a non-zero integer, and otherwise
