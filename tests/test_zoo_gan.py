@@ -16,7 +16,8 @@ from nets import cyclegan
 from nets import dcgan
 from nets import pix2pix
 from slimtrain.training import checkpoints
-from tests.zoo_helpers import parameter_count, session, variable_shapes
+from tests.zoo_helpers import DOC, parameter_count, session
+from tests.zoo_helpers import variable_shapes
 
 
 def _conv(kernel, depth_in, depth_out, normalizer_parameters=0):
@@ -85,8 +86,30 @@ def pix2pix_discriminator(num_outputs=3):
             [64, 128, 256, 512])
 
 
+def test_documented_generative_networks():
+    """docs/NETWORKS.md's generative table: counts and exclude scopes."""
+    lines = DOC.read_text().splitlines()
+    start = lines.index(next(line for line in lines
+                             if line.startswith('| Generative network |')))
+    rows = {}
+    for line in lines[start + 2:]:
+        if not line.startswith('|'):
+            break
+        cells = [cell.strip() for cell in line.strip('|').split('|')]
+        rows[cells[0].split('`')[1]] = (int(cells[3].replace(',', '')),
+                                        cells[4].strip('`'))
+    assert rows == {
+        'dcgan.generator': (DCGAN_GENERATOR, 'Generator/logits'),
+        'dcgan.discriminator': (DCGAN_DISCRIMINATOR, 'Discriminator/conv1'),
+        'cyclegan.cyclegan_generator_resnet': (CYCLEGAN_GENERATOR,
+                                               'input,output'),
+        'pix2pix.pix2pix_generator': (PIX2PIX_GENERATOR, 'output'),
+        'pix2pix.pix2pix_discriminator': (PIX2PIX_DISCRIMINATOR, 'conv0'),
+    }
+
+
 # builder: (trainable parameters, output shape, {variable: shape}, the
-# scope whose variables depend on num_outputs).
+# scope whose variables depend on num_outputs, as documented).
 EXPECTED = {
     dcgan_discriminator: (DCGAN_DISCRIMINATOR, [2, 1], {
         'Discriminator/conv1/weights': [4, 4, 3, 64],
