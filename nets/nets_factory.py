@@ -133,7 +133,8 @@ def get_network_fn(name, num_classes, weight_decay=0.0, is_training=False):
         of shape [batch_size, height, width, 3 or 1] (for the video networks
         `i3d` and `s3dg`, clips [batch_size, frames, height, width, 3]) where
         height = width = `network_fn.default_image_size` (other sizes work
-        where the network allows them). Further keyword arguments go to the network's builder.
+        where the network allows them). Further keyword arguments go to the
+        network's builder.
         It returns `(net, end_points)`: `end_points` is a dict of
         intermediate activations; `net` is the logits, [batch_size,
         num_classes], if `num_classes` is a non-zero integer, and otherwise

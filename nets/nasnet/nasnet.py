@@ -255,17 +255,8 @@ def build_nasnet_cifar(images, num_classes, is_training=True, config=None,
       (logits, end_points).
     """
     hparams = cifar_config() if config is None else copy.deepcopy(config)
-    update_hparams(hparams, is_training)
-    normal_cell, reduction_cell = _nasnet_cells(hparams,
-                                                hparams.num_cells + 2)
-    return build_network(
-        images,
-        lambda inputs: _build_nasnet_base(
-            inputs, normal_cell=normal_cell, reduction_cell=reduction_cell,
-            num_classes=num_classes, hparams=hparams,
-            is_training=is_training, stem_type='cifar',
-            current_step=current_step),
-        hparams, is_training)
+    return _build_nasnet(images, num_classes, is_training, None, hparams,
+                         current_step, stem_type='cifar')
 
 
 build_nasnet_cifar.default_image_size = 32
@@ -289,8 +280,8 @@ def build_nasnet_mobile(images, num_classes, is_training=True,
     """
     hparams = (mobile_imagenet_config() if config is None
                else copy.deepcopy(config))
-    return _build_imagenet_nasnet(images, num_classes, is_training,
-                                  final_endpoint, hparams, current_step)
+    return _build_nasnet(images, num_classes, is_training, final_endpoint,
+                         hparams, current_step, stem_type='imagenet')
 
 
 build_nasnet_mobile.default_image_size = 224
@@ -303,26 +294,27 @@ def build_nasnet_large(images, num_classes, is_training=True,
     large_imagenet_config())."""
     hparams = (large_imagenet_config() if config is None
                else copy.deepcopy(config))
-    return _build_imagenet_nasnet(images, num_classes, is_training,
-                                  final_endpoint, hparams, current_step)
+    return _build_nasnet(images, num_classes, is_training, final_endpoint,
+                         hparams, current_step, stem_type='imagenet')
 
 
 build_nasnet_large.default_image_size = 331
 
 
-def _build_imagenet_nasnet(images, num_classes, is_training, final_endpoint,
-                           hparams, current_step):
-    """NASNet-A with the ImageNet stem (its two stem cells count as cells
-    in drop path's schedule)."""
+def _build_nasnet(images, num_classes, is_training, final_endpoint,
+                  hparams, current_step, stem_type):
+    """NASNet-A with the 'cifar' or 'imagenet' stem. Drop path's schedule
+    counts the cells plus 2, and the ImageNet stem's two cells."""
     update_hparams(hparams, is_training)
-    normal_cell, reduction_cell = _nasnet_cells(hparams,
-                                                hparams.num_cells + 4)
+    total_num_cells = hparams.num_cells + (4 if stem_type == 'imagenet'
+                                           else 2)
+    normal_cell, reduction_cell = _nasnet_cells(hparams, total_num_cells)
     return build_network(
         images,
         lambda inputs: _build_nasnet_base(
             inputs, normal_cell=normal_cell, reduction_cell=reduction_cell,
             num_classes=num_classes, hparams=hparams,
-            is_training=is_training, stem_type='imagenet',
+            is_training=is_training, stem_type=stem_type,
             final_endpoint=final_endpoint, current_step=current_step),
         hparams, is_training)
 

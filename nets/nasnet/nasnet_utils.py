@@ -313,10 +313,10 @@ class NasNetABaseCell(object):
                              % (len(self._used_hiddenstates), len(states)))
         for index, used in enumerate(self._used_hiddenstates):
             height = int(states[index].shape[2])
-            reduce = (final_height != height or
+            should_reduce = (final_height != height or
                       final_num_filters != get_channel_dim(
                           states[index].shape))
-            if reduce and not used:
+            if should_reduce and not used:
                 stride = 2 if final_height != height else 1
                 with tf.variable_scope('reduction_{}'.format(index)):
                     states[index] = factorized_reduction(
