@@ -32,8 +32,9 @@ def _under(name, scopes):
     return any(name.startswith(scope) for scope in scopes)
 
 
-# Full-size graphs of 20 and more NASNet-style cells take a minute or more
-# to build on 2 cores; test_zoo_nasnet.py checks reduced versions of them.
+# The largest NASNet-style graphs (12 to 18 cells and their reduction
+# cells) take 15 to 40 s a round trip on 2 shared cores, more than any other
+# network; test_zoo_nasnet.py checks reduced versions of them.
 SLOW_TO_BUILD = ('nasnet_cifar', 'nasnet_large', 'pnasnet_large')
 
 
