@@ -15,6 +15,7 @@ import tf_slim as slim
 
 from nets import alexnet
 from nets import cifarnet
+from nets import i3d
 from nets import inception
 from nets import inception_resnet_v2
 from nets import inception_v4
@@ -23,9 +24,12 @@ from nets import mobilenet_v1
 from nets import overfeat
 from nets import resnet_v1
 from nets import resnet_v2
+from nets import s3dg
 from nets import vgg
 from nets.mobilenet import mobilenet_v2
 from nets.mobilenet import mobilenet_v3
+from nets.nasnet import nasnet
+from nets.nasnet import pnasnet
 
 networks_map = {
     'alexnet_v2': alexnet.alexnet_v2,
@@ -39,6 +43,8 @@ networks_map = {
     'inception_v3': inception.inception_v3,
     'inception_v4': inception_v4.inception_v4,
     'inception_resnet_v2': inception_resnet_v2.inception_resnet_v2,
+    'i3d': i3d.i3d,
+    's3dg': s3dg.s3dg,
     'lenet': lenet.lenet,
     'resnet_v1_50': resnet_v1.resnet_v1_50,
     'resnet_v1_101': resnet_v1.resnet_v1_101,
@@ -59,6 +65,13 @@ networks_map = {
     'mobilenet_v3_large': mobilenet_v3.large,
     'mobilenet_v3_small_minimalistic': mobilenet_v3.small_minimalistic,
     'mobilenet_v3_large_minimalistic': mobilenet_v3.large_minimalistic,
+    'mobilenet_edgetpu': mobilenet_v3.edge_tpu,
+    'mobilenet_edgetpu_075': mobilenet_v3.edge_tpu_075,
+    'nasnet_cifar': nasnet.build_nasnet_cifar,
+    'nasnet_mobile': nasnet.build_nasnet_mobile,
+    'nasnet_large': nasnet.build_nasnet_large,
+    'pnasnet_mobile': pnasnet.build_pnasnet_mobile,
+    'pnasnet_large': pnasnet.build_pnasnet_large,
 }
 
 arg_scopes_map = {
@@ -73,6 +86,8 @@ arg_scopes_map = {
     'inception_v3': inception.inception_v3_arg_scope,
     'inception_v4': inception_v4.inception_v4_arg_scope,
     'inception_resnet_v2': inception_resnet_v2.inception_resnet_v2_arg_scope,
+    'i3d': i3d.i3d_arg_scope,
+    's3dg': s3dg.s3dg_arg_scope,
     'lenet': lenet.lenet_arg_scope,
     'resnet_v1_50': resnet_v1.resnet_arg_scope,
     'resnet_v1_101': resnet_v1.resnet_arg_scope,
@@ -93,6 +108,13 @@ arg_scopes_map = {
     'mobilenet_v3_large': mobilenet_v3.training_scope,
     'mobilenet_v3_small_minimalistic': mobilenet_v3.training_scope,
     'mobilenet_v3_large_minimalistic': mobilenet_v3.training_scope,
+    'mobilenet_edgetpu': mobilenet_v3.training_scope,
+    'mobilenet_edgetpu_075': mobilenet_v3.training_scope,
+    'nasnet_cifar': nasnet.nasnet_cifar_arg_scope,
+    'nasnet_mobile': nasnet.nasnet_mobile_arg_scope,
+    'nasnet_large': nasnet.nasnet_large_arg_scope,
+    'pnasnet_mobile': pnasnet.pnasnet_mobile_arg_scope,
+    'pnasnet_large': pnasnet.pnasnet_large_arg_scope,
 }
 
 
@@ -108,9 +130,11 @@ def get_network_fn(name, num_classes, weight_decay=0.0, is_training=False):
 
     Returns:
       network_fn: a function that builds the model on `images`, a `Tensor`
-        of shape [batch_size, height, width, 3 or 1] where height = width =
-        `network_fn.default_image_size` (other sizes work where the network
-        allows them). Further keyword arguments go to the network's builder.
+        of shape [batch_size, height, width, 3 or 1] (for the video networks
+        `i3d` and `s3dg`, clips [batch_size, frames, height, width, 3]) where
+        height = width = `network_fn.default_image_size` (other sizes work
+        where the network allows them). Further keyword arguments go to the
+        network's builder.
         It returns `(net, end_points)`: `end_points` is a dict of
         intermediate activations; `net` is the logits, [batch_size,
         num_classes], if `num_classes` is a non-zero integer, and otherwise

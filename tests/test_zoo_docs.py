@@ -29,6 +29,14 @@ def test_table_lists_every_network_of_the_factory():
     assert sorted(NETWORKS) == sorted(nets_factory.networks_map)
 
 
+def test_documented_network_counts():
+    """README and NETWORKS.md say how many classifiers the factory has."""
+    count = len(nets_factory.networks_map)
+    readme = (DOC.parent.parent / 'README.md').read_text()
+    assert re.search(r'all %d\s+classifiers' % count, readme)
+    assert re.search(r'all %d\s+classifiers' % count, DOC.read_text())
+
+
 def test_table_image_sizes_and_preprocessing_match_the_code():
     modules = preprocessing_factory.PREPROCESSING_MODULES
     for name, row in NETWORKS.items():

@@ -5,7 +5,8 @@ Expected shapes and counts are those of the published TF-Slim checkpoints
 implementations: tf_keras.applications' MobileNet, MobileNetV2 and
 MobileNetV3 (same layers, 1000 classes in a Dense/1x1 head: exactly
 `depth + 1` fewer parameters), and research/slim's own per-layer table for
-MobileNet v1 (3,185,088 body weights at 1.0, 1,800,144 at 0.75).
+MobileNet v1 (3,185,088 body weights at 1.0, 1,800,144 at 0.75). MobileNet
+EdgeTPU's counts are worked out below from its published block table.
 """
 
 import numpy as np
@@ -97,6 +98,72 @@ def _v3(last_block_in, last_block_out, conv1, conv2, block3_kernel,
         'MobilenetV3/Logits/Conv2d_1c_1x1/biases': [1001],
     }
 
+# (kind, kernel, expansion factor, output depth at 1.0) of each block of
+# MobileNet EdgeTPU (Gupta and Tan 2019, the published architecture):
+# 'fused' blocks expand with a full kxk conv and have no depthwise conv.
+EDGETPU_BLOCKS = (
+    [('fused', 3, 1, 16), ('fused', 3, 8, 32)] + [('fused', 3, 4, 32)] * 3
+    + [('fused', 3, 8, 48)] + [('fused', 3, 4, 48)] * 3
+    + [('depthwise', 3, 8, 96)] + [('depthwise', 3, 4, 96)] * 3
+    + [('depthwise', 3, 8, 96)] + [('depthwise', 3, 4, 96)] * 3
+    + [('depthwise', 5, 8, 160)] + [('depthwise', 5, 4, 160)] * 3
+    + [('depthwise', 3, 8, 192)])
+
+
+def _edgetpu_parameters(depths, stem):
+    """(trainable, all) parameter counts of MobileNet EdgeTPU, 1001 classes.
+
+    depths: each block's output depth; stem: the first conv's depth. Every
+    expansion (input depth x factor) is a multiple of 8 at 1.0 and 0.75, so
+    no rounding is involved. Batch norm has 2 trainable variables per
+    channel and 2 moving averages.
+    """
+    trainable = moving = 0
+
+    def conv(weights, depth):
+        nonlocal trainable, moving
+        trainable += weights + 2 * depth
+        moving += 2 * depth
+
+    conv(3 * 3 * 3 * stem, stem)
+    depth_in = stem
+    for (kind, kernel, factor, _), depth_out in zip(EDGETPU_BLOCKS, depths):
+        inner = depth_in * factor
+        if kind == 'fused':
+            if inner > depth_in:  # a factor of 1 builds no expansion conv
+                conv(kernel * kernel * depth_in * inner, inner)
+        else:
+            conv(depth_in * inner, inner)
+            conv(kernel * kernel * inner, inner)
+        conv(inner * depth_out, depth_out)
+        depth_in = depth_out
+    conv(depth_in * 1280, 1280)
+    trainable += 1280 * 1001 + 1001
+    return trainable, trainable + moving
+
+
+def _edgetpu(stem, depths, last_expansion):
+    """Counts and representative shapes of MobileNet EdgeTPU."""
+    first_expansion = depths[0] * 8
+    return (*_edgetpu_parameters(depths, stem), {
+        'MobilenetEdgeTPU/Conv/weights': [3, 3, 3, stem],
+        **_bn('MobilenetEdgeTPU/Conv', stem),
+        # The first block (factor 1) is only a projection.
+        'MobilenetEdgeTPU/expanded_conv/project/weights':
+            [1, 1, stem, depths[0]],
+        'MobilenetEdgeTPU/expanded_conv_1/expand/weights':
+            [3, 3, depths[0], first_expansion],
+        **_bn('MobilenetEdgeTPU/expanded_conv_1/expand', first_expansion),
+        'MobilenetEdgeTPU/expanded_conv_21/depthwise/depthwise_weights':
+            [3, 3, last_expansion, 1],
+        'MobilenetEdgeTPU/expanded_conv_21/project/weights':
+            [1, 1, last_expansion, depths[-1]],
+        'MobilenetEdgeTPU/Conv_1/weights': [1, 1, depths[-1], 1280],
+        **_bn('MobilenetEdgeTPU/Conv_1', 1280),
+        'MobilenetEdgeTPU/Logits/Conv2d_1c_1x1/weights': [1, 1, 1280, 1001],
+        'MobilenetEdgeTPU/Logits/Conv2d_1c_1x1/biases': [1001],
+    })
+
 
 # name: (trainable parameters, all variables, representative shapes).
 EXPECTED = {
@@ -130,6 +197,13 @@ EXPECTED = {
     'mobilenet_v3_small_minimalistic': (
         2045761, 2057873,
         _v3(('expanded_conv_10', 576), 96, 576, 1024, 3, 96)),
+    'mobilenet_edgetpu': _edgetpu(
+        32, [depth for _, _, _, depth in EDGETPU_BLOCKS], 160 * 8),
+    # 0.75 of each depth, rounded to a multiple of 8 (12 -> 16, 36 -> 40);
+    # the last conv keeps its 1280 channels.
+    'mobilenet_edgetpu_075': _edgetpu(
+        24, [16] + [24] * 4 + [40] * 4 + [72] * 8 + [120] * 4 + [144],
+        120 * 8),
 }
 
 # End points at 224x224 of one network per family.
@@ -152,6 +226,13 @@ END_POINTS = {
                            'layer_18': [1, 1, 1, 960],
                            'layer_19': [1, 1, 1, 1280],
                            'Logits': [1, 1001]},
+    'mobilenet_edgetpu': {'layer_1': [1, 112, 112, 32],
+                          'layer_2': [1, 112, 112, 16],
+                          'layer_10': [1, 28, 28, 48],
+                          'layer_23': [1, 7, 7, 192],
+                          'layer_24': [1, 7, 7, 1280],
+                          'global_pool': [1, 1, 1, 1280],
+                          'Logits': [1, 1001]},
 }
 
 
@@ -267,3 +348,45 @@ def test_training_scope_sets_training_mode_and_decay():
     assert update_ops
     assert regularized
     assert not [loss for loss in regularized if 'depthwise' in loss.name]
+
+
+@pytest.mark.parametrize('builder', [mobilenet_v3.small, mobilenet_v3.large,
+                                     mobilenet_v3.edge_tpu])
+def test_mobilenet_v3_runs_on_images_of_unknown_size(builder):
+    """Squeeze-excite and pooling work when height and width are unknown
+    until run time, and give the same result as a graph of known size."""
+    images = np.random.RandomState(1).uniform(
+        -1, 1, (1, 64, 64, 3)).astype(np.float32)
+    results = []
+    for shape in ([None, None, None, 3], [1, 64, 64, 3]):
+        with tf.Graph().as_default():
+            tf.set_random_seed(3)
+            inputs = tf.placeholder(tf.float32, shape)
+            logits, _ = builder(inputs, num_classes=7)
+            with session() as sess:
+                sess.run(tf.global_variables_initializer())
+                results.append(sess.run(logits, {inputs: images}))
+                if shape[1] is None:
+                    bigger = sess.run(logits, {inputs: np.zeros(
+                        (2, 96, 80, 3), np.float32)})
+                    assert bigger.shape == (2, 7)
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize('build_body, scope', [
+    (lambda inputs: mobilenet_v3.mobilenet(inputs, use_groupnorm=True,
+                                           groups=4, base_only=True),
+     'MobilenetV3'),
+    (lambda inputs: mobilenet_v2.mobilenet_base_group_norm(inputs, groups=4),
+     'MobilenetV2')])
+def test_group_norm_replaces_batch_norm(build_body, scope):
+    with tf.Graph().as_default():
+        build_body(tf.placeholder(tf.float32, [1, 64, 64, 3]))
+        shapes = variable_shapes()
+    assert not [name for name in shapes if 'BatchNorm' in name]
+    # The first conv has 16 (v3) or 32 (v2) channels in 4 groups; group
+    # norm keeps one beta and one gamma per channel, no moving averages.
+    depth = shapes[scope + '/Conv/weights'][3]
+    assert shapes[scope + '/Conv/GroupNorm/beta'] == [depth]
+    assert shapes[scope + '/Conv/GroupNorm/gamma'] == [depth]
+    assert not [name for name in shapes if 'moving' in name]

@@ -75,18 +75,30 @@ def fast_graph_building():
         tf.enable_tensor_equality()
 
 
+# The networks that take clips [batch, frames, height, width, 3], and the
+# clip length they are built at (that of research/slim's tests; the
+# variables do not depend on it).
+VIDEO_NETWORKS = ('i3d', 's3dg')
+CLIP_FRAMES = 64
+
+
 def build(name, num_classes, image_size=None, batch_size=1,
           is_training=False, **kwargs):
     """Builds network `name` through nets_factory in the default graph.
 
     Returns (images placeholder, net, end_points); image_size defaults to
-    the network's default_image_size.
+    the network's default_image_size, and video networks get clips of
+    CLIP_FRAMES frames.
     """
     network_fn = nets_factory.get_network_fn(name, num_classes,
                                              is_training=is_training)
     size = image_size or network_fn.default_image_size
     channels = 1 if name == 'lenet' else 3
-    images = tf.placeholder(tf.float32, [batch_size, size, size, channels])
+    if name in VIDEO_NETWORKS:
+        images = tf.placeholder(
+            tf.float32, [batch_size, CLIP_FRAMES, size, size, channels])
+    else:
+        images = tf.placeholder(tf.float32, [batch_size, size, size, channels])
     net, end_points = network_fn(images, **kwargs)
     return images, net, end_points
 

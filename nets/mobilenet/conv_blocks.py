@@ -241,7 +241,9 @@ def squeeze_excite(input_tensor, divisible_by=8, squeeze_factor=3,
       squeeze_input_tensor: if given, the gate is computed from this tensor
         instead of input_tensor.
       pool: if given, pool with this window (and stride) instead of over the
-        whole map, then resize the gate bilinearly to the input size.
+        whole map, then resize the gate bilinearly to the input size (needs
+        a known input size). Without it the gate comes from the spatial mean,
+        so inputs of unknown height and width work.
 
     Returns:
       input_tensor * gate.
@@ -257,10 +259,15 @@ def squeeze_excite(input_tensor, divisible_by=8, squeeze_factor=3,
         squeeze_channels = _make_divisible(
             squeeze_input_tensor.shape.as_list()[3] / squeeze_factor,
             divisor=divisible_by)
-        pooled = tf.nn.avg_pool(squeeze_input_tensor,
-                                (1, pool_height, pool_width, 1),
-                                strides=(1, stride, stride, 1),
-                                padding='VALID')
+        if pool is None:
+            # The spatial mean works whatever the input size, known or not.
+            pooled = tf.reduce_mean(squeeze_input_tensor, axis=[1, 2],
+                                    keepdims=True)
+        else:
+            pooled = tf.nn.avg_pool(squeeze_input_tensor,
+                                    (1, pool_height, pool_width, 1),
+                                    strides=(1, stride, stride, 1),
+                                    padding='VALID')
         squeeze = slim.conv2d(pooled, squeeze_channels, [1, 1],
                               normalizer_fn=None,
                               activation_fn=inner_activation_fn)

@@ -205,11 +205,8 @@ def mobilenet(inputs, num_classes=1001, prediction_fn=slim.softmax, reuse=None,
 
         net = tf.identity(net, name='embedding')
         with tf.variable_scope('Logits'):
-            if use_reduce_mean_for_pooling:
-                net = tf.reduce_mean(net, [1, 2], keepdims=True,
-                                     name='ReduceMean')
-            else:
-                net = global_pool(net)
+            net = global_pool(
+                net, use_reduce_mean_for_pooling=use_reduce_mean_for_pooling)
             end_points['global_pool'] = net
             if not num_classes:
                 return net, end_points
@@ -226,22 +223,21 @@ def mobilenet(inputs, num_classes=1001, prediction_fn=slim.softmax, reuse=None,
     return logits, end_points
 
 
-def global_pool(input_tensor, pool_op=tf.nn.avg_pool2d):
+def global_pool(input_tensor, use_reduce_mean_for_pooling=False,
+                pool_op=tf.nn.avg_pool2d):
     """Averages each channel over height and width: [batch, 1, 1, depth].
 
     Uses pool_op with a whole-map window, which is better supported on
-    accelerators than reduce_mean.
+    accelerators than reduce_mean, unless use_reduce_mean_for_pooling says
+    otherwise or the height or width is unknown until run time (TF 2's
+    pooling ops take only a fixed window).
     """
     height, width = input_tensor.get_shape().as_list()[1:3]
-    if height is None or width is None:
-        dynamic = tf.shape(input_tensor)
-        kernel_size = tf.convert_to_tensor([1, dynamic[1], dynamic[2], 1])
-    else:
-        kernel_size = [1, height, width, 1]
-    output = pool_op(input_tensor, ksize=kernel_size, strides=[1, 1, 1, 1],
-                     padding='VALID')
-    output.set_shape([None, 1, 1, None])
-    return output
+    if use_reduce_mean_for_pooling or height is None or width is None:
+        return tf.reduce_mean(input_tensor, [1, 2], keepdims=True,
+                              name='ReduceMean')
+    return pool_op(input_tensor, ksize=[1, height, width, 1],
+                   strides=[1, 1, 1, 1], padding='VALID')
 
 
 def training_scope(is_training=True, weight_decay=0.00004, stddev=0.09,

@@ -60,6 +60,19 @@ V2_DEF = dict(
     ],
 )
 
+# V2_DEF with group normalization in place of batch norm (variables
+# 'GroupNorm/beta' and 'gamma'); mobilenet_base_group_norm sets the groups.
+V2_DEF_GROUP_NORM = copy.deepcopy(V2_DEF)
+V2_DEF_GROUP_NORM['defaults'] = {
+    _CONV_OPS: {'normalizer_fn': slim.group_norm,
+                'activation_fn': tf.nn.relu6},
+    (ops.expanded_conv,): {'expansion_size': expand_input(6),
+                           'split_expansion': 1,
+                           'normalizer_fn': slim.group_norm,
+                           'residual': True},
+    (slim.conv2d, slim.separable_conv2d): {'padding': 'SAME'},
+}
+
 
 @slim.add_arg_scope
 def mobilenet(input_tensor, num_classes=1001, depth_multiplier=1.0,
@@ -139,6 +152,21 @@ def mobilenet_base(input_tensor, depth_multiplier=1.0, **kwargs):
                      base_only=True, **kwargs)
 
 
+@slim.add_arg_scope
+def mobilenet_base_group_norm(input_tensor, depth_multiplier=1.0, **kwargs):
+    """The MobileNet v2 body with group norm instead of batch norm.
+
+    A `groups` keyword sets the number of groups (8 by default); the other
+    kwargs go to `mobilenet`.
+    """
+    conv_defs = copy.deepcopy(V2_DEF_GROUP_NORM)
+    conv_defs['defaults'][(slim.group_norm,)] = {
+        'groups': kwargs.pop('groups', 8)}
+    kwargs['conv_defs'] = conv_defs
+    return mobilenet(input_tensor, depth_multiplier=depth_multiplier,
+                     base_only=True, **kwargs)
+
+
 def training_scope(**kwargs):
     """The MobileNet v2 training arg_scope.
 
@@ -148,4 +176,5 @@ def training_scope(**kwargs):
     return lib.training_scope(**kwargs)
 
 
-__all__ = ['training_scope', 'mobilenet_base', 'mobilenet', 'V2_DEF']
+__all__ = ['training_scope', 'mobilenet_base', 'mobilenet_base_group_norm',
+           'mobilenet', 'V2_DEF', 'V2_DEF_GROUP_NORM']
