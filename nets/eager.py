@@ -49,6 +49,12 @@ from slimtrain.training import checkpoints
 from slimtrain.training.config import split_scopes
 
 
+# Networks whose training mode builds what their inference mode does not:
+# NASNet and PNASNet add auxiliary heads and take their drop-path schedule
+# from the graph's global step. nets.eager runs them in inference mode only.
+INFERENCE_ONLY = ('nasnet_', 'pnasnet_')
+
+
 def network(name, num_classes, is_training=False, weight_decay=0.0,
             arg_scope=None, **network_kwargs):
     """Returns the zoo network `name` as a `SlimNetwork` (a `tf.Module`).
@@ -143,9 +149,16 @@ class SlimNetwork(tf.Module):
           RuntimeError: if called inside a `tf.function` (or any graph)
             before the variables exist: call the module once from eager
             code, or `build()` or `load_checkpoint()`, first.
+          ConfigError: training mode for a network of INFERENCE_ONLY.
         """
         if is_training is None:
             is_training = self.is_training
+        if is_training and self.network_name.startswith(INFERENCE_ONLY):
+            raise ConfigError(
+                '%s runs in inference mode only in nets.eager: its training '
+                'mode adds auxiliary heads and a drop-path schedule on the '
+                "graph's global step; train it with train.py and load the "
+                'checkpoint' % self.network_name)
         images = tf.convert_to_tensor(images, dtype_hint=tf.float32)
         self.build(images.shape)
         if tf.executing_eagerly():
@@ -313,17 +326,22 @@ class SlimNetwork(tf.Module):
         return variable
 
     def _example_shape(self, input_shape):
-        """[1, height, width, channels]: input_shape's, or the defaults.
+        """[1, height, width, channels] ([1, frames, height, width, channels]
+        for the video networks): input_shape's, or the defaults.
 
         Unknown dimensions of `input_shape` take the network's default image
-        size and channel count (1 for LeNet, which takes MNIST images).
+        size and channel count (1 for LeNet, which takes MNIST images), and
+        research/slim's clip length for the video networks.
         """
         size = self.default_image_size
         channels = 1 if self.network_name == 'lenet' else 3
         dims = [size, size, channels]
+        if self.network_name in nets_factory.VIDEO_NETWORKS:
+            dims.insert(0, nets_factory.DEFAULT_CLIP_FRAMES)
         if input_shape is not None:
-            dims = [given if given is not None else default for given, default
-                    in zip(tf.TensorShape(input_shape).as_list()[-3:], dims)]
+            given_dims = tf.TensorShape(input_shape).as_list()[-len(dims):]
+            dims = [given if given is not None else default
+                    for given, default in zip(given_dims, dims)]
         if None in dims:
             raise ValueError('%s has no default image size: pass the image '
                              'shape to build()' % self.network_name)

@@ -31,6 +31,11 @@ from nets.mobilenet import mobilenet_v3
 from nets.nasnet import nasnet
 from nets.nasnet import pnasnet
 
+# The networks that take video clips [batch, frames, height, width, 3], and
+# the clip length of research/slim's video models.
+VIDEO_NETWORKS = ('i3d', 's3dg')
+DEFAULT_CLIP_FRAMES = 64
+
 networks_map = {
     'alexnet_v2': alexnet.alexnet_v2,
     'cifarnet': cifarnet.cifarnet,

@@ -42,18 +42,20 @@ launcher = pytest.mark.skipif(
            'process')
 
 
-def run_without_tf_keras(test_file, marker_expression):
+def run_without_tf_keras(test_file, marker_expression, test_ids=()):
     """Runs the tests of `test_file` matching `marker_expression` (a `-m`
-    expression) in a subprocess where `import tf_keras` fails; asserts that
-    they pass."""
+    expression), or only those named by `test_ids` (pytest ids such as
+    'test_module_equals_graph[lenet]'), in a subprocess where
+    `import tf_keras` fails; asserts that they pass."""
     env = dict(os.environ, SLIMTRAIN_HIDE_TF_KERAS='1')
+    path = os.path.abspath(test_file)
+    targets = ['%s::%s' % (path, test_id) for test_id in test_ids] or [path]
     # `-o addopts=` drops the ini's worker options: one file, one process.
     proc = subprocess.run(
         [sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider',
-         '-o', 'addopts=', '-m', marker_expression,
-         os.path.abspath(test_file)],
+         '-o', 'addopts=', '-m', marker_expression] + targets,
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, timeout=900)
+        text=True, timeout=1200)
     tail = proc.stdout[-6000:]
     assert proc.returncode == 0, tail
     assert ' passed' in tail and 'failed' not in tail, tail

@@ -22,7 +22,9 @@ from tests.export_helpers import run_script
 from tests.zoo_helpers import DOC, fast_graph_building  # noqa: F401
 
 # Networks whose graph takes seconds to build on two cores.
-SLOW = re.compile(r"inception|resnet|mobilenet_v[23]")
+SLOW = re.compile(r"inception|resnet|mobilenet_v[23]|nasnet|i3d|s3dg")
+VIDEO = ("i3d", "s3dg")
+FRAMES = 16
 
 
 def documented_output_nodes(path=DOC):
@@ -77,13 +79,15 @@ def test_every_network_exports_with_the_documented_nodes(
         name, tmp_path, fast_graph_building):  # noqa: F811
     path = str(tmp_path / "graph.pb")
     result = export_architecture(ExportConfig(
-        model_name=name, output_file=path).with_architecture_defaults())
+        model_name=name, output_file=path, is_video_model=name in VIDEO,
+        num_frames=FRAMES if name in VIDEO else None
+    ).validate().with_architecture_defaults())
     assert (result.logits_node, result.predictions_node) == OUTPUT_NODES[name]
     nodes = {node.name: node for node in read_graph_def(path).node}
     size = nets_factory.get_network_fn(name, 10).default_image_size
     assert nodes["input"].op == "Placeholder"
-    assert [dim.size for dim in nodes["input"].attr["shape"].shape.dim] == [
-        -1, size, size, 3]
+    assert [dim.size for dim in nodes["input"].attr["shape"].shape.dim] == (
+        [-1, FRAMES, size, size, 3] if name in VIDEO else [-1, size, size, 3])
     assert result.logits_node in nodes
     assert result.predictions_node is None or result.predictions_node in nodes
     assert not dropout_nodes(nodes.values())  # evaluation mode
@@ -126,6 +130,9 @@ def test_slim_flags_shape_the_graph(tmp_path):
     (dict(output_dir="export"),
      "--output_dir: --output_file writes the architecture only"),
     (dict(image_size=0), "--image_size=0 must be positive"),
+    (dict(model_name="i3d", is_video_model=True),
+     "--is_video_model needs the clip length"),
+    (dict(num_frames=8), "--num_frames applies to video models"),
 ])
 def test_bad_settings(settings, message, tmp_path):
     values = dict(model_name="lenet", output_file="{tmp}/graph.pb")

@@ -16,10 +16,12 @@ mode is deterministic.
 Networks run at a reduced image size where TF-Slim allows it (the variables
 do not depend on it). Without the slow marker runs one network of each
 family: LeNet, CifarNet, Inception v1, ResNet v1 and v2 at 50 layers,
-MobileNet v1 at a quarter width, MobileNet v2, and MobileNet v3 small. The
-others are slow: the large ones (VGG, AlexNet, OverFeat, Inception v2 to v4,
-Inception-ResNet v2, the deeper ResNets) and the other widths and variants
-of the MobileNets. A network added to networks_map is tested here without a
+MobileNet v1 at a quarter width, MobileNet v2, MobileNet v3 small and
+S3D-G. The others are slow: the large ones (VGG, AlexNet, OverFeat,
+Inception v2 to v4, Inception-ResNet v2, the deeper ResNets, NASNet and
+PNASNet, I3D) and the other widths and variants of the MobileNets. NASNet
+and PNASNet run in nets.eager in inference mode only
+(`eager.INFERENCE_ONLY`): their training mode must raise. A network added to networks_map is tested here without a
 line to add (fast unless it joins SLOW), at 64 pixels unless SETTINGS says
 otherwise.
 
@@ -35,9 +37,11 @@ import tf_slim as slim
 
 from nets import eager
 from nets import nets_factory
+from slimtrain.errors import ConfigError
 from tests.eager_helpers import launcher
 from tests.eager_helpers import run_without_tf_keras
 from tests.eager_helpers import without_tf_keras
+from tests.zoo_helpers import fast_graph_building  # noqa: F401
 from tests.zoo_helpers import session
 
 NUM_CLASSES = 7
@@ -59,7 +63,16 @@ SETTINGS = {
     'inception_v3': (107, {}),
     'inception_v4': (107, {}),
     'inception_resnet_v2': (107, {}),
+    'nasnet_cifar': (32, {}),
+    # The auxiliary heads' 5x5 pooling needs 96 pixels.
+    'nasnet_mobile': (96, {}),
+    'nasnet_large': (96, {}),
+    'pnasnet_mobile': (96, {}),
+    'pnasnet_large': (96, {}),
 }
+
+# Video networks take clips [batch, frames, height, width, 3].
+FRAMES = 8
 
 # Large networks, and other variants of the families tested fast.
 SLOW = {'alexnet_v2', 'overfeat', 'vgg_a', 'vgg_16', 'vgg_19',
@@ -69,13 +82,15 @@ SLOW = {'alexnet_v2', 'overfeat', 'vgg_a', 'vgg_16', 'vgg_19',
         'mobilenet_v1', 'mobilenet_v1_050', 'mobilenet_v1_075',
         'mobilenet_v2_035', 'mobilenet_v2_140',
         'mobilenet_v3_large', 'mobilenet_v3_large_minimalistic',
-        'mobilenet_v3_small_minimalistic'}
+        'mobilenet_v3_small_minimalistic', 'mobilenet_edgetpu',
+        'mobilenet_edgetpu_075', 'nasnet_cifar', 'nasnet_mobile',
+        'nasnet_large', 'pnasnet_large', 'pnasnet_mobile', 'i3d'}
 
 
 # Networks that read tensor names (end-point collections), which eager
 # tensors lack: they run as graph functions only, never op by op.
 GRAPH_ONLY = ('alexnet_v2', 'overfeat', 'vgg_', 'mobilenet_v2',
-              'mobilenet_v3')
+              'mobilenet_v3', 'mobilenet_edgetpu')
 
 
 def _accepts(function, argument):
@@ -111,11 +126,13 @@ def _graph_run(name, images, arg_scope, kwargs, checkpoint):
             inferred, _ = builder(inputs, num_classes=NUM_CLASSES,
                                   is_training=False, **kwargs)
         count = len(tf.compat.v1.global_variables())
-        with tf.compat.v1.variable_scope(
-                tf.compat.v1.get_variable_scope(), reuse=True), \
-                slim.arg_scope(arg_scope):
-            trained, _ = builder(inputs, num_classes=NUM_CLASSES,
-                                 is_training=True, **kwargs)
+        trained = None
+        if not name.startswith(eager.INFERENCE_ONLY):
+            with tf.compat.v1.variable_scope(
+                    tf.compat.v1.get_variable_scope(), reuse=True), \
+                    slim.arg_scope(arg_scope):
+                trained, _ = builder(inputs, num_classes=NUM_CLASSES,
+                                     is_training=True, **kwargs)
         assert len(tf.compat.v1.global_variables()) == count
         updates = tf.compat.v1.get_collection(
             tf.compat.v1.GraphKeys.UPDATE_OPS)
@@ -126,7 +143,10 @@ def _graph_run(name, images, arg_scope, kwargs, checkpoint):
             tf.compat.v1.train.Saver(variables).save(
                 sess, checkpoint, write_meta_graph=False)
             inferred_value = sess.run(inferred, {inputs: images})
-            trained_value, _ = sess.run([trained, updates], {inputs: images})
+            trained_value = None
+            if trained is not None:
+                trained_value, _ = sess.run([trained, updates],
+                                            {inputs: images})
             after = sess.run(variables)
     return inferred_value, trained_value, after
 
@@ -154,8 +174,10 @@ def _assert_close(actual, expected):
 def check_parity(name, tmp_path):
     size, kwargs, arg_scope = _without_dropout(name)
     channels = 1 if name == 'lenet' else 3
-    images = np.random.RandomState(0).normal(
-        size=(2, size, size, channels)).astype(np.float32)
+    shape = (2, size, size, channels)
+    if name in nets_factory.VIDEO_NETWORKS:
+        shape = (2, FRAMES) + shape[1:]
+    images = np.random.RandomState(0).normal(size=shape).astype(np.float32)
     checkpoint = str(tmp_path / 'graph.ckpt')
     inferred, trained, after = _graph_run(name, images, arg_scope, kwargs,
                                           checkpoint)
@@ -168,6 +190,10 @@ def check_parity(name, tmp_path):
     _assert_close(logits.numpy(), inferred)
     assert end_points
     _check_op_by_op(name, module, images, inferred)
+    if trained is None:  # eager.INFERENCE_ONLY
+        with pytest.raises(ConfigError, match='inference mode only'):
+            module(images, is_training=True)
+        return
     logits, _ = module(images, is_training=True)
     _assert_close(logits.numpy(), trained)
     for variable_name, value in after.items():
@@ -192,7 +218,8 @@ def _check_op_by_op(name, module, images, inferred):
 @pytest.mark.parametrize('name', [
     pytest.param(name, marks=pytest.mark.slow) if name in SLOW else name
     for name in sorted(nets_factory.networks_map)])
-def test_module_equals_graph(name, tmp_path):
+def test_module_equals_graph(name, tmp_path,
+                             fast_graph_building):  # noqa: F811
     check_parity(name, tmp_path)
 
 
@@ -201,7 +228,17 @@ def test_fast_networks_without_tf_keras():
     run_without_tf_keras(__file__, 'not slow')
 
 
+# The slow networks in two halves, so that the suite's two workers can run
+# them side by side (the second half runs from
+# tests/test_nets_eager_parity_slow.py, another file).
+SLOW_HALVES = (sorted(SLOW)[::2], sorted(SLOW)[1::2])
+
+
+def slow_test_ids(half):
+    return ['test_module_equals_graph[%s]' % name for name in SLOW_HALVES[half]]
+
+
 @launcher
 @pytest.mark.slow
 def test_slow_networks_without_tf_keras():
-    run_without_tf_keras(__file__, 'slow')
+    run_without_tf_keras(__file__, 'slow', slow_test_ids(0))

@@ -4,7 +4,8 @@
 evaluation-mode (or, with --is_training, training-mode) network built on a
 float32 placeholder named `input` of shape [batch_size, size, size,
 channels] (batch_size None unless given; size the network's default unless
---image_size; 3 channels, 1 with --use_grayscale). The logits are sized by
+--image_size; 3 channels, 1 with --use_grayscale), or with --is_video_model
+[batch_size, num_frames, size, size, channels] (I3D, S3D-G). The logits are sized by
 the data set's class count minus --labels_offset, read from the data set's
 folder when --dataset_dir is given, else the library's count (imagenet:
 1001). The file is the same as research/slim's; the output node names it
@@ -71,6 +72,8 @@ def export_architecture(config):
             is_training=config.is_training)
         size = config.image_size or network_fn.default_image_size
         shape = [config.batch_size, size, size, 1 if config.use_grayscale else 3]
+        if config.is_video_model:
+            shape.insert(1, config.num_frames)
         images = tf1.placeholder(tf.float32, shape, name=INPUT_NAME)
         logits, end_points = network_fn(images)
         graph_def = graph.as_graph_def()

@@ -42,7 +42,8 @@ CHECKPOINT_ONLY = {"checkpoint_dir": None, "checkpoint_path": None,
                    "tflite_quantize": "none", "moving_average_decay": None,
                    "preprocessing_name": None}
 ARCHITECTURE_ONLY = {"batch_size": None, "is_training": False,
-                     "write_text_graphdef": False}
+                     "write_text_graphdef": False, "is_video_model": False,
+                     "num_frames": None}
 
 
 @dataclass
@@ -84,6 +85,12 @@ class ExportConfig:
     use_grayscale: Optional[bool] = flag_field(
         None, "Whether to convert input images to grayscale. Default: the "
         "train dir's, else false.")
+    is_video_model: bool = flag_field(
+        False, "whether to use 5-D inputs for video model (--output_file "
+        "only).")
+    num_frames: Optional[int] = flag_field(
+        None, "The number of frames to use. Only used if is_video_model is "
+        "True (--output_file only).")
 
     # slimtrain: from a checkpoint.
     checkpoint_dir: Optional[str] = flag_field(
@@ -121,13 +128,19 @@ class ExportConfig:
 
     def validate(self):
         """Raises ConfigError for a setting that cannot work; returns self."""
-        for name in ("image_size", "batch_size"):
+        for name in ("image_size", "batch_size", "num_frames"):
             if getattr(self, name) is not None:
                 require_positive(name, getattr(self, name))
         if self.labels_offset is not None:
             require_not_negative("labels_offset", self.labels_offset)
         require_positive("parity_examples", self.parity_examples)
         if self.architecture_only:
+            if self.is_video_model and not self.num_frames:
+                raise ConfigError("--is_video_model needs the clip length: "
+                                  "pass --num_frames, e.g. --num_frames=64.")
+            if self.num_frames and not self.is_video_model:
+                raise ConfigError("--num_frames applies to video models: add "
+                                  "--is_video_model, or drop --num_frames.")
             _refuse_given(self, CHECKPOINT_ONLY, "--output_file writes the "
                           "architecture only", "drop --output_file to export "
                           "a checkpoint")
