@@ -14,17 +14,11 @@ architecture-only GraphDef, same flags, same file, plus the output node
 names printed.
 """
 
-import os
+from absl import app
 
-# Keep TensorFlow's C++ start-up chatter (INFO and WARNING) off stderr; it
-# must be set before `import slimtrain`, which imports TensorFlow.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-from absl import app  # noqa: E402
-
-from slimtrain import cli  # noqa: E402
-from slimtrain.export.config import ExportConfig  # noqa: E402
-from slimtrain.export.exporter import run_export  # noqa: E402
+from slimtrain import cli
+from slimtrain.export.config import ExportConfig
+from slimtrain.export.exporter import run_export
 
 cli.define_flags(ExportConfig)
 

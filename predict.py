@@ -8,19 +8,14 @@ A file that cannot be read or decoded gets one `error:` line on stderr; the
 others are still classified, and the exit status is 1.
 """
 
-import os
 import sys
 
-# Keep TensorFlow's C++ start-up chatter (INFO and WARNING) off stderr; it
-# must be set before `import slimtrain`, which imports TensorFlow.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from absl import app
 
-from absl import app  # noqa: E402
-
-from slimtrain import cli  # noqa: E402
-from slimtrain.errors import ConfigError  # noqa: E402
-from slimtrain.export.config import PredictConfig  # noqa: E402
-from slimtrain.export.predictor import open_model, predict, read_images  # noqa: E402
+from slimtrain import cli
+from slimtrain.errors import ConfigError
+from slimtrain.export.config import PredictConfig
+from slimtrain.export.predictor import open_model, predict, read_images
 
 cli.define_flags(PredictConfig)
 

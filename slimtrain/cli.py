@@ -6,7 +6,7 @@ flag of the same name, type, default and help, so the flag list is written
 once, in the config class. `entry_point` wraps `main`: one log format, quiet
 output, and the errors of `slimtrain.errors` become one line on stderr
 and their exit status (2 bad input, 3 divergence, 128 + signal when
-stopped by a signal); `entry_point_with_arguments` does the same for a
+stopped by a signal; 4, a cluster failure, exits from its own thread); `entry_point_with_arguments` does the same for a
 `main` that takes positional arguments (predict.py's image files).
 `run(main, ConfigClass, summary)` starts the program: `--help` lists the
 program's own flags in the groups of `HELP_GROUPS` and exits 0;
@@ -27,7 +27,7 @@ from slimtrain.errors import ConfigError, DivergedError, StoppedBySignal
 HELP_ARGUMENTS = ("--help", "-h", "-?", "--helpshort")
 
 # The sections of --help, in order; every field of TrainConfig and
-# EvalConfig is in exactly one (tests/test_cli_output.py checks it).
+# EvalConfig is in exactly one (tests/test_input_checks.py checks it).
 HELP_GROUPS = (
     ("Model", (
         "model_name", "preprocessing_name", "train_image_size",

@@ -9,6 +9,8 @@ print the message as one line on stderr and exit with the exception's
   2    ConfigError: bad input (a flag, data set or checkpoint); fix it and
        run again
   3    DivergedError: the loss or a gradient became NaN or Inf
+  4    a task of a TF_CONFIG cluster stopped answering
+       (`slimtrain.distributed.cluster_task`, which exits at once)
   128 + signal number (143 for SIGTERM, 130 for SIGINT)
        StoppedBySignal: stopped on request after a checkpoint; run the same
        command to resume
@@ -20,6 +22,7 @@ import signal
 
 EXIT_BAD_INPUT = 2
 EXIT_DIVERGED = 3
+EXIT_CLUSTER_FAILURE = 4
 
 
 class ConfigError(ValueError):

@@ -209,3 +209,19 @@ def test_the_saver_writes_relative_paths(run_copy):
         state = handle.read()
     assert 'model_checkpoint_path: "model.ckpt-20"' in state
     assert os.sep not in state
+
+
+def test_a_dir_whose_checkpoint_has_no_step_is_found_by_its_state_file(
+        tmp_path):
+    """A Saver called without global_step (or a model-zoo folder with a
+    state file) writes `model.ckpt`: --checkpoint_path=DIR still finds it."""
+    with tf.Graph().as_default():
+        tf.Variable([1.0, 2.0], name="weights")
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            tf.train.Saver().save(sess, str(tmp_path / "model.ckpt"))
+    assert checkpoints.resolve_checkpoint(str(tmp_path)) == str(
+        tmp_path / "model.ckpt")
+    os.remove(tmp_path / "model.ckpt.index")  # torn: refused as before
+    with pytest.raises(ConfigError, match="holds no checkpoint"):
+        checkpoints.resolve_checkpoint(str(tmp_path))

@@ -247,8 +247,8 @@ def test_launcher_stops_the_cluster_when_a_task_dies(tmp_path):
         launcher.wait(timeout=60)
         output = read(tmp_path / "launch.log")
         assert time.time() - killed_at < 40, output[-3000:]
-        # The chief's own status: it lost its parameter server.
-        assert launcher.returncode == CLUSTER_FAILURE_EXIT, output[-3000:]
+        # The status of the task that failed: SIGKILL gives 1.
+        assert launcher.returncode == 1, output[-3000:]
         assert output.strip().splitlines()[-1].startswith(
             "[launch] ps:0 failed (was killed by SIGKILL): ")
         assert processes_naming(str(train_dir)) == []

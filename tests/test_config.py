@@ -5,7 +5,10 @@ import dataclasses
 import pytest
 from absl import flags
 
+from nets import nets_factory
 from slimtrain import cli
+from slimtrain.compute.classifier import resolve_classifier
+from slimtrain.data.datasets import dataset_factory
 from slimtrain.training.config import (DEFAULTS_CHANGED, TrainConfig,
                               parse_gradient_multipliers, read_config,
                               split_scopes, write_config)
@@ -140,3 +143,11 @@ def test_config_round_trips_through_the_train_dir(tmp_path):
     (tmp_path / "train_config.json").write_text("{not json")
     with pytest.raises(ConfigError, match="unreadable"):
         read_config(str(tmp_path))
+
+
+def test_the_classifier_refuses_video_networks_in_one_line(tmp_path):
+    dataset = dataset_factory.get_dataset("digits", "train", None)
+    for name in nets_factory.VIDEO_NETWORKS:
+        config = TrainConfig(train_dir=str(tmp_path), model_name=name)
+        with pytest.raises(ConfigError, match="takes video clips"):
+            resolve_classifier(config, dataset, is_training=True)

@@ -24,12 +24,18 @@ def resolve_classifier(config, dataset, *, is_training, weight_decay=0.0):
       weight_decay: the network's L2 weight decay.
 
     Raises:
-      ConfigError: an unknown model name, or a labels offset that leaves no
-        classes of the data set.
+      ConfigError: an unknown model name, a video network, or a labels
+        offset that leaves no classes of the data set.
     """
     if config.model_name not in nets_factory.networks_map:
         raise ConfigError("--model_name=%s is not known: use one of %s." % (
             config.model_name, ", ".join(sorted(nets_factory.networks_map))))
+    if config.model_name in nets_factory.VIDEO_NETWORKS:
+        raise ConfigError(
+            "--model_name=%s takes video clips, and the image classifier "
+            "trains and evaluates on images: use an image network, or build "
+            "%s from `import nets` (docs/NETWORKS.md)." % (
+                config.model_name, config.model_name))
     num_classes = dataset.num_classes - config.labels_offset
     if num_classes < 1:
         raise ConfigError(

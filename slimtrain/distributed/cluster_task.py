@@ -46,14 +46,14 @@ import tensorflow.compat.v1 as tf
 from absl import logging
 
 from slimtrain.distributed.liveness import PROBE_INTERVAL_SECS, Liveness
-from slimtrain.errors import ConfigError
+from slimtrain.errors import EXIT_CLUSTER_FAILURE, ConfigError
 from slimtrain.evaluation.config import EvalConfig
 from slimtrain.evaluation.loop import run_evaluation
 from slimtrain.training import workspace
 from slimtrain.training.config import CONFIG_FILENAME
 
 # The exit status of a task ended because another task stopped answering.
-CLUSTER_FAILURE_EXIT = 4
+CLUSTER_FAILURE_EXIT = EXIT_CLUSTER_FAILURE
 
 SECURITY_NOTICE = (
     "%s: this TensorFlow server listens on port %s on ALL network interfaces "

@@ -13,7 +13,8 @@ The launcher waits for the chief and exits with its status, after the other
 tasks have ended by themselves (a ps ends once training has finished, the
 evaluator after the final checkpoint). If any task fails, the others are
 stopped (SIGTERM, then SIGKILL after --stop_grace_secs; 30 s at most in
-all) and the launcher names the task and its last error line. Ctrl-C or
+all) and the launcher names the task and its last error line, and exits
+with that task's status (1 if a signal killed it). Ctrl-C or
 SIGTERM to the launcher stops the whole cluster the same way: the training
 tasks get SIGTERM first, so the chief saves a checkpoint. Running the same
 command again resumes from the train dir.
@@ -205,9 +206,9 @@ class Launcher:
         self.stop()
         self.say("%s failed (%s): %s" % (failed.name, describe_exit(status),
                                          failed.last_error_line()))
-        chief_status = self.chief.poll()
-        return chief_status if chief_status not in (None, 0) and (
-            chief_status > 0) else 1
+        # The status of the task that failed first (the one just named),
+        # not of those the launcher then stopped.
+        return status if status > 0 else 1
 
     def stop(self):
         """SIGTERM to the training tasks, then to the rest; SIGKILL at the end.

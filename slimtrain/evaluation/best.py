@@ -182,13 +182,14 @@ class BestCheckpointKeeper:
                     'all_model_checkpoint_paths: "%s"\n' % (prefix, prefix))
         _write_file(os.path.join(folder, BEST_FILENAME), json.dumps(
             self._record(result, prefix), indent=2, sort_keys=True) + "\n")
-        _sync(folder)
+        _sync_files(folder)
+        _sync_entries(folder)
         old_folder = (os.readlink(self.path) if os.path.islink(self.path)
                       else None)
         new_link = folder + ".link"
         os.symlink(os.path.basename(folder), new_link)
         os.replace(new_link, self.path)  # the atomic switch
-        _sync(self.train_dir)
+        _sync_entries(self.train_dir)
         if old_folder is not None:
             shutil.rmtree(os.path.join(self.train_dir, old_folder),
                           ignore_errors=True)
@@ -245,13 +246,17 @@ def _write_file(path, text):
         handle.write(text)
 
 
-def _sync(folder):
-    """Flushes `folder`'s files and entries to disk (for a power loss)."""
+def _sync_files(folder):
+    """Flushes the contents of `folder`'s files to disk (for a power loss)."""
     for name in os.listdir(folder):
         path = os.path.join(folder, name)
         if os.path.isfile(path) and not os.path.islink(path):
             with open(path, "rb") as handle:
                 os.fsync(handle.fileno())
+
+
+def _sync_entries(folder):
+    """Flushes `folder`'s entries (names, links) to disk, not its files."""
     descriptor = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(descriptor)

@@ -254,7 +254,7 @@ def with_train_defaults(config, train_config):
     wrote the checkpoints; may be None), else the built-in default.
     `dataset_dir` is taken only when the data set is the one trained on, and
     `dataset_split_name` stays None (the held-out split is chosen with the
-    data set, see `evaluation.open_split`).
+    data set, see `evaluation.evaluator.open_split`).
     """
     trained = train_config or TrainConfig()
     values = {

@@ -64,7 +64,7 @@ class CheckpointEvaluator:
 
         Args:
           config: a validated `EvalConfig` whose model and data settings are
-            filled in (`eval_config.with_train_defaults`).
+            filled in (`evaluation.config.with_train_defaults`).
         """
         self._config = config
         self.split = open_split(config)

@@ -1,7 +1,7 @@
 """Which checkpoints an evaluation run evaluates, and when it stops.
 
 `run_evaluation(config)` is what `eval.py` calls. It fills the model and
-data settings in from the train dir (`eval_config.with_train_defaults`),
+data settings in from the train dir (`evaluation.config.with_train_defaults`),
 resolves every name before anything is written, and then runs one of three
 modes:
 
@@ -24,8 +24,8 @@ slimtrain runs its own loop over `checkpoints_iterator` instead of
 checkpoint that disappears, and cannot stop when training finishes.
 
 Every result is appended to the eval dir's results file and printed as a
-table (`eval_results`), and with --keep_best_checkpoint_by offered to the
-train dir's `BestCheckpointKeeper` (`evaluation.best`).
+table (`evaluation.results`), and with --keep_best_checkpoint_by offered to
+the train dir's `BestCheckpointKeeper` (`evaluation.best`).
 """
 
 import glob

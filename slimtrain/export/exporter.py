@@ -15,8 +15,9 @@ research/slim's architecture-only GraphDef (`architecture`). Otherwise it:
 4. writes labels.txt (when the data set names its classes) and export.json,
    and only then moves the files into the output dir, export.json last.
 
-A failure at any step leaves the output dir as it was (the staging folder
-is removed), so its files are always one complete, checked export.
+A failure before the move leaves the output dir as it was (the staging
+folder is removed); export.json, moved last, marks a complete, checked
+export.
 """
 
 import os

@@ -3,8 +3,15 @@
 - `config`: `TrainConfig`, one field per `train.py` flag.
 - `trainer`: `train(config)`, the default scenario (one classifier, one
   loss) handed to `slim.learning.train`.
-- `step_runner`: the `train_step_fn` that runs each step and what is due
-  after it (step checkpoints, summaries, progress lines).
+- `step_runner`: the `train_step_fn`: one `session.run` per step, with
+  what the hooks of `step_hooks` fetch (summaries) and do after it
+  (checkpoints, progress lines).
+- `divergence`: loss and gradients checked before each update, and the
+  --on_nan policy.
+- `input_position`: the input stream's position, saved in each checkpoint.
+- `stop_signals`: SIGTERM and SIGINT stop the run after the current step.
+- `periodic_evaluation`: evaluation of checkpoints during training.
+- `clones`: --num_clones replicas of the model in one process.
 - `checkpoints`: resuming, fine-tuning and the checks that go with them.
 - `checkpoint_files`: a train dir's checkpoints found by their files (torn
   ones skipped, the state file repaired, relative paths), and the Saver.

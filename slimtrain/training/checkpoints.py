@@ -23,7 +23,8 @@ def resolve_checkpoint(path, flag="--checkpoint_path"):
 
     A directory's checkpoints are found by their files: its newest complete
     one is used, after one warning naming newer ones that are torn
-    (`checkpoint_files.newest_complete`).
+    (`checkpoint_files.newest_complete`). A directory with no `model.ckpt-N`
+    checkpoint falls back to the one its state file names, if complete.
 
     Raises:
       ConfigError: the directory holds no complete checkpoint, or the
@@ -31,6 +32,13 @@ def resolve_checkpoint(path, flag="--checkpoint_path"):
     """
     if tf.gfile.IsDirectory(path):
         newest = checkpoint_files.newest_complete(path)
+        if newest is None:
+            # A checkpoint saved without a step in its name (a model-zoo
+            # folder with a state file, a Saver called without global_step)
+            # is found by the state file alone.
+            named = tf.train.latest_checkpoint(path)
+            if named and checkpoint_files.checkpoint_problem(named) is None:
+                newest = named
         if newest is None:
             raise ConfigError("%s=%s holds no checkpoint that can be "
                               "restored: point it at a train dir with "

@@ -137,7 +137,8 @@ class ProgressHook:
         """Args:
           loss: the loss tensor the train op returns (already fetched by
             the step, so asking for it again costs nothing).
-          every_steps, batch_size, max_steps: the run's settings.
+          every_steps, max_steps: the run's settings.
+          batch_size: the examples one step takes (every clone's batch).
         """
         self._loss = loss
         self._every_steps = every_steps

@@ -242,7 +242,8 @@ def _step_hooks(config, is_chief, model, saver, summary_writer, summary_op,
             variables_finite=all_finite(saved_variables),
             evaluation=evaluation))
     hooks.append(ProgressHook(model["train_op"], config.log_every_n_steps,
-                              config.batch_size, config.max_number_of_steps))
+                              config.batch_size * config.num_clones,
+                              config.max_number_of_steps))
     return hooks
 
 
