@@ -19,7 +19,8 @@ from typing import Optional
 
 from slimtrain.errors import ConfigError
 from slimtrain.evaluation.config import DEFAULT_CHECKPOINT_DIR, EvalConfig
-from slimtrain.training.config import (flag_field, require_not_negative,
+from slimtrain.training.config import (flag_field, require_choice,
+                                       require_not_negative,
                                        require_positive, split_scopes)
 
 FORMATS = ("saved_model", "frozen", "tflite")
@@ -149,10 +150,8 @@ class ExportConfig:
                       "architecture-only GraphDef", "add --output_file=FILE "
                       "for that GraphDef")
         self.format_list()
-        if self.tflite_quantize not in TFLITE_QUANTIZATIONS:
-            raise ConfigError("--tflite_quantize=%s is not known: use one of "
-                              "%s." % (self.tflite_quantize,
-                                       ", ".join(TFLITE_QUANTIZATIONS)))
+        require_choice("tflite_quantize", self.tflite_quantize,
+                       TFLITE_QUANTIZATIONS)
         if self.tflite_quantize != "none" and "tflite" not in self.format_list():
             raise ConfigError("--tflite_quantize applies to the tflite format, "
                               "which --formats=%s leaves out: add tflite."

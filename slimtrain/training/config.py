@@ -241,10 +241,10 @@ class TrainConfig:
 
     def validate(self):
         """Raises ConfigError for a setting that cannot work; returns self."""
-        _require_choice("optimizer", self.optimizer, OPTIMIZERS)
-        _require_choice("learning_rate_decay_type",
+        require_choice("optimizer", self.optimizer, OPTIMIZERS)
+        require_choice("learning_rate_decay_type",
                         self.learning_rate_decay_type, LEARNING_RATE_DECAY_TYPES)
-        _require_choice("on_nan", self.on_nan, ON_NAN_CHOICES)
+        require_choice("on_nan", self.on_nan, ON_NAN_CHOICES)
         for name in ("batch_size", "num_readers", "num_preprocessing_threads",
                      "num_clones", "cluster_timeout_secs", "worker_replicas",
                      "replicas_to_aggregate", "max_checkpoints_to_keep",
@@ -372,7 +372,8 @@ def read_config(train_dir):
     return TrainConfig(**{k: v for k, v in values.items() if k in known})
 
 
-def _require_choice(name, value, choices):
+def require_choice(name, value, choices):
+    """Raises ConfigError naming --name unless value is one of `choices`."""
     if value not in choices:
         raise ConfigError("--%s=%s is not known: use one of %s." %
                           (name, value, ", ".join(choices)))
