@@ -9,6 +9,7 @@ With TF_CONFIG set, it is the task of a cluster that TF_CONFIG names
 
 from slimtrain import cli
 from slimtrain.training.config import TrainConfig
+from slimtrain.training.scenarios.registry import with_scenario_defaults
 from slimtrain.training.trainer import train
 
 cli.define_flags(TrainConfig)
@@ -17,7 +18,8 @@ cli.define_flags(TrainConfig)
 @cli.entry_point
 def main(argv):
     del argv  # entry_point refuses positional arguments
-    train(cli.config_from_flags(TrainConfig))
+    config = cli.config_from_flags(TrainConfig)
+    train(with_scenario_defaults(config, cli.explicitly_set(TrainConfig)))
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ HELP_ARGUMENTS = ("--help", "-h", "-?", "--helpshort")
 # EvalConfig is in exactly one (tests/test_input_checks.py checks it).
 HELP_GROUPS = (
     ("Model", (
-        "model_name", "preprocessing_name", "train_image_size",
+        "scenario", "scenario_options", "model_name", "preprocessing_name", "train_image_size",
         "eval_image_size", "use_grayscale", "moving_average_decay",
         "checkpoint_path", "checkpoint_exclude_scopes", "trainable_scopes",
         "ignore_missing_vars")),

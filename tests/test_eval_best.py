@@ -250,7 +250,7 @@ def test_keeper_refuses_what_it_cannot_keep(all_results, tmp_path):
     with pytest.raises(ConfigError, match="is not the link"):
         BestCheckpointKeeper(str(tmp_path), "Accuracy")
     with pytest.raises(ConfigError, match="not a metric of the evaluation"):
-        eval_config(str(tmp_path), keep_best_checkpoint_by="Top1").validate()
+        BestCheckpointKeeper(str(tmp_path), "Accuracy/digit")
     with pytest.raises(ConfigError, match="pass one"):
         eval_config(str(tmp_path), eval_all_checkpoints=True,
                     eval_interval_secs=1).validate()
@@ -288,7 +288,7 @@ def test_evaluates_inside_a_training_session_without_touching_it(
         num_preprocessing_threads=train_config.num_preprocessing_threads,
         keep_best_checkpoint_by="Accuracy"), train_config)
     evaluator = CheckpointEvaluator(config)
-    record = ResultRecorder(config)
+    record = ResultRecorder(config, evaluator.metric_names)
     checkpoint = tf.train.latest_checkpoint(train_dir)
 
     def training_graph():

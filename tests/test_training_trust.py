@@ -22,20 +22,10 @@ from slimtrain.errors import DivergedError
 from slimtrain.training import workspace
 from slimtrain.training.input_position import EXAMPLES_NAME, read_position
 from slimtrain.training.trainer import train
-from tests.training_helpers import (all_checkpoints, checkpoint_steps,
+from tests.training_helpers import (PROCESS_DEADLINE_SECS, StderrLines,
+                                    all_checkpoints, assert_same_variables, checkpoint_steps,
                                     scalar_events, small_config, train_command,
                                     variables_of)
-
-DEADLINE_SECS = 240
-
-
-def _assert_same_variables(first, second):
-    first, second = variables_of(first), variables_of(second)
-    assert sorted(first) == sorted(second)
-    different = [name for name in first
-                 if not np.array_equal(first[name], second[name])]
-    assert not different, different
-
 
 def _assert_all_finite(train_dir):
     checkpoints = all_checkpoints(train_dir)
@@ -55,7 +45,7 @@ def test_summaries_take_no_batch_and_describe_the_trained_batch(tmp_path,
     train(small_config(tmp_path / "quiet", max_number_of_steps=30,
                        save_summaries_steps=0, save_summaries_secs=0))
     # Summaries at every step changed nothing the training saw.
-    _assert_same_variables(tf.train.latest_checkpoint(str(tmp_path / "busy")),
+    assert_same_variables(tf.train.latest_checkpoint(str(tmp_path / "busy")),
                            tf.train.latest_checkpoint(str(tmp_path / "quiet")))
     # The loss summarized at step 10 is the loss of the batch trained then.
     logged = [record.getMessage() for record in caplog.records
@@ -72,38 +62,16 @@ def _start(train_dir, *flags):
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
-class _Lines:
-    """Collects a process's stderr lines on a thread, to wait for one."""
-
-    def __init__(self, process):
-        self.lines = []
-        self._thread = threading.Thread(
-            target=lambda: self.lines.extend(iter(process.stderr.readline,
-                                                  "")), daemon=True)
-        self._thread.start()
-
-    def wait_for(self, text, timeout=DEADLINE_SECS):
-        deadline = time.time() + timeout
-        while not any(text in line for line in self.lines):
-            assert time.time() < deadline, "no %r in %s" % (text,
-                                                            self.lines[-20:])
-            time.sleep(0.05)
-
-    def joined(self):
-        self._thread.join(timeout=30)
-        return "".join(self.lines)
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_stops_after_the_step_with_a_checkpoint(tmp_path, signum):
     process = _start(tmp_path, "--max_number_of_steps=0", "--seed=1",
                      "--log_every_n_steps=1", "--save_summaries_steps=2")
-    lines = _Lines(process)
+    lines = StderrLines(process)
     try:
         lines.wait_for("step 5: loss")
         process.send_signal(signum)
-        process.wait(timeout=DEADLINE_SECS)
+        process.wait(timeout=PROCESS_DEADLINE_SECS)
     finally:
         process.kill()
     output = lines.joined()
@@ -125,7 +93,7 @@ def test_a_signal_stops_after_the_step_with_a_checkpoint(tmp_path, signum):
 @pytest.mark.slow
 def test_a_second_signal_stops_at_once(tmp_path):
     process = _start(tmp_path, "--max_number_of_steps=0")
-    lines = _Lines(process)
+    lines = StderrLines(process)
     try:
         # Both signals arrive while the graph is being built, long before
         # the first step and the save that the first signal alone asks for.
@@ -133,7 +101,7 @@ def test_a_second_signal_stops_at_once(tmp_path):
         process.send_signal(signal.SIGTERM)
         lines.wait_for("SIGTERM received")
         process.send_signal(signal.SIGTERM)
-        process.wait(timeout=DEADLINE_SECS)
+        process.wait(timeout=PROCESS_DEADLINE_SECS)
     finally:
         process.kill()
     output = lines.joined()
@@ -154,14 +122,14 @@ def test_kill_9_and_resume_train_exactly_what_an_uninterrupted_run_does(
              "--learning_rate=0.01", "--num_preprocessing_threads=2"]
     straight = subprocess.run(
         train_command("--train_dir=%s" % (tmp_path / "straight"), *flags),
-        capture_output=True, text=True, timeout=DEADLINE_SECS)
+        capture_output=True, text=True, timeout=PROCESS_DEADLINE_SECS)
     assert straight.returncode == 0, straight.stderr[-3000:]
 
     killed = tmp_path / "killed"
     process = _start(killed, *flags)
-    lines = _Lines(process)
+    lines = StderrLines(process)
     try:
-        deadline = time.time() + DEADLINE_SECS
+        deadline = time.time() + PROCESS_DEADLINE_SECS
         while checkpoint_steps(killed) != [8]:
             assert time.time() < deadline and process.poll() is None, (
                 lines.joined()[-3000:])
@@ -175,10 +143,10 @@ def test_kill_9_and_resume_train_exactly_what_an_uninterrupted_run_does(
 
     resumed = subprocess.run(train_command("--train_dir=%s" % killed, *flags),
                              capture_output=True, text=True,
-                             timeout=DEADLINE_SECS)
+                             timeout=PROCESS_DEADLINE_SECS)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert "input resumes at example 64" in resumed.stderr
-    _assert_same_variables(str(tmp_path / "straight" / "model.ckpt-24"),
+    assert_same_variables(str(tmp_path / "straight" / "model.ckpt-24"),
                            str(killed / "model.ckpt-24"))
 
 
@@ -189,7 +157,7 @@ def test_divergence_exits_3_and_leaves_only_finite_checkpoints(tmp_path):
                       "--learning_rate=0.12", "--learning_rate_decay_type=fixed",
                       "--save_interval_steps=2", "--seed=1",
                       "--max_number_of_steps=60"),
-        capture_output=True, text=True, timeout=DEADLINE_SECS)
+        capture_output=True, text=True, timeout=PROCESS_DEADLINE_SECS)
     assert result.returncode == 3, result.stderr[-3000:]
     errors = [line for line in result.stderr.splitlines()
               if line.startswith("error: ")]

@@ -3,7 +3,10 @@
 import glob
 import os
 import sys
+import threading
+import time
 
+import numpy as np
 import tensorflow.compat.v1 as tf
 
 from slimtrain.training.config import TrainConfig
@@ -53,6 +56,9 @@ def checkpoint_value(checkpoint, name):
     return tf.train.load_variable(checkpoint, name)
 
 
+# How long a test waits for a train.py process, or a line of it.
+PROCESS_DEADLINE_SECS = 240
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Runs train.py as `python train.py` would, with tf_keras unimportable, as
@@ -79,3 +85,34 @@ def variables_of(checkpoint):
     reader = tf.train.NewCheckpointReader(checkpoint)
     return {name: reader.get_tensor(name)
             for name in reader.get_variable_to_shape_map()}
+
+
+def assert_same_variables(first, second):
+    """Asserts two checkpoints hold the same tensors, bit for bit."""
+    first, second = variables_of(first), variables_of(second)
+    assert sorted(first) == sorted(second)
+    different = [name for name in first
+                 if not np.array_equal(first[name], second[name])]
+    assert not different, different
+
+
+class StderrLines:
+    """Collects a process's stderr lines on a thread, to wait for one."""
+
+    def __init__(self, process):
+        self.lines = []
+        self._thread = threading.Thread(
+            target=lambda: self.lines.extend(iter(process.stderr.readline,
+                                                  "")), daemon=True)
+        self._thread.start()
+
+    def wait_for(self, text, timeout=PROCESS_DEADLINE_SECS):
+        deadline = time.time() + timeout
+        while not any(text in line for line in self.lines):
+            assert time.time() < deadline, "no %r in %s" % (text,
+                                                            self.lines[-20:])
+            time.sleep(0.05)
+
+    def joined(self):
+        self._thread.join(timeout=30)
+        return "".join(self.lines)

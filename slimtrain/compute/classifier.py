@@ -36,12 +36,7 @@ def resolve_classifier(config, dataset, *, is_training, weight_decay=0.0):
             "trains and evaluates on images: use an image network, or build "
             "%s from `import nets` (docs/NETWORKS.md)." % (
                 config.model_name, config.model_name))
-    num_classes = dataset.num_classes - config.labels_offset
-    if num_classes < 1:
-        raise ConfigError(
-            "--labels_offset=%d leaves no classes of the %d in %s: use a "
-            "smaller offset." % (config.labels_offset, dataset.num_classes,
-                                 dataset.name))
+    num_classes = classes_after_offset(config, dataset)
     network_fn = nets_factory.get_network_fn(
         config.model_name, num_classes=num_classes,
         weight_decay=weight_decay, is_training=is_training)
@@ -49,6 +44,21 @@ def resolve_classifier(config, dataset, *, is_training, weight_decay=0.0):
         config.preprocessing_name or config.model_name,
         is_training=is_training, use_grayscale=config.use_grayscale)
     return num_classes, network_fn, preprocessing_fn
+
+
+def classes_after_offset(config, dataset):
+    """The label values of `dataset` left after --labels_offset.
+
+    Raises:
+      ConfigError: the offset leaves none.
+    """
+    num_classes = dataset.num_classes - config.labels_offset
+    if num_classes < 1:
+        raise ConfigError(
+            "--labels_offset=%d leaves no classes of the %d in %s: use a "
+            "smaller offset." % (config.labels_offset, dataset.num_classes,
+                                 dataset.name))
+    return num_classes
 
 
 def apply_network(network_fn, images, model_name, size_flag):

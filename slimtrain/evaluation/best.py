@@ -52,24 +52,27 @@ BEST_FILENAME = "best.json"
 CHECKPOINT_STATE_FILENAME = "checkpoint"
 # The folders `best` points to are named so, in the train dir.
 FOLDER_PREFIX = "best-step-"
-# The one metric that is better when lower; every other one is better higher.
-LOWER_IS_BETTER = ("Loss",)
+# The metric that is better when lower, alone or as "Loss/<part>" (a
+# scenario's per-head losses); every other one is better higher.
+LOWER_IS_BETTER = "Loss"
 # Copied with the checkpoint when the checkpoint's folder has it (train.py
 # writes it; training.config.CONFIG_FILENAME, not imported to keep
 # evaluation independent of training's modules).
 TRAIN_CONFIG_FILENAME = "train_config.json"
 
 
-def check_metric_name(metric, flag="--keep_best_checkpoint_by"):
-    """Raises ConfigError unless `metric` is one evaluation measures."""
-    if metric not in METRIC_NAMES:
+def check_metric_name(metric, metric_names=METRIC_NAMES,
+                      flag="--keep_best_checkpoint_by"):
+    """Raises ConfigError unless `metric` is one of `metric_names`, the
+    metrics the evaluation measures (the classifier's by default)."""
+    if metric not in metric_names:
         raise ConfigError("%s=%s is not a metric of the evaluation: use one "
-                          "of %s." % (flag, metric, ", ".join(METRIC_NAMES)))
+                          "of %s." % (flag, metric, ", ".join(metric_names)))
 
 
 def higher_is_better(metric):
     """Whether a larger value of `metric` is an improvement."""
-    return metric not in LOWER_IS_BETTER
+    return metric.split("/")[0] != LOWER_IS_BETTER
 
 
 def read_best(train_dir):
@@ -89,18 +92,20 @@ def read_best(train_dir):
 class BestCheckpointKeeper:
     """Copies each evaluated checkpoint that improves a metric into `best/`."""
 
-    def __init__(self, train_dir, metric):
+    def __init__(self, train_dir, metric, metric_names=METRIC_NAMES):
         """Checks the metric and what `best/` holds already.
 
         Args:
           train_dir: the run's directory; `best` is created inside it.
-          metric: a name of METRIC_NAMES (e.g. "Accuracy" or "Loss").
+          metric: a name of `metric_names` (e.g. "Accuracy" or "Loss").
+          metric_names: the metrics the evaluation measures (the scenario's;
+            by default the classifier's).
 
         Raises:
           ConfigError: an unknown metric, a `best` that is not this module's
             link, or a `best/` kept by another metric.
         """
-        check_metric_name(metric)
+        check_metric_name(metric, metric_names)
         self.train_dir = train_dir
         self.metric = metric
         self.path = os.path.join(train_dir, BEST_LINK)

@@ -24,7 +24,6 @@ from typing import Optional
 from slimtrain.training.config import (TrainConfig, flag_field, read_config,
                               require_not_negative, require_positive)
 from slimtrain.errors import ConfigError
-from slimtrain.evaluation.best import check_metric_name
 from slimtrain.evaluation.results import METRIC_NAMES
 
 # Continuous evaluation stops after waiting this long for a new checkpoint.
@@ -104,7 +103,8 @@ class EvalConfig:
         None, "slimtrain: copy each evaluated checkpoint that improves this "
         "metric (%s; Loss: the lowest, the others: the highest) into best/ "
         "in the train dir, with best.json (WORKSPACE.md). Unset: keep no "
-        "best checkpoint." % ", ".join(METRIC_NAMES))
+        "best checkpoint. A scenario other than the classifier names its "
+        "own metrics (docs/SCENARIOS.md)." % ", ".join(METRIC_NAMES))
 
     # Model and data; None: as the checkpoints' train dir was trained.
     dataset_name: Optional[str] = flag_field(
@@ -122,6 +122,11 @@ class EvalConfig:
         "primarily used to evaluate the VGG and ResNet architectures which "
         "do not use a background class for the ImageNet dataset. Default: "
         "the train dir's, else 0.")
+    scenario: Optional[str] = flag_field(
+        None, "slimtrain: the scenario the checkpoints were trained with "
+        "(docs/SCENARIOS.md). Default: the train dir's, else classifier.")
+    scenario_options: Optional[str] = flag_field(
+        None, "slimtrain: the scenario's options. Default: the train dir's.")
     model_name: Optional[str] = flag_field(
         None, "The name of the architecture to evaluate. Default: the train "
         "dir's, else lenet.")
@@ -180,8 +185,6 @@ class EvalConfig:
                     "%s needs a directory of checkpoints, but "
                     "--checkpoint_path=%s is not one: pass --checkpoint_dir."
                     % (flag, self.checkpoint_path))
-        if self.keep_best_checkpoint_by is not None:
-            check_metric_name(self.keep_best_checkpoint_by)
         return self
 
     @property
@@ -258,6 +261,8 @@ def with_train_defaults(config, train_config):
     """
     trained = train_config or TrainConfig()
     values = {
+        "scenario": trained.scenario,
+        "scenario_options": trained.scenario_options,
         "dataset_name": trained.dataset_name,
         "model_name": trained.model_name,
         "labels_offset": trained.labels_offset,

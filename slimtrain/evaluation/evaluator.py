@@ -1,9 +1,10 @@
-"""Evaluates one checkpoint of an image classifier, the TF-Slim way.
+"""Evaluates one checkpoint of a scenario, by default an image classifier.
 
-`CheckpointEvaluator(config)` resolves the names in an `EvalConfig` (data
-set split, network, preprocessing) once, so that a bad name fails before
-anything is written. Each `evaluate(checkpoint, eval_dir)` then builds the
-graph of `eval_image_classifier.py` (tf.data input -> network with
+`CheckpointEvaluator(config)` resolves the names in an `EvalConfig`
+(scenario, data set split, network, preprocessing) once, so that a bad name
+fails before anything is written. Each `evaluate(checkpoint, eval_dir)` then
+builds the graph of `eval_image_classifier.py` (tf.data input -> the
+scenario's model for evaluation, for the classifier the network with
 is_training=False -> `slim.metrics` streaming metrics -> `eval/<name>`
 summaries), checks the checkpoint against it by name and shape, and runs
 `slim.evaluation.evaluate_once`.
@@ -17,7 +18,8 @@ The graph is rebuilt for every checkpoint because the MonitoredSession that
 `evaluate_once` opens finalizes its graph, and each call adds its own saver
 and eval-step ops; rebuilding also gives each evaluation a fresh input pass.
 
-The metrics, and their summary tags under "eval/":
+The classifier's metrics, and their summary tags under "eval/" (another
+scenario names its own, `Scenario.build_eval`; Examples is always added):
   Accuracy                 top-1 accuracy (as eval_image_classifier.py)
   Recall_5                 whether the label is in the top 5 (as
                            eval_image_classifier.py); only with more than 5
@@ -39,7 +41,8 @@ import tf_slim as slim
 from absl import logging
 
 from slimtrain.training import checkpoint_files, checkpoints, workspace
-from slimtrain.compute.classifier import apply_network, resolve_classifier
+from slimtrain.training.scenarios.api import RunInfo
+from slimtrain.training.scenarios.registry import CLASSIFIER, load_scenario
 from slimtrain.data import record_check
 from slimtrain.data.datasets import dataset_factory
 from slimtrain.errors import ConfigError
@@ -57,6 +60,9 @@ class CheckpointEvaluator:
       split: the `DatasetSplit` evaluated.
       num_batches: batches run per evaluation.
       expected_examples: the examples those batches hold, by the split's size.
+      metric_names: the metrics the scenario measures (and Examples).
+      best_metric: the metric the scenario keeps `best/` by during training
+        unless told otherwise (None: none).
     """
 
     def __init__(self, config):
@@ -67,10 +73,19 @@ class CheckpointEvaluator:
             filled in (`evaluation.config.with_train_defaults`).
         """
         self._config = config
+        self._scenario = load_scenario(config.scenario or CLASSIFIER,
+                                       config.scenario_options)
+        if not self._scenario.evaluates:
+            raise ConfigError(
+                "scenario %s defines no evaluation (Scenario.build_eval): "
+                "there is nothing to measure; give it a build_eval "
+                "(docs/SCENARIOS.md), or look at its training summaries in "
+                "TensorBoard." % self._scenario.name)
         self.split = open_split(config)
-        (self._num_classes, self._network_fn,
-         self._preprocessing_fn) = resolve_classifier(config, self.split,
-                                                      is_training=False)
+        self.metric_names = tuple(self._scenario.metric_names)
+        self.best_metric = self._scenario.best_metric
+        self._preprocessing_fn, self._image_size = (
+            self._scenario.input_preprocessing(self._run_info(None)))
         full_pass = math.ceil(self.split.num_samples / config.batch_size)
         self.num_batches = min(full_pass, config.max_num_batches or full_pass)
         self.expected_examples = min(self.split.num_samples,
@@ -133,22 +148,21 @@ class CheckpointEvaluator:
         return self._result(checkpoint, values, start)
 
     def build_graph(self):
-        """Builds input, network and metrics in the default graph."""
+        """Builds input, model and metrics in the default graph."""
         config = self._config
         global_step = tf.train.get_or_create_global_step()
-        image_size = (config.eval_image_size or
-                      getattr(self._network_fn, "default_image_size", None))
         with tf.device("/cpu:0"):
             batches = build_input_dataset(
                 self.split, self._preprocessing_fn,
                 batch_size=config.batch_size, is_training=False,
-                image_size=image_size, labels_offset=config.labels_offset,
+                image_size=self._image_size,
+                labels_offset=config.labels_offset,
                 num_preprocessing_threads=config.num_preprocessing_threads)
             images, labels = tf.data.make_one_shot_iterator(batches).get_next()
-        logits, _ = apply_network(self._network_fn, images, config.model_name,
-                                  "--eval_image_size")
-        values, updates = slim.metrics.aggregate_metric_map(
-            _metrics(logits, labels, self._num_classes))
+        metrics = dict(self._scenario.build_eval(
+            images, labels, self._run_info(global_step)))
+        metrics[EXAMPLES] = slim.metrics.count(labels)
+        values, updates = slim.metrics.aggregate_metric_map(metrics)
         summaries = [tf.summary.scalar("eval/%s" % name, value, collections=[])
                      for name, value in sorted(values.items())]
         return {
@@ -173,12 +187,19 @@ class CheckpointEvaluator:
             fix = ("it holds no moving averages: pass --moving_average_decay=0 "
                    "to evaluate the raw weights")
         else:
-            fix = ("evaluate it with the --model_name, --dataset_name and "
-                   "--labels_offset it was trained with")
+            fix = ("evaluate it with the --scenario, --model_name, "
+                   "--dataset_name and --labels_offset it was trained with")
+        run = self._run_info(None)
+        model = (self._config.model_name if self._scenario.name == CLASSIFIER
+                 else "scenario " + self._scenario.name)
         raise ConfigError(
             "checkpoint %s does not fit %s with %d classes (it %s): %s."
-            % (checkpoint, self._config.model_name, self._num_classes,
+            % (checkpoint, model, run.num_classes,
                checkpoints.describe_misfit(missing, mismatched), fix))
+
+    def _run_info(self, global_step):
+        return RunInfo.create(self._config, self.split, is_training=False,
+                              global_step=global_step)
 
     def _result(self, checkpoint, values, start):
         now = time.time()
@@ -247,22 +268,3 @@ def open_split(config):
     raise ConfigError("no held-out split of %s could be opened (%s): pass "
                       "--dataset_split_name." % (config.dataset_name,
                                                  "; ".join(failures)))
-
-
-def _metrics(logits, labels, num_classes):
-    """Maps metric names to slim's (value, update_op) streaming pairs."""
-    predictions = tf.argmax(logits, 1)
-    losses = tf.losses.sparse_softmax_cross_entropy(
-        labels, logits, loss_collection=None,
-        reduction=tf.losses.Reduction.NONE)
-    metrics = {
-        "Accuracy": slim.metrics.streaming_accuracy(predictions, labels),
-        "Mean_Per_Class_Accuracy": tf.metrics.mean_per_class_accuracy(
-            labels, predictions, num_classes),
-        "Loss": slim.metrics.streaming_mean(losses),
-        EXAMPLES: slim.metrics.count(labels),
-    }
-    if num_classes > 5:
-        metrics["Recall_5"] = slim.metrics.streaming_recall_at_k(
-            logits, labels, 5)
-    return metrics

@@ -63,7 +63,7 @@ def run_evaluation(config):
     wait_for_master(config.master)
     config = with_run_defaults(config)
     evaluator = CheckpointEvaluator(config)
-    recorder = ResultRecorder(config)
+    recorder = ResultRecorder(config, evaluator.metric_names)
     if config.continuous:
         return _run_continuously(evaluator, config, recorder)
     if config.eval_all_checkpoints:
@@ -197,18 +197,24 @@ class ResultRecorder:
 
         config = eval_config_for_training(train_config, ...)
         evaluator = CheckpointEvaluator(config)
-        record = ResultRecorder(config)
+        record = ResultRecorder(config, evaluator.metric_names)
         result = evaluator.evaluate(checkpoint, config.resolved_eval_dir)
         if result is not None:
             record(result)
     """
 
-    def __init__(self, config):
-        """Raises ConfigError when best/ cannot be kept (`evaluation.best`)."""
+    def __init__(self, config, metric_names):
+        """Raises ConfigError when best/ cannot be kept (`evaluation.best`).
+
+        Args:
+          config: the `EvalConfig`.
+          metric_names: the metrics the evaluation measures
+            (`CheckpointEvaluator.metric_names`).
+        """
         self._eval_dir = config.resolved_eval_dir
         self._keeper = (
             BestCheckpointKeeper(config.train_dir,
-                                 config.keep_best_checkpoint_by)
+                                 config.keep_best_checkpoint_by, metric_names)
             if config.keep_best_checkpoint_by else None)
 
     def __call__(self, result):

@@ -106,7 +106,7 @@ def excluded(name, exclude_scopes):
 
 
 def make_fine_tune_init_fn(checkpoint_path, exclude_scopes=(),
-                           ignore_missing_vars=False):
+                           ignore_missing_vars=False, candidates=None):
     """Returns `init_fn(session)` restoring model variables from a checkpoint.
 
     Args:
@@ -115,6 +115,8 @@ def make_fine_tune_init_fn(checkpoint_path, exclude_scopes=(),
         comma-separated string of --checkpoint_exclude_scopes, or None).
       ignore_missing_vars: skip (with a warning) model variables the
         checkpoint lacks, instead of failing.
+      candidates: the variables that may be restored (None: the model
+        variables, `slim.get_model_variables()`).
 
     Raises:
       ConfigError: no readable checkpoint, a variable whose shape differs
@@ -124,7 +126,10 @@ def make_fine_tune_init_fn(checkpoint_path, exclude_scopes=(),
         exclude_scopes = split_scopes(exclude_scopes)
     checkpoint = resolve_checkpoint(checkpoint_path)
     shapes = read_shapes(checkpoint)
-    candidates = [var for var in slim.get_model_variables()
+    if candidates is None:
+        candidates = slim.get_model_variables()
+    considered = len(candidates)
+    candidates = [var for var in candidates
                   if not excluded(var.op.name, exclude_scopes)]
     to_restore, missing, mismatched = compare_with_checkpoint(candidates, shapes)
     if mismatched:
@@ -141,8 +146,7 @@ def make_fine_tune_init_fn(checkpoint_path, exclude_scopes=(),
         logging.warning("Not restoring %d variable(s) missing from %s: %s",
                         len(missing), checkpoint, describe_names(missing))
     logging.info("Fine-tuning from %s (%d variables restored, %d excluded).",
-                 checkpoint, len(to_restore),
-                 len(slim.get_model_variables()) - len(candidates))
+                 checkpoint, len(to_restore), considered - len(candidates))
     return slim.assign_from_checkpoint_fn(checkpoint, to_restore)
 
 

@@ -127,8 +127,9 @@ class TrainConfig:
     keep_best_checkpoint_by: Optional[str] = flag_field(
         None, "slimtrain: copy each checkpoint that improves this metric of "
         "the evaluation during training into <train_dir>/best (default: "
-        "Accuracy when evaluating during training; empty: keep none). Loss "
-        "keeps the lowest, other metrics the highest.")
+        "the scenario's, Accuracy for the classifier, when evaluating "
+        "during training; empty: keep none). Loss keeps the lowest, other "
+        "metrics the highest.")
 
     # Optimization.
     weight_decay: float = flag_field(
@@ -213,6 +214,13 @@ class TrainConfig:
         0, "An offset for the labels in the dataset. This flag is primarily "
         "used to evaluate the VGG and ResNet architectures which do not use a "
         "background class for the ImageNet dataset.")
+    scenario: str = flag_field(
+        "classifier", "slimtrain: what to train: classifier (--model_name as "
+        "an image classifier), multi_head, gan, or the user's own as "
+        "package.module:attribute (docs/SCENARIOS.md).")
+    scenario_options: Optional[str] = flag_field(
+        None, "slimtrain: comma-separated name=value options of the "
+        "scenario, e.g. 'discriminator_steps=2' for gan.")
     model_name: str = flag_field("lenet", "The name of the architecture to train.")
     preprocessing_name: Optional[str] = flag_field(
         None, "The name of the preprocessing to use. If left as `None`, then "

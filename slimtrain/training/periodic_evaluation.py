@@ -14,15 +14,13 @@ bit for bit, with and without it. The checkpoint hook saves a checkpoint at
 each evaluation step and hands it over (`step_hooks.CheckpointHook`).
 """
 
+import dataclasses
 import time
 
 from slimtrain.evaluation.config import eval_config_for_training
 from slimtrain.evaluation.evaluator import CheckpointEvaluator
 from slimtrain.evaluation.loop import ResultRecorder
 from slimtrain.training.step_hooks import crossed
-
-# The metric best/ is kept by when training evaluates and none is named.
-DEFAULT_BEST_METRIC = "Accuracy"
 
 
 class PeriodicEvaluation:
@@ -41,16 +39,18 @@ class PeriodicEvaluation:
           ConfigError: an evaluation setting, split or metric that cannot
             work.
         """
-        best_metric = train_config.keep_best_checkpoint_by
-        if best_metric is None:
-            best_metric = DEFAULT_BEST_METRIC
-        self._config = eval_config_for_training(
+        config = eval_config_for_training(
             train_config, split_name=train_config.eval_dataset_split_name,
             batch_size=train_config.eval_batch_size,
-            max_num_batches=train_config.max_num_batches,
-            keep_best_checkpoint_by=best_metric or None)
-        self._evaluator = CheckpointEvaluator(self._config)
-        self._record = ResultRecorder(self._config)
+            max_num_batches=train_config.max_num_batches)
+        self._evaluator = CheckpointEvaluator(config)
+        best_metric = train_config.keep_best_checkpoint_by
+        if best_metric is None:  # empty: keep none
+            best_metric = self._evaluator.best_metric
+        self._config = dataclasses.replace(
+            config, keep_best_checkpoint_by=best_metric or None)
+        self._record = ResultRecorder(self._config,
+                                      self._evaluator.metric_names)
         self._every_steps = train_config.eval_every_n_steps
         self._every_secs = train_config.eval_every_secs
         self._last_time = time.time()

@@ -133,14 +133,15 @@ class CheckpointHook:
 class ProgressHook:
     """Logs the loss, examples/sec and an ETA every `every_steps` steps."""
 
-    def __init__(self, loss, every_steps, batch_size, max_steps):
+    def __init__(self, schedule, every_steps, batch_size, max_steps):
         """Args:
-          loss: the loss tensor the train op returns (already fetched by
-            the step, so asking for it again costs nothing).
+          schedule: the run's `train_ops.StepSchedule`; the loss logged is
+            the one its step op returns (already fetched by the step, so
+            asking for it again costs nothing).
           every_steps, max_steps: the run's settings.
           batch_size: the examples one step takes (every clone's batch).
         """
-        self._loss = loss
+        self._schedule = schedule
         self._every_steps = every_steps
         self._batch_size = batch_size
         self._max_steps = max_steps
@@ -153,8 +154,8 @@ class ProgressHook:
         self._last_step = step
 
     def fetches(self, next_step, is_last):
-        del next_step, is_last
-        return self._loss
+        del is_last
+        return self._schedule.for_step(next_step).train_op
 
     def after_step(self, sess, step, values, stopping):
         del sess

@@ -36,12 +36,12 @@ class StepRunner:
       stopped_by: the number of the signal that stopped training, or None.
     """
 
-    def __init__(self, *, step_after_train, hooks, max_steps, stop_signals,
+    def __init__(self, *, schedule, hooks, max_steps, stop_signals,
                  divergence, input_position=None, last_step_op=None,
                  trace_every_n_steps=None, summary_writer=None, train_dir=None):
         """Args:
-          step_after_train: the global step read after the train op's
-            update (fetching the variable itself may race with the update).
+          schedule: the `train_ops.StepSchedule` giving the op that trains
+            each global step, and the global step read after it.
           hooks: `step_hooks` objects, asked in order before and after
             every step.
           max_steps: --max_number_of_steps (0 or None: no limit).
@@ -55,7 +55,7 @@ class StepRunner:
             trace (tf_trace-STEP.json) and the run metadata every this many
             steps (chief only: pass None elsewhere).
         """
-        self._step_after_train = step_after_train
+        self._schedule = schedule
         self._hooks = list(hooks)
         self._max_steps = max_steps
         self._stop_signals = stop_signals
@@ -70,12 +70,14 @@ class StepRunner:
         self.stopped_by = None
 
     def __call__(self, sess, train_op, global_step, train_step_kwargs):
-        del train_step_kwargs  # what slim would pass is decided here
+        # What slim would pass is decided here: the schedule gives the op.
+        del train_op, train_step_kwargs
         if self.last_step is None:
             self._begin(sess, int(sess.run(global_step)))
         next_step = self.last_step + 1
         is_last = bool(self._max_steps) and next_step >= self._max_steps
-        fetches = {"loss": train_op, "step": self._step_after_train}
+        step_op = self._schedule.for_step(next_step)
+        fetches = {"loss": step_op.train_op, "step": step_op.step_after_train}
         for index, hook in enumerate(self._hooks):
             wanted = hook.fetches(next_step, is_last)
             if wanted is not None:

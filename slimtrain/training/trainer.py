@@ -1,10 +1,12 @@
-"""The default training scenario: one classifier, one loss, `slim.learning.train`.
+"""The training harness: a scenario's model trained by `slim.learning.train`.
 
 `train(config)` builds the graph the way TF-Slim's `train_image_classifier.py`
-does (data set -> tf.data pipeline -> network under its arg_scope -> slim
-losses -> learning rate -> optimizer -> slim's `create_train_op`) and hands
-it to `slim.learning.train`, which owns the session, the Supervisor and the
-final checkpoint.
+does (data set -> tf.data pipeline -> the scenario's model, by default the
+zoo classifier: network under its arg_scope -> slim losses -> learning rate
+-> optimizer -> slim's `create_train_op`) and hands it to
+`slim.learning.train`, which owns the session, the Supervisor and the final
+checkpoint. The scenario (`slimtrain.training.scenarios`, --scenario) builds
+only the model; everything else here is the same for every scenario.
 
 What slimtrain adds around slim's loop:
 - `step_runner` and `step_hooks`: one `session.run` per step that also
@@ -19,7 +21,9 @@ What slimtrain adds around slim's loop:
 - `stop_signals`: SIGTERM and SIGINT end the run after the current step,
   with a checkpoint;
 - `sync_replicas`: a sync-replica run that ends cleanly;
-- `clones`: --num_clones replicas of the model in one process.
+- `train_ops`: one op per kind of step, from the scenario's updates and
+  schedule;
+- `clones`: --num_clones replicas of the classifier in one process.
 With TF_CONFIG set, the process is one task of a cluster
 (`slimtrain.distributed.cluster_task`).
 Bad settings are found before the train dir is touched.
@@ -33,11 +37,6 @@ import tensorflow.compat.v1 as tf
 import tf_slim as slim
 from absl import logging
 
-from slimtrain.compute.learning_rate import configure_learning_rate
-from slimtrain.compute.losses import (add_classification_losses,
-                                      add_loss_summaries)
-from slimtrain.compute.optimizers import configure_optimizer
-from slimtrain.compute.classifier import apply_network, resolve_classifier
 from slimtrain.data import record_check
 from slimtrain.data.datasets import dataset_factory
 from slimtrain.data.input_pipeline import build_input_dataset, new_stream_seed
@@ -47,20 +46,19 @@ from slimtrain.distributed.cluster_task import (cluster_failure,
                                                 run_service_task)
 from slimtrain.distributed.master import wait_for_master
 from slimtrain.distributed.tf_config import Cluster
-from slimtrain.errors import ConfigError, StoppedBySignal
+from slimtrain.errors import StoppedBySignal
 from slimtrain.training import checkpoint_files, checkpoints, workspace
-from slimtrain.training.clones import build_clones
-from slimtrain.training.config import parse_gradient_multipliers, split_scopes
-from slimtrain.training.divergence import (DivergencePolicy, all_finite,
-                                           guard_gradients)
+from slimtrain.training.divergence import DivergencePolicy, all_finite
 from slimtrain.training.input_checks import log_start, warn_about_input
 from slimtrain.training.input_position import InputPosition, read_position
 from slimtrain.training.periodic_evaluation import PeriodicEvaluation
+from slimtrain.training.scenarios.api import RunInfo
+from slimtrain.training.scenarios.registry import load_scenario
 from slimtrain.training.step_hooks import (CheckpointHook, ProgressHook,
                                            SummaryHook)
 from slimtrain.training.step_runner import CHECKPOINT_BASENAME, StepRunner
 from slimtrain.training.stop_signals import StopSignals
-from slimtrain.training.sync_replicas import make_sync_optimizer
+from slimtrain.training.train_ops import build_step_schedule
 
 
 def train(config):
@@ -81,6 +79,7 @@ def train(config):
       StoppedBySignal: SIGTERM or SIGINT stopped the run, after saving.
     """
     config.validate()
+    scenario = load_scenario(config.scenario, config.scenario_options)
     cluster = Cluster.from_environment()  # TF_CONFIG: docs/DISTRIBUTED.md
     if cluster is not None and not cluster.trains:
         return run_service_task(cluster, config)  # a ps or the evaluator
@@ -98,8 +97,9 @@ def train(config):
             tf.set_random_seed(config.seed)
         input_seed, start_position = _input_start(config, resume_from)
         model = build_model(config, input_seed=input_seed,
-                            start_position=start_position)
-        init_fn = _choose_initialization(config, resume_from)
+                            start_position=start_position, scenario=scenario)
+        init_fn = _choose_initialization(config, resume_from,
+                                         model["variables_to_restore"])
         summary_op = tf.summary.merge_all()
         position = model["input_position"]
         saved_variables = tf.global_variables()
@@ -115,7 +115,7 @@ def train(config):
             summary_writer = tf.summary.FileWriter(config.train_dir,
                                                    graph=graph)
         step_runner = StepRunner(
-            step_after_train=model["step_after_train"],
+            schedule=model["schedule"],
             hooks=_step_hooks(config, is_chief, model, saver, summary_writer,
                               summary_op, saved_variables, evaluation),
             max_steps=config.max_number_of_steps,
@@ -241,7 +241,7 @@ def _step_hooks(config, is_chief, model, saver, summary_writer, summary_op,
             every_secs=config.save_interval_secs,
             variables_finite=all_finite(saved_variables),
             evaluation=evaluation))
-    hooks.append(ProgressHook(model["train_op"], config.log_every_n_steps,
+    hooks.append(ProgressHook(model["schedule"], config.log_every_n_steps,
                               config.batch_size * config.num_clones,
                               config.max_number_of_steps))
     return hooks
@@ -257,6 +257,7 @@ def _run_slim_training(config, model, step_runner, init_fn, summary_writer,
     --save_summaries_secs; it reads only the global step) and the final save.
     """
     return slim.learning.train(
+        # The step runner picks each step's op from the schedule.
         model["train_op"],
         logdir=config.train_dir,
         train_step_fn=step_runner,
@@ -276,27 +277,33 @@ def _run_slim_training(config, model, step_runner, init_fn, summary_writer,
         session_config=session_config(config))
 
 
-def build_model(config, input_seed=None, start_position=0):
-    """Builds input, network, losses and train op; returns the pieces by name.
+def build_model(config, input_seed=None, start_position=0, scenario=None):
+    """Builds input, the scenario's model and the step ops; returns the pieces.
 
     Args:
       config: the run's TrainConfig.
       input_seed: the input stream's seed (default: --seed, or random).
       start_position: the examples of the stream to skip (a resumed run's).
+      scenario: the `Scenario` to train (default: the one --scenario names).
 
     Returns:
-      A dict: train_op (returns the total loss; running it trains one step
-      and advances the input position), global_step, step_after_train (the
-      global step read after the update), sync_optimizer (or None) and
-      input_position (an `InputPosition`, or None with several workers).
+      A dict: schedule (a `train_ops.StepSchedule`: the op that trains each
+      global step; running one trains a step, advances the input position
+      and returns the step's loss), train_op (the op of step 1: the only
+      one unless the scenario has a schedule), global_step, sync_optimizer (or None),
+      input_position (an `InputPosition`, or None with several workers),
+      dataset, and variables_to_restore (the fine-tuning candidates, None:
+      the model variables).
     """
+    if scenario is None:
+        scenario = load_scenario(config.scenario, config.scenario_options)
     with _variables_device(config):
         global_step = tf.train.get_or_create_global_step()
     dataset = dataset_factory.get_dataset(
         config.dataset_name, config.dataset_split_name, config.dataset_dir)
-    num_classes, network_fn, preprocessing_fn = resolve_classifier(
-        config, dataset, is_training=True, weight_decay=config.weight_decay)
-    image_size = config.train_image_size or network_fn.default_image_size
+    run = RunInfo.create(config, dataset, is_training=True,
+                         global_step=global_step)
+    preprocessing_fn, image_size = scenario.input_preprocessing(run)
     if input_seed is None:
         input_seed = new_stream_seed() if config.seed is None else config.seed
     record_check.check_first_records(dataset)
@@ -319,91 +326,36 @@ def build_model(config, input_seed=None, start_position=0):
                                   config.batch_size * config.num_clones)
                     if config.worker_replicas == 1 else None)
 
-    def network(images):
-        return apply_network(network_fn, images, config.model_name,
-                             "--train_image_size")
-
-    if config.num_clones > 1:
-        clones = build_clones(config, clone_batches, network, num_classes)
-        total_loss, end_points = clones.total_loss, clones.end_points
-        update_ops = list(clones.update_ops)
+    if config.num_clones > 1:  # the clones place themselves
+        train_step = scenario.build_train_step(clone_batches, run)
     else:
-        images, labels = clone_batches[0]
         with _variables_device(config), _clone_device(config):
-            logits, end_points = network(images)
-            total_loss = add_classification_losses(
-                logits, end_points, labels, num_classes,
-                config.label_smoothing)
-        update_ops = list(tf.get_collection(tf.GraphKeys.UPDATE_OPS))
-    _add_model_summaries(end_points)
-    add_loss_summaries(total_loss)
-
+            train_step = scenario.build_train_step(clone_batches, run)
     with _variables_device(config):
-        model_variables = slim.get_model_variables()
-        averages = (tf.train.ExponentialMovingAverage(
-            config.moving_average_decay, global_step)
-            if config.moving_average_decay else None)
-        learning_rate = configure_learning_rate(
-            config, dataset.num_samples, global_step)
-        tf.summary.scalar("learning_rate", learning_rate)
-        optimizer = configure_optimizer(config, learning_rate)
-        if config.sync_replicas:
-            # The sync optimizer applies the moving averages on the chief.
-            optimizer = make_sync_optimizer(
-                optimizer, config, variable_averages=averages,
-                variables_to_average=model_variables)
-        if averages is not None and not config.sync_replicas:
-            update_ops.append(averages.apply(model_variables))
-        variables_to_train = _variables_to_train(config.trainable_scopes)
-        train_op = slim.training.create_train_op(
-            total_loss, optimizer, global_step=global_step,
-            update_ops=update_ops,
-            variables_to_train=variables_to_train,
-            transform_grads_fn=_transform_gradients(
-                config, total_loss, variables_to_train),
-            summarize_gradients=config.summarize_gradients,
-            # Each clone's backward pass runs on its own device.
-            colocate_gradients_with_ops=config.num_clones > 1,
-            check_numerics=False)  # slim's check comes after the update
-    if position is not None:
-        with tf.control_dependencies([position.advance_op]):
-            train_op = tf.identity(train_op)
-    with tf.control_dependencies([train_op]):
-        step_after_train = global_step.read_value()
-    return {"train_op": train_op, "global_step": global_step,
-            "step_after_train": step_after_train,
-            "sync_optimizer": optimizer if config.sync_replicas else None,
-            "input_position": position, "dataset": dataset}
+        schedule, sync_optimizer = build_step_schedule(
+            train_step, config, global_step=global_step,
+            num_samples=dataset.num_samples,
+            batch=[tensor for batch in clone_batches for tensor in batch],
+            input_position=position)
+    return {"schedule": schedule,
+            "train_op": schedule.step_ops[0].train_op,
+            "global_step": global_step,
+            "sync_optimizer": sync_optimizer, "input_position": position,
+            "dataset": dataset,
+            "variables_to_restore": train_step.variables_to_restore}
 
 
-def _transform_gradients(config, total_loss, variables_to_train):
-    """slim's gradient transform: multipliers, clipping, finiteness check."""
-    multipliers = _gradient_multipliers(config.gradient_multipliers,
-                                        variables_to_train)
-
-    def transform(grads_and_vars):
-        if multipliers:
-            with tf.name_scope("multiply_grads"):
-                grads_and_vars = slim.learning.multiply_gradients(
-                    grads_and_vars, multipliers)
-        if config.clip_gradient_norm > 0:
-            with tf.name_scope("clip_grads"):
-                grads_and_vars = slim.learning.clip_gradient_norms(
-                    grads_and_vars, config.clip_gradient_norm)
-        if config.check_numerics:
-            grads_and_vars = guard_gradients(total_loss, grads_and_vars)
-        return grads_and_vars
-
-    return transform
-
-
-def _choose_initialization(config, resume_from):
+def _choose_initialization(config, resume_from, variables_to_restore):
     """Returns slim's init_fn, after saying which checkpoint the run starts from.
 
     A checkpoint already in the train dir wins over --checkpoint_path: it is
     this run's own progress, and restoring the fine-tuning source over it
     would throw that progress away. TF-Slim made the same choice silently
     (tensorflow/models#975); slimtrain says so.
+
+    Args:
+      variables_to_restore: the variables fine-tuning may restore (None: the
+        model variables), before --checkpoint_exclude_scopes.
     """
     if resume_from:
         checkpoints.check_resumable(resume_from, tf.global_variables())
@@ -415,53 +367,8 @@ def _choose_initialization(config, resume_from):
     if config.checkpoint_path:
         return checkpoints.make_fine_tune_init_fn(
             config.checkpoint_path, config.checkpoint_exclude_scopes,
-            config.ignore_missing_vars)
+            config.ignore_missing_vars, candidates=variables_to_restore)
     return None
-
-
-def _variables_to_train(trainable_scopes):
-    """All trainable variables, or those under the --trainable_scopes."""
-    scopes = split_scopes(trainable_scopes)
-    if not scopes:
-        return tf.trainable_variables()
-    variables = []
-    for scope in scopes:
-        found = tf.get_collection(tf.GraphKeys.TRAINABLE_VARIABLES, scope)
-        if not found:
-            raise ConfigError(
-                "--trainable_scopes names %r, which holds no trainable "
-                "variable: use scopes such as %s." %
-                (scope, _top_scopes(tf.trainable_variables())))
-        variables.extend(found)
-    return variables
-
-
-def _gradient_multipliers(text, variables_to_train):
-    """Maps each variable under a --gradient_multipliers scope to its factor."""
-    multipliers = {}
-    for scope, factor in parse_gradient_multipliers(text).items():
-        matched = [var for var in variables_to_train
-                   if var.op.name.startswith(scope)]
-        if not matched:
-            raise ConfigError(
-                "--gradient_multipliers names %r, which holds no variable being "
-                "trained: use scopes such as %s." %
-                (scope, _top_scopes(variables_to_train)))
-        multipliers.update({var: factor for var in matched})
-    return multipliers or None
-
-
-def _add_model_summaries(end_points):
-    """Activation histograms and sparsity per end point, weight histograms.
-
-    Weight histograms are tagged 'variables/<name>': a tag equal to the
-    variable's own op name would be made unique as '<name>_1'.
-    """
-    for name, activation in end_points.items():
-        tf.summary.histogram("activations/" + name, activation)
-        tf.summary.scalar("sparsity/" + name, tf.nn.zero_fraction(activation))
-    for variable in slim.get_model_variables():
-        tf.summary.histogram("variables/" + variable.op.name, variable)
 
 
 def _scalar_summaries():
@@ -509,6 +416,3 @@ def session_config(config):
     return proto
 
 
-def _top_scopes(variables):
-    scopes = sorted({os.path.dirname(var.op.name) for var in variables})
-    return ", ".join(scopes[:5]) or "(none)"
