@@ -64,7 +64,7 @@ def test_warnings_for_a_batch_larger_than_the_data_and_a_far_input_size(
     split = dataset_factory.get_dataset("digits", "test")
     config = TrainConfig(model_name="inception_v3", batch_size=500)
     with caplog.at_level(logging.WARNING):
-        warn_about_input(config, split, 299)
+        warn_about_input(config, split, 299, config.model_name)
     lines = [record.getMessage() for record in caplog.records]
     assert len(lines) == 2
     assert lines[0].startswith("--batch_size=500 is larger than the 360 "
@@ -74,7 +74,7 @@ def test_warnings_for_a_batch_larger_than_the_data_and_a_far_input_size(
     caplog.clear()
     with caplog.at_level(logging.WARNING):
         for image_size in (28, 3):  # 3 is refused later, by apply_network
-            warn_about_input(TrainConfig(), split, image_size)
+            warn_about_input(TrainConfig(), split, image_size, "lenet")
     assert not caplog.records
 
 

@@ -23,6 +23,8 @@ from slimtrain.data.preprocessing import preprocessing_factory
 from slimtrain.errors import ConfigError
 from slimtrain.evaluation.config import EvalConfig
 from slimtrain.evaluation.loop import run_evaluation
+from slimtrain.export.config import ExportConfig
+from slimtrain.export.exporter import run_export
 from slimtrain.training.config import TrainConfig, read_config
 from slimtrain.training.scenarios import TrainStep, Update
 from slimtrain.training.scenarios.gan import GanScenario
@@ -153,6 +155,11 @@ def test_multi_head_trains_each_head_and_evaluates_them(tmp_path):
     assert os.path.islink(tmp_path / "best")
     scalars = scalar_events(str(tmp_path / "eval"))
     assert "eval/Accuracy/odd" in scalars
+    # export.py serves classifiers only, and says so before writing.
+    with pytest.raises(ConfigError, match="--scenario=multi_head, and "
+                       "export.py and predict.py serve image classifiers"):
+        run_export(ExportConfig(checkpoint_dir=str(tmp_path)))
+    assert not os.path.exists(tmp_path / "export")
 
 
 def test_gan_moves_both_losses_and_its_samples_towards_the_data(tmp_path):

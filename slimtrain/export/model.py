@@ -29,6 +29,7 @@ import tensorflow.compat.v1 as tf1
 from slimtrain.compute.classifier import resolve_classifier
 from slimtrain.errors import ConfigError
 from slimtrain.training import checkpoints
+from slimtrain.training.scenarios.registry import CLASSIFIER
 
 TOP_K = 5
 INPUT_NAME = "input"
@@ -87,9 +88,16 @@ def resolve_model(config, split):
     """Returns the `ModelSpec` of a filled-in `EvalConfig` and its split.
 
     Raises:
-      ConfigError: an unknown model or preprocessing name, or a labels
-        offset that leaves no classes.
+      ConfigError: an unknown model or preprocessing name, a labels offset
+        that leaves no classes, or checkpoints of another scenario than the
+        classifier.
     """
+    if config.scenario not in (None, CLASSIFIER):
+        raise ConfigError(
+            "%s was trained with --scenario=%s, and export.py and predict.py "
+            "serve image classifiers (--scenario=classifier): export a "
+            "classifier's train dir, or build the scenario's graph for "
+            "serving from its own code." % (config.train_dir, config.scenario))
     num_classes, network_fn, preprocessing_fn = resolve_classifier(
         config, split, is_training=False)
     names = None

@@ -18,9 +18,10 @@ from absl import logging
 SIZE_RATIO_WARNED = 4.0
 
 
-def warn_about_input(config, dataset, image_size):
+def warn_about_input(config, dataset, image_size, model):
     """Logs the warnings above for a run of `config` on `dataset` (a
-    `DatasetSplit`) at `image_size` pixels (square)."""
+    `DatasetSplit`) at `image_size` pixels (square); `model` names what
+    is trained (e.g. "lenet", "scenario gan")."""
     if config.batch_size > dataset.num_samples:
         logging.warning(
             "--batch_size=%d is larger than the %d examples of %s/%s: each "
@@ -34,17 +35,17 @@ def warn_about_input(config, dataset, image_size):
             logging.warning(
                 "%s reads %dx%d images but %s holds %dx%d ones (%.1f times "
                 "the size): pass a --train_image_size closer to %d that the "
-                "network accepts, or use a network made for images this size.", config.model_name,
+                "network accepts, or use a network made for images this size.", model,
                 image_size, image_size, dataset.name, data_size, data_size,
                 ratio, data_size)
 
 
-def log_start(config, dataset, image_size):
+def log_start(config, dataset, image_size, model):
     """Logs the run's start line: model, data, steps, batch, train dir."""
     steps = ("%d steps" % config.max_number_of_steps
              if config.max_number_of_steps else "until stopped")
     logging.info("Training %s (%dx%d input) on %s/%s (%d examples), %s of "
-                 "batch %d, into %s.", config.model_name, image_size,
+                 "batch %d, into %s.", model, image_size,
                  image_size, dataset.name, dataset.split_name,
                  dataset.num_samples, steps, config.batch_size,
                  config.train_dir)

@@ -53,7 +53,7 @@ from slimtrain.training.input_checks import log_start, warn_about_input
 from slimtrain.training.input_position import InputPosition, read_position
 from slimtrain.training.periodic_evaluation import PeriodicEvaluation
 from slimtrain.training.scenarios.api import RunInfo
-from slimtrain.training.scenarios.registry import load_scenario
+from slimtrain.training.scenarios.registry import CLASSIFIER, load_scenario
 from slimtrain.training.step_hooks import (CheckpointHook, ProgressHook,
                                            SummaryHook)
 from slimtrain.training.step_runner import CHECKPOINT_BASENAME, StepRunner
@@ -307,8 +307,10 @@ def build_model(config, input_seed=None, start_position=0, scenario=None):
     if input_seed is None:
         input_seed = new_stream_seed() if config.seed is None else config.seed
     record_check.check_first_records(dataset)
-    warn_about_input(config, dataset, image_size)
-    log_start(config, dataset, image_size)
+    model = (config.model_name if scenario.name == CLASSIFIER
+             else "scenario " + scenario.name)
+    warn_about_input(config, dataset, image_size, model)
+    log_start(config, dataset, image_size, model)
 
     with tf.device("/cpu:0"):
         batches = build_input_dataset(
