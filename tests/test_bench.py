@@ -108,3 +108,20 @@ def test_distributed_overhead_reads_the_chiefs_progress_lines():
         times, 50, 99, distributed_overhead.examples_per_step(
             "cluster_sync", 8)) == pytest.approx(48 * 16 / 6.0)
     assert distributed_overhead.chief_output("two_clones", output) == output
+
+
+def test_jpeg_input_bench_measures_slimtrain_against_slims_queues(tmp_path):
+    """A tiny run of bench/jpeg_input.py: its data, two of its variants
+    (one through tf-slim's DatasetDataProvider and queue runners), its
+    table."""
+    output = tmp_path / "jpeg.json"
+    run = benchlib.ChildRun(
+        [benchlib.PYTHON, os.path.join(REPO, "bench", "jpeg_input.py"),
+         "--num_images=4", "--seconds=0.2", "--repeats=1", "--batch_size=2",
+         "--eval_batch_size=2", "--variants=slimtrain,slim_queues",
+         "--workdir=" + str(tmp_path), "--json=" + str(output)], timeout=300)
+    with open(output) as handle:
+        results = json.load(handle)["jpeg_input"]
+    assert set(results["examples_per_sec"]) == {"slimtrain", "slim_queues"}
+    assert all(value > 0 for value in results["cpu_ms_per_example"].values())
+    assert "| slimtrain/slim_queues | **" in run.output

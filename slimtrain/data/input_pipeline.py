@@ -13,11 +13,16 @@ Evaluation: files in order -> decode + preprocess in parallel -> batch
             prefetch.
 
 Shuffling happens before decoding, on the small encoded records, so a large
-buffer costs little memory. Decoding and preprocessing one example costs
-tens of microseconds, mostly tf.data's call of the map function, so the
-evaluation input of the fixed-size raw formats, which a fast network drains
-at thousands of examples per second, is decoded and preprocessed a batch
-per call.
+buffer costs little memory. In training, a data set of encoded images of
+varying size (JPEG, PNG: `DatasetSplit.parse_encoded`) hands the encoded bytes
+to a preprocessing that decodes them itself (`accepts_encoded_images`, e.g.
+Inception's, which decodes only the random crop's window of a JPEG, with the
+same pixels as decoding the whole image and cropping it).
+
+Decoding and preprocessing one example of the fixed-size raw formats costs
+tens of microseconds, mostly tf.data's call of the map function, so their
+evaluation input, which a fast network drains at thousands of examples per
+second, is decoded and preprocessed a batch per call.
 
 The training stream is a function of its seed alone, and can be entered at
 any position: epoch e's order comes from (seed, e), and the example at
@@ -65,7 +70,10 @@ def build_input_dataset(dataset, preprocessing_fn, *, batch_size,
       preprocessing_fn: fn(image, height, width, **kwargs) -> float image,
         e.g. from `preprocessing_factory.get_preprocessing(name,
         is_training)`. In training it is called with a `seed` keyword (a [2]
-        int tensor) that it must accept and use for its random choices.
+        int tensor) that it must accept and use for its random choices. If
+        it has a true attribute `accepts_encoded_images` (see
+        `preprocessing_factory.get_preprocessing`) and the data set a
+        `parse_encoded`, training hands it the encoded image bytes instead.
       batch_size: examples per batch.
       is_training: training input (shuffled, repeated, full batches) or
         evaluation input (in order, one pass, last batch partial).
@@ -102,9 +110,13 @@ def build_input_dataset(dataset, preprocessing_fn, *, batch_size,
     records = dataset.read_records(num_parallel_reads=num_readers,
                                    shuffle_files=is_training, seed=seed)
     parallel = parallel_options(num_preprocessing_threads)
+    decode = dataset.decode
+    if (is_training and dataset.parse_encoded is not None and
+            getattr(preprocessing_fn, "accepts_encoded_images", False)):
+        decode = dataset.parse_encoded
 
     def prepare(record, *element_seed):
-        image, label = dataset.decode(record)
+        image, label = decode(record)
         seed_kwargs = {"seed": element_seed[0]} if element_seed else {}
         image = preprocessing_fn(image, height, width, **seed_kwargs)
         return image, label - labels_offset

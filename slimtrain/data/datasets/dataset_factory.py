@@ -168,7 +168,10 @@ def _tfrecord_split(name, split_name, dataset_dir, file_pattern):
         decode=tfrecord_format.make_decoder(spec.image_shape,
                                             spec.default_format),
         files=tuple(files),
-        read_file=lambda path: tfrecord_format.read_records([path]))
+        read_file=lambda path: tfrecord_format.read_records([path]),
+        # Images of varying size are always encoded (never "raw").
+        parse_encoded=(tfrecord_format.parse_encoded
+                       if spec.image_shape[0] is None else None))
 
 
 def _idx_split(name, split_name, dataset_dir):

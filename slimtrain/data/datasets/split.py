@@ -36,6 +36,13 @@ class DatasetSplit:
         as `read_records` gives them, for formats whose every file holds
         whole records (TFRecord, CIFAR-10 binary); it lets a check name the
         file a bad record is in.
+      parse_encoded: None, or fn(record) returning (the image's encoded
+        bytes, a string scalar; label int64 []) without decoding them, for
+        data sets of encoded RGB images of varying size (flowers, imagenet:
+        JPEG, or PNG). Decoding the bytes with `image_shape`'s channel count
+        gives `decode`'s image; the training input hands them to a
+        preprocessing that decodes only what it keeps (the crop's window of
+        a JPEG).
     """
 
     name: str
@@ -55,6 +62,8 @@ class DatasetSplit:
                                                compare=False)
     read_file: Optional[Callable[[str], tf.data.Dataset]] = dataclasses.field(
         default=None, repr=False, compare=False)
+    parse_encoded: Optional[Callable[[Any], Tuple[tf.Tensor, tf.Tensor]]] = (
+        dataclasses.field(default=None, repr=False, compare=False))
 
     def make_dataset(self, num_parallel_reads=1, num_parallel_calls=1,
                      shuffle_files=False, seed=None):

@@ -16,6 +16,15 @@ def read_records(files, num_parallel_reads=1, shuffle_files=False, seed=None):
                             shuffle_files, seed)
 
 
+def parse_encoded(serialized):
+    """Returns (encoded image bytes, label int64) of a serialized Example,
+    leaving the image undecoded."""
+    parsed = tf.io.parse_single_example(serialized, {
+        "image/encoded": tf.io.FixedLenFeature((), tf.string),
+        "image/class/label": tf.io.FixedLenFeature((), tf.int64)})
+    return parsed["image/encoded"], parsed["image/class/label"]
+
+
 def make_decoder(image_shape, default_format):
     """Returns fn(serialized Example) -> (image uint8 [H, W, C], label int64).
 

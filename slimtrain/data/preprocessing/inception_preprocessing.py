@@ -11,6 +11,11 @@ without the half-pixel centres of TF 2's `tf.image.resize`, which would shift
 every image by up to half a pixel against what the model-zoo checkpoints
 were trained and measured with). One-channel input is repeated into RGB
 first, and `use_grayscale` turns the result into one channel.
+
+Training also takes an image still encoded (its bytes, a string scalar), as
+the input pipeline hands it over for JPEG data sets: the crop is then drawn
+from the JPEG's header and only its window is decoded (`window_decoding`),
+giving the pixels, and so the output, of the decoded image's path.
 """
 
 import functools
@@ -20,6 +25,8 @@ import tensorflow as tf
 from slimtrain.data.preprocessing.channels import to_grayscale
 from slimtrain.data.preprocessing.channels import to_rgb
 from slimtrain.data.preprocessing.random_seeds import SeedStream
+from slimtrain.data.preprocessing.window_decoding import decode_whole
+from slimtrain.data.preprocessing.window_decoding import decode_window
 
 # TF 1's four resize methods, in the order of its ResizeMethod enum (which
 # research/slim draws an index into); fast mode uses the first only.
@@ -80,6 +87,25 @@ def distort_color(image, color_ordering=0, fast_mode=True, scope=None,
         return tf.clip_by_value(image, 0.0, 1.0)
 
 
+def sample_crop_window(image_shape, bbox, min_object_covered=0.1,
+                       aspect_ratio_range=(0.75, 1.33),
+                       area_range=(0.05, 1.0), max_attempts=100, seed=None):
+    """Draws Inception's random crop of an image of the given shape.
+
+    Needs the shape only, so the crop of a JPEG can be drawn from its header
+    before any pixel is decoded. Arguments as `distorted_bounding_box_crop`'s.
+
+    Returns:
+      (begin, size, distorted_bbox): int32 [3] each the first two, as
+      `tf.slice` takes them; the crop's box, float [1, 1, 4].
+    """
+    return tf.image.stateless_sample_distorted_bounding_box(
+        image_shape, bounding_boxes=bbox, seed=SeedStream(seed).next(),
+        min_object_covered=min_object_covered,
+        aspect_ratio_range=aspect_ratio_range, area_range=area_range,
+        max_attempts=max_attempts, use_image_if_no_bounding_boxes=True)
+
+
 def distorted_bounding_box_crop(image, bbox, min_object_covered=0.1,
                                 aspect_ratio_range=(0.75, 1.33),
                                 area_range=(0.05, 1.0), max_attempts=100,
@@ -98,15 +124,25 @@ def distorted_bounding_box_crop(image, bbox, min_object_covered=0.1,
     """
     with tf.compat.v1.name_scope(scope, "distorted_bounding_box_crop",
                                  [image, bbox]):
-        begin, size, distorted_bbox = (
-            tf.image.stateless_sample_distorted_bounding_box(
-                tf.shape(image), bounding_boxes=bbox,
-                seed=SeedStream(seed).next(),
-                min_object_covered=min_object_covered,
-                aspect_ratio_range=aspect_ratio_range, area_range=area_range,
-                max_attempts=max_attempts,
-                use_image_if_no_bounding_boxes=True))
+        begin, size, distorted_bbox = sample_crop_window(
+            tf.shape(image), bbox, min_object_covered, aspect_ratio_range,
+            area_range, max_attempts, seed=seed)
         return tf.slice(image, begin, size), distorted_bbox
+
+
+def _decode_for_train(encoded, bbox, random_crop, crop_seed):
+    """The float RGB image (random crop) that training continues from, out
+    of encoded bytes: of a JPEG only the crop's window is decoded."""
+    if random_crop:
+        def choose_window(image_shape):
+            begin, size, _ = sample_crop_window(image_shape, bbox,
+                                                seed=crop_seed)
+            return begin, size
+
+        image = decode_window(encoded, choose_window, channels=3)
+    else:
+        image = decode_whole(encoded, channels=3)
+    return tf.image.convert_image_dtype(image, tf.float32)
 
 
 def preprocess_for_train(image, height, width, bbox=None, fast_mode=True,
@@ -116,7 +152,9 @@ def preprocess_for_train(image, height, width, bbox=None, fast_mode=True,
 
     Args:
       image: a [H, W, C] image, C 1 or 3; integer types are taken as
-        0..MAX, float32 as [0, 1].
+        0..MAX, float32 as [0, 1]. Or a string scalar: the encoded bytes of
+        an image (JPEG, PNG, GIF, BMP), decoded as RGB; of a JPEG only the
+        random crop's window is decoded, with the same pixels.
       height, width: the output size.
       bbox: optional [1, num_boxes, 4] boxes guiding the crop; default the
         whole image.
@@ -131,13 +169,18 @@ def preprocess_for_train(image, height, width, bbox=None, fast_mode=True,
     seeds = SeedStream(seed)
     with tf.compat.v1.name_scope(scope, "distort_image",
                                  [image, height, width, bbox]):
-        image = tf.image.convert_image_dtype(to_rgb(image), tf.float32)
         if bbox is None:
             bbox = tf.constant([0.0, 0.0, 1.0, 1.0], tf.float32, [1, 1, 4])
-        if random_crop:
-            image, _ = distorted_bounding_box_crop(image, bbox,
-                                                   seed=seeds.next())
-            image.set_shape([None, None, 3])
+        crop_seed = seeds.next() if random_crop else None
+        image = tf.convert_to_tensor(image)
+        if image.dtype == tf.string:
+            image = _decode_for_train(image, bbox, random_crop, crop_seed)
+        else:
+            image = tf.image.convert_image_dtype(to_rgb(image), tf.float32)
+            if random_crop:
+                image, _ = distorted_bounding_box_crop(image, bbox,
+                                                       seed=crop_seed)
+        image.set_shape([None, None, 3])
         image = apply_with_random_selector(
             image,
             lambda x, case: tf.compat.v1.image.resize_images(

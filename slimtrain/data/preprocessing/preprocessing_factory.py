@@ -34,6 +34,10 @@ PREPROCESSING_MODULES = {
     **{name: vgg_preprocessing for name in _VGG_NAMES},
 }
 
+# The modules whose training preprocessing also takes an image's encoded
+# bytes and decodes them itself (Inception: only the crop's window of a JPEG).
+ENCODED_TRAINING_INPUT_MODULES = (inception_preprocessing,)
+
 
 def get_preprocessing(name, is_training=False, use_grayscale=False):
     """Returns preprocessing_fn(image, output_height, output_width, **kwargs).
@@ -50,6 +54,11 @@ def get_preprocessing(name, is_training=False, use_grayscale=False):
     builds graph ops only, so it works inside `tf.data.Dataset.map` and in
     TF1-style graphs.
 
+    Its attribute `accepts_encoded_images` says whether it also takes, in
+    place of the image, the image's encoded bytes (a string scalar, decoded
+    as RGB): true for Inception's training preprocessing, which then decodes
+    only the crop's window of a JPEG. The input pipeline reads it.
+
     Raises:
       ConfigError: for an unknown name.
     """
@@ -63,4 +72,6 @@ def get_preprocessing(name, is_training=False, use_grayscale=False):
             image, output_height, output_width, is_training=is_training,
             use_grayscale=use_grayscale, **kwargs)
 
+    preprocessing_fn.accepts_encoded_images = (
+        is_training and module in ENCODED_TRAINING_INPUT_MODULES)
     return preprocessing_fn
