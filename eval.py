@@ -23,4 +23,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    cli.run(main, EvalConfig, __doc__)
+    cli.run(main, EvalConfig, __doc__, graph_only=True)

@@ -23,4 +23,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    cli.run(main, TrainConfig, __doc__)
+    cli.run(main, TrainConfig, __doc__, graph_only=True)

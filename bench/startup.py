@@ -1,8 +1,11 @@
 """Start-up time: process launch to the first training step / evaluated batch.
 
-    python bench/startup.py [--repeats 5] [--json F] [--markdown F]
+    python bench/startup.py [--repeats 3] [--models lenet,cifarnet]
+        [--deep_models inception_v3,resnet_v1_50,resnet_v1_152]
+        [--baseline_checkout DIR] [--json F] [--markdown F]
 
-Each round launches, in a fresh process each, in a rotating order:
+Small networks (--models): each round launches, in a fresh process each, in
+a rotating order:
 
   import      `python -c "import tensorflow"` until the import returned: the
               floor every TensorFlow program pays;
@@ -15,11 +18,28 @@ Each round launches, in a fresh process each, in a rotating order:
               of its first evaluated batch (the timestamp of slim's
               "Evaluation [1/N]" line).
 
+Deep networks (--deep_models), on the built-in digits at batch 1 (their
+default image size, 224 or 299 px): each round launches, fresh process
+each, rotating order,
+
+  train.py    train.py for one step into an empty train dir (under
+              bench/workers.py train_probe), to the end of its first step;
+  baseline    with --baseline_checkout=DIR (another checkout, e.g. an older
+              commit unpacked with `git archive`): DIR's train.py, the same;
+  bare        a bare script doing the same work (bench/workers.py
+              bare_start): import, the same network with the same losses
+              and RMSProp, variable initialization, one step at batch 1.
+
+and reports the median time to the end of the first step with its range,
+the ratio to the bare script within each round (median and range), and
+where train.py's time went (medians of the phases train_probe notes).
+
 Medians over the rounds are reported.
 """
 
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib  # noqa: E402
@@ -97,7 +117,105 @@ def measure(args, data_dirs, workdir):
     return results
 
 
-def table(results):
+# The phases of a start-up, in order: (name, the stamp that ends it), read
+# from the stamps bench/workers.py train_probe and bare_start print.
+TRAIN_PHASES = (
+    ("import", "imported"),
+    ("input, network, losses", "forward_built"),
+    ("summaries, learning rate", "train_op_start"),
+    ("gradients, optimizer", "train_op_built"),
+    ("(rest of build_model)", "build_end"),
+    ("saver, summary writer, checks", "supervisor_start"),
+    ("Supervisor, session, initialization", "session_ready"),
+    ("graph written, services, until the first step", "first_step_start"),
+    ("first step", "first_step_end"),
+)
+BARE_PHASES = (
+    ("import", "imported"),
+    ("input, network, losses", "forward_built"),
+    ("gradients, optimizer", "graph_built"),
+    ("session, initialization", "initialized"),
+    ("first step", "first_step_end"),
+)
+DEEP_BATCH_SIZE = 1
+
+
+def phase_seconds(stamps, launched, phases):
+    """{phase: seconds} from a run's stamps; phases without one are left
+    out, and the next phase then takes their time."""
+    seconds, previous = {}, launched
+    for name, stamp in phases:
+        if stamp in stamps:
+            seconds[name] = stamps[stamp] - previous
+            previous = stamps[stamp]
+    return seconds
+
+
+def time_deep(variant, model_name, workdir, baseline):
+    """One start-up of a deep network: (seconds to the end of the first
+    step, {phase: seconds})."""
+    common = ["--model_name=" + model_name,
+              "--batch_size=%d" % DEEP_BATCH_SIZE]
+    if variant == "bare":
+        args = [benchlib.PYTHON, benchlib.WORKERS_PY, "bare_start"] + common
+        phases = BARE_PHASES
+    else:
+        args = [benchlib.PYTHON, benchlib.WORKERS_PY, "train_probe",
+                "--train_dir=" + workdir.run_dir(variant),
+                "--max_number_of_steps=1"] + common
+        if variant == "baseline":
+            args.append("--train_py=" + os.path.join(baseline, "train.py"))
+        phases = TRAIN_PHASES
+    run = benchlib.ChildRun(args)
+    stamps = run.result()
+    return (stamps["first_step_end"] - run.launched,
+            phase_seconds(stamps, run.launched, phases))
+
+
+def measure_deep(args, workdir):
+    variants = ["train.py", "bare"] + (["baseline"] if args.baseline_checkout
+                                       else [])
+    results = {}
+    for model_name in [m for m in args.deep_models.split(",") if m]:
+        def run(variant):
+            seconds, phases = time_deep(variant, model_name, workdir,
+                                        args.baseline_checkout)
+            return seconds, {"phases:" + variant: phases}
+
+        rounds = benchlib.run_rounds(model_name + " start-up", args.repeats,
+                                     variants, run)
+        result = {"batch_size": DEEP_BATCH_SIZE, "rounds": rounds,
+                  "median_secs": {}, "ratios": {}, "phases": {}}
+        for variant in variants:
+            result["median_secs"][variant] = benchlib.median(
+                [r[variant] for r in rounds])
+            names = {name for r in rounds for name in r["phases:" + variant]}
+            result["phases"][variant] = {
+                name: benchlib.median([r["phases:" + variant][name]
+                                       for r in rounds
+                                       if name in r["phases:" + variant]])
+                for name in names}
+        for numerator, denominator in (("train.py", "bare"),
+                                       ("baseline", "bare"),
+                                       ("train.py", "baseline")):
+            values = benchlib.paired_ratios(rounds, numerator, denominator)
+            if values:
+                result["ratios"]["%s/%s" % (numerator, denominator)] = {
+                    "median": benchlib.median(values), "all": values}
+        results[model_name] = result
+    return results
+
+
+def measure_all(args, data_dirs, workdir):
+    results = {"small": {}, "deep": {}}
+    if args.models:
+        results["small"] = measure(args, data_dirs, workdir)
+    results["deep"] = measure_deep(args, workdir)
+    results["measured_at"] = time.strftime("%Y-%m-%d %H:%M")
+    return results
+
+
+def small_table(results):
     header = ["from process launch to", "seconds (median)", "range",
               "of which until ready (train: session started; eval: graph "
               "built)"]
@@ -109,13 +227,78 @@ def table(results):
     return benchlib.markdown_table(header, rows)
 
 
+def deep_tables(results):
+    """The time to the first step (and ratios), then where it went."""
+    variants = ("train.py", "baseline", "bare")
+    titles = {"train.py": "train.py", "baseline": "baseline train.py",
+              "bare": "bare script"}
+    header = ["batch 1, launch to end of first step (s, median and range)"]
+    present = [v for v in variants
+               if any(v in r["median_secs"] for r in results.values())]
+    header += [titles[v] for v in present]
+    ratio_names = [n for n in ("train.py/bare", "baseline/bare",
+                               "train.py/baseline")
+                   if any(n in r["ratios"] for r in results.values())]
+    header += ["ratio " + n for n in ratio_names]
+    rows = []
+    for model_name, result in results.items():
+        row = [model_name]
+        for variant in present:
+            values = [r[variant] for r in result["rounds"] if variant in r]
+            row.append("%.1f (%s)" % (result["median_secs"][variant],
+                                      benchlib.spread(values)))
+        for name in ratio_names:
+            ratio = result["ratios"].get(name)
+            row.append("**%.2f** (%s)" % (ratio["median"],
+                                          benchlib.spread(ratio["all"]))
+                       if ratio else "-")
+        rows.append(row)
+    first = benchlib.markdown_table(header, rows)
+
+    phase_header = ["where the time went (s, medians)"]
+    columns = [(m, v) for m in results for v in present]
+    phase_header += ["%s %s" % (m, titles[v]) for m, v in columns]
+    names = []
+    for name, _ in TRAIN_PHASES + BARE_PHASES:
+        if name not in names:
+            names.append(name)
+    phase_rows = []
+    for name in names:
+        cells = [results[m]["phases"][v].get(name) for m, v in columns]
+        if all(cell is None for cell in cells):
+            continue
+        phase_rows.append([name] + ["%.1f" % cell if cell is not None
+                                    else "-" for cell in cells])
+    return first + "\n\n" + benchlib.markdown_table(phase_header,
+                                                     phase_rows)
+
+
+def table(results):
+    parts = []
+    if results["small"]:
+        parts.append(small_table(results["small"]))
+    if results["deep"]:
+        parts.append(deep_tables(results["deep"]))
+    return "\n\n".join(parts)
+
+
 def main():
-    parser = benchlib.argument_parser(__doc__.split("\n")[0], 5)
-    parser.add_argument("--models", default="lenet,cifarnet")
+    parser = benchlib.argument_parser(__doc__.split("\n")[0], 3)
+    parser.add_argument("--models", default="lenet,cifarnet",
+                        help="small networks (their default data sets); "
+                        "empty: none")
+    parser.add_argument("--deep_models",
+                        default="inception_v3,resnet_v1_50,resnet_v1_152",
+                        help="deep networks, trained on the built-in digits "
+                        "at batch 1 against the bare script; empty: none")
+    parser.add_argument("--baseline_checkout", default=None,
+                        help="another checkout whose train.py also runs "
+                        "(deep networks), side by side")
     args = parser.parse_args()
     benchlib.run_benchmark(
         args, "startup",
-        lambda data_dirs, workdir: measure(args, data_dirs, workdir), table)
+        lambda data_dirs, workdir: measure_all(args, data_dirs, workdir),
+        table)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,14 @@ BENCH_RESULT line of JSON (benchlib.ChildRun.result reads it):
                in-memory batches (or, with --input=pipeline, its tf.data
                input).
   train_probe  runs train.py with the given flags and prints the time its
-               first training step ended (for the start-up benchmark).
+               first training step ended, with the times its start-up
+               phases ended (for the start-up benchmark).
+  bare_start   the start-up a bare script pays for the same first step:
+               import TensorFlow, tf-slim and the network, build the
+               network on a batch of random images at its default size,
+               the same losses (weight decay, auxiliary head), learning
+               rate and RMSProp, initialize the variables and run one
+               training step; prints when each phase ended.
 
 The in-memory batches are made by the harness's own input pipeline before
 the clock starts, so all sides see the same preprocessed data. The graphs
@@ -250,31 +257,123 @@ def eval_limit(args):
                            "metrics": {k: float(v) for k, v in values.items()}})
 
 
-def train_probe(args, train_args):
-    """Runs train.py; prints when its first training step has ended."""
+def train_probe(train_py, train_args):
+    """Runs train.py; prints when its first training step and its start-up
+    phases ended.
+
+    The phases are read off public functions train.py calls in order, each
+    wrapped to note the time (a phase whose function a checkout does not
+    call is left out): `trainer.build_model` (the whole graph but the
+    saver, summary writer and checks), the first `tf.losses.get_total_loss`
+    (the network and its losses built), slim's `create_train_op`
+    (gradients and optimizer), the Supervisor's construction and its
+    session manager's `prepare_session` (session, variable initialization),
+    and the step runner's first call. With --train_py, that train.py (of
+    another checkout) runs, with its own slimtrain. Every other argument
+    goes to train.py unchanged.
+    """
     import runpy
 
-    from slimtrain.training import step_runner
+    train_py = train_py or benchlib.TRAIN_PY
+    sys.path.insert(0, os.path.dirname(os.path.abspath(train_py)))
+    import tensorflow.compat.v1 as tf
+    import tf_slim as slim
+    from tensorflow.python.training import session_manager
 
+    from slimtrain.training import step_runner, trainer
+
+    stamps = {"imported": time.time()}
+
+    def noting(owner, name, start=None, end=None, once=True):
+        original = getattr(owner, name, None)
+        if original is None:
+            return
+
+        def wrapper(*call_args, **kwargs):
+            if start and not (once and start in stamps):
+                stamps[start] = time.time()
+            outcome = original(*call_args, **kwargs)
+            if end and not (once and end in stamps):
+                stamps[end] = time.time()
+            return outcome
+
+        setattr(owner, name, wrapper)
+
+    noting(trainer, "build_model", "build_start", "build_end")
+    noting(tf.losses, "get_total_loss", end="forward_built")
+    noting(slim.training, "create_train_op", "train_op_start",
+           "train_op_built")
+    noting(tf.train.Supervisor, "__init__", "supervisor_start")
+    noting(session_manager.SessionManager, "prepare_session",
+           end="session_ready")
     original_call = step_runner.StepRunner.__call__
-    state = {"done": False}
 
     def call(self, *call_args):
+        if "first_step_start" not in stamps:
+            stamps["first_step_start"] = time.time()
         outcome = original_call(self, *call_args)
-        if not state["done"]:
-            state["done"] = True
-            benchlib.print_result({"first_step_end": time.time()})
+        if "first_step_end" not in stamps:
+            stamps["first_step_end"] = time.time()
+            benchlib.print_result(stamps)
         return outcome
 
     step_runner.StepRunner.__call__ = call
-    sys.argv = [benchlib.TRAIN_PY] + train_args
-    runpy.run_path(benchlib.TRAIN_PY, run_name="__main__")
+    sys.argv = [train_py] + train_args
+    runpy.run_path(train_py, run_name="__main__")
+
+
+def bare_start(args):
+    """A bare script's start-up to its first training step (see doc)."""
+    import tensorflow.compat.v1 as tf
+
+    from nets import nets_factory
+    stamps = {"imported": time.time()}
+    num_classes = 10  # the built-in digits' classes, as train.py trains
+    with tf.Graph().as_default():
+        global_step = tf.train.get_or_create_global_step()
+        network_fn = nets_factory.get_network_fn(
+            args.model_name, num_classes, weight_decay=0.00004,
+            is_training=True)
+        size = network_fn.default_image_size
+        images = tf.random.uniform([args.batch_size, size, size, 3], -1, 1)
+        labels = tf.random.uniform([args.batch_size], 0, num_classes,
+                                   tf.int32)
+        logits, end_points = network_fn(images)
+        one_hot = tf.one_hot(labels, num_classes)
+        if "AuxLogits" in end_points:
+            tf.losses.softmax_cross_entropy(one_hot, end_points["AuxLogits"],
+                                            weights=0.4)
+        tf.losses.softmax_cross_entropy(one_hot, logits)
+        total_loss = tf.losses.get_total_loss()
+        stamps["forward_built"] = time.time()
+        learning_rate = tf.train.exponential_decay(
+            0.01, global_step, 1000, 0.94, staircase=True)
+        optimizer = tf.train.RMSPropOptimizer(learning_rate, decay=0.9,
+                                              momentum=0.9, epsilon=1.0)
+        with tf.control_dependencies(tf.get_collection(
+                tf.GraphKeys.UPDATE_OPS)):
+            train_op = optimizer.minimize(total_loss, global_step=global_step)
+        stamps["graph_built"] = time.time()
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            stamps["initialized"] = time.time()
+            sess.run(train_op)
+            stamps["first_step_end"] = time.time()
+    benchlib.print_result(stamps)
 
 
 def main():
+    if sys.argv[1:2] == ["train_probe"]:
+        # Every flag but --train_py is train.py's (--model_name included).
+        probe = argparse.ArgumentParser(allow_abbrev=False)
+        probe.add_argument("--train_py", default=None,
+                           help="the train.py to run (default: this "
+                           "checkout's)")
+        probe_args, train_args = probe.parse_known_args(sys.argv[2:])
+        return train_probe(probe_args.train_py, train_args)
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("mode", choices=["limit", "keras", "input",
-                                         "eval_limit", "train_probe"])
+                                         "eval_limit", "bare_start"])
     parser.add_argument("--model_name", default="lenet")
     parser.add_argument("--dataset_name", default="digits")
     parser.add_argument("--dataset_dir", default=None)
@@ -294,13 +393,9 @@ def main():
                         "batches already in memory (the limit), or read them "
                         "through the graph's own tf.data input (to tell the "
                         "input's cost from the harness's)")
-    args, rest = parser.parse_known_args()
-    if args.mode == "train_probe":
-        return train_probe(args, rest)
-    if rest:
-        parser.error("unknown arguments %s" % rest)
+    args = parser.parse_args()
     return {"limit": limit, "keras": keras_fit, "input": input_only,
-            "eval_limit": eval_limit}[args.mode](args)
+            "eval_limit": eval_limit, "bare_start": bare_start}[args.mode](args)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,9 @@ stopped by a signal; 4, a cluster failure, exits from its own thread); `entry_po
 `main` that takes positional arguments (predict.py's image files).
 `run(main, ConfigClass, summary)` starts the program: `--help` lists the
 program's own flags in the groups of `HELP_GROUPS` and exits 0;
-`--helpfull` is absl's list of every flag.
+`--helpfull` is absl's list of every flag. Programs that only build
+TF1-style graphs (train.py, eval.py) pass `graph_only=True`
+(`use_graph_tensor_semantics`).
 """
 
 import dataclasses
@@ -19,6 +21,7 @@ import sys
 import textwrap
 import typing
 
+import tensorflow.compat.v1 as tf
 from absl import app, flags
 
 from slimtrain import startup
@@ -123,12 +126,34 @@ def grouped_help(config_class, summary):
     return "\n".join(lines)
 
 
-def run(main, config_class, summary):
-    """Runs `main` with absl; `--help` prints `grouped_help` and exits 0."""
+def run(main, config_class, summary, graph_only=False):
+    """Runs `main` with absl; `--help` prints `grouped_help` and exits 0.
+
+    graph_only: the program builds and runs TF1-style graphs only, never
+      eager tensors (train.py, eval.py); see `use_graph_tensor_semantics`.
+    """
     if any(arg in HELP_ARGUMENTS for arg in sys.argv[1:]):
         print(grouped_help(config_class, summary))
         sys.exit(0)
+    if graph_only:
+        use_graph_tensor_semantics()
     app.run(main)
+
+
+def use_graph_tensor_semantics():
+    """Turns TensorFlow 2's tensor equality off for this process.
+
+    With it on, `==` compares eager tensors element-wise and makes them
+    unhashable; in a graph, tensors and variables compare and hash by
+    identity either way, but every hash of a variable first asks whether
+    the code runs eagerly. Building a deep network asks that hundreds of
+    thousands of times (each legacy layer puts every global variable into a
+    set), about 3 s of resnet_v1_152's graph construction. Only a process
+    that owns TensorFlow and builds graphs only may turn it off: it changes
+    what `==` means for eager tensors (predict.py and export.py run eagerly
+    and keep it).
+    """
+    tf.disable_tensor_equality()
 
 
 def entry_point(main):

@@ -91,6 +91,36 @@ def test_bare_training_loop_runs_the_harness_graph():
         assert len(times) == 5 and times == sorted(times)
 
 
+def test_start_up_probe_trains_what_it_is_told_and_notes_each_phase(
+        tmp_path):
+    import startup
+
+    train_dir = str(tmp_path / "probe")
+    run = benchlib.ChildRun(
+        [benchlib.PYTHON, benchlib.WORKERS_PY, "train_probe",
+         "--train_dir=" + train_dir, "--model_name=cifarnet",
+         "--train_image_size=16", "--batch_size=2",
+         "--max_number_of_steps=1"], timeout=300)
+    # The probe's own flags (it has --model_name, --batch_size) reach train.py.
+    with open(os.path.join(train_dir, "train_config.json")) as handle:
+        config = json.load(handle)
+    assert (config["model_name"], config["batch_size"]) == ("cifarnet", 2)
+    stamps = run.result()
+    ends = [stamps[stamp] for _, stamp in startup.TRAIN_PHASES]
+    assert run.launched < ends[0] and ends == sorted(ends)
+    phases = startup.phase_seconds(stamps, run.launched, startup.TRAIN_PHASES)
+    assert list(phases) == [name for name, _ in startup.TRAIN_PHASES]
+    assert sum(phases.values()) == pytest.approx(
+        stamps["first_step_end"] - run.launched)
+
+    bare = benchlib.ChildRun(
+        [benchlib.PYTHON, benchlib.WORKERS_PY, "bare_start",
+         "--model_name=lenet", "--batch_size=2"], timeout=300)
+    stamps = bare.result()
+    ends = [stamps[stamp] for _, stamp in startup.BARE_PHASES]
+    assert bare.launched < ends[0] and ends == sorted(ends)
+
+
 def test_distributed_overhead_reads_the_chiefs_progress_lines():
     import distributed_overhead
 

@@ -8,7 +8,7 @@ import pytest
 import tensorflow.compat.v1 as tf
 
 from nets import nets_factory
-from slimtrain.training import checkpoints, workspace
+from slimtrain.training import checkpoints, trainer, workspace
 from slimtrain.training.config import read_config
 from slimtrain.data.datasets import converters, dataset_factory
 from slimtrain.errors import ConfigError
@@ -237,6 +237,36 @@ def test_seed_makes_runs_repeatable_with_the_default_summaries(tmp_path):
                            save_summaries_steps=100, save_summaries_secs=1))
     first, second = (variables_of(tf.train.latest_checkpoint(str(tmp_path / run)))
                      for run in ("a", "b"))
+    assert sorted(first) == sorted(second)
+    for name in first:
+        np.testing.assert_array_equal(first[name], second[name], err_msg=name)
+
+
+def test_one_graph_optimization_pass_trains_as_tensorflows_default_two(
+        tmp_path, monkeypatch):
+    # trainer.session_config asks grappler for one pass; a seeded run must
+    # end with the same weights as with TensorFlow's default (two passes).
+    settings = dict(model_name="mobilenet_v1_025", train_image_size=32,
+                    batch_size=8, max_number_of_steps=5, seed=3)
+    train(small_config(tmp_path / "one", **settings))
+    one_pass = trainer.session_config
+
+    def two_passes(config):
+        proto = one_pass(config)
+        proto.graph_options.rewrite_options.ClearField(
+            "meta_optimizer_iterations")
+        return proto
+
+    monkeypatch.setattr(trainer, "session_config", two_passes)
+    train(small_config(tmp_path / "two", **settings))
+
+    def passes(make_config):
+        return make_config(small_config(tmp_path)).graph_options \
+            .rewrite_options.meta_optimizer_iterations
+
+    assert passes(one_pass) != passes(two_passes)
+    first, second = (variables_of(tf.train.latest_checkpoint(str(tmp_path / run)))
+                     for run in ("one", "two"))
     assert sorted(first) == sorted(second)
     for name in first:
         np.testing.assert_array_equal(first[name], second[name], err_msg=name)
