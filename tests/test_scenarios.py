@@ -41,10 +41,12 @@ USER_SCENARIO = "tests.user_scenario:AlternatingScenario"
 
 
 def _train(train_dir, *flags, cwd=REPO):
+    """Runs train.py from `cwd`, with this checkout's slimtrain."""
     return subprocess.run(
         train_command("--train_dir=%s" % train_dir, "--batch_size=16",
                       "--num_readers=1", "--log_every_n_steps=1", *flags),
         capture_output=True, text=True, cwd=cwd,
+        env=dict(os.environ, PYTHONPATH=REPO),
         timeout=PROCESS_DEADLINE_SECS)
 
 
