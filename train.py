@@ -1,8 +1,10 @@
-"""Trains a TF-Slim image classifier: `python train.py --flags`.
+"""Trains a TF-Slim image classifier, or another scenario: `python train.py --flags`.
 
 Accepts every flag of TF-Slim's `train_image_classifier.py` with the same
 meaning, plus slimtrain's additions (`python train.py --helpfull`). With no
 flags it trains LeNet on the built-in handwritten digits into ./train_logs.
+--scenario trains multi_head, gan or a model of your own
+(docs/SCENARIOS.md).
 With TF_CONFIG set, it is the task of a cluster that TF_CONFIG names
 (docs/DISTRIBUTED.md).
 """

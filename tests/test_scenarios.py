@@ -21,10 +21,11 @@ from slimtrain.data.datasets import dataset_factory
 from slimtrain.data.input_pipeline import build_input_dataset
 from slimtrain.data.preprocessing import preprocessing_factory
 from slimtrain.errors import ConfigError
-from slimtrain.evaluation.config import EvalConfig
+from slimtrain.evaluation.config import EvalConfig, with_train_defaults
 from slimtrain.evaluation.loop import run_evaluation
 from slimtrain.export.config import ExportConfig
 from slimtrain.export.exporter import run_export
+from slimtrain.training.checkpoints import make_fine_tune_init_fn
 from slimtrain.training.config import TrainConfig, read_config
 from slimtrain.training.scenarios import TrainStep, Update
 from slimtrain.training.scenarios.gan import GanScenario
@@ -132,6 +133,8 @@ def test_a_schedule_runs_its_groups_in_turn():
     assert [[u.name for u in group] for group in step.groups()] == [
         ["a"], ["b", "a"]]
     for bad, expected in ((dict(schedule=[["c"]]), "names \\['c'\\]"),
+                          (dict(updates=[Update("a", loss), Update("b", loss)],
+                                schedule=[["a"]]), "never runs the update"),
                           (dict(schedule=[]), "schedule is empty"),
                           (dict(updates=[]), "no update")):
         settings = dict(updates=[Update("a", loss)])
@@ -242,3 +245,24 @@ def test_the_scenario_in_the_docs_trains_fine_tunes_and_evaluates(tmp_path):
     accuracy = float(re.search(r"Accuracy\s+([0-9.]+)",
                                evaluated.stdout).group(1))
     assert accuracy > 0.5, evaluated.stdout
+
+
+def test_fine_tuning_that_would_restore_nothing_is_one_line(tmp_path):
+    with tf.Graph().as_default():
+        tf.compat.v1.get_variable("Tiny/weights", [2])
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            tf.train.Saver().save(sess, str(tmp_path / "model.ckpt"))
+        with pytest.raises(ConfigError, match="would restore no variable "
+                           "\\(1 candidate\\(s\\), 1 of them excluded"):
+            make_fine_tune_init_fn(str(tmp_path), ["Tiny"],
+                                   candidates=tf.global_variables())
+
+
+def test_eval_takes_the_scenario_options_only_with_the_scenario():
+    trained = TrainConfig(scenario="gan", scenario_options="depth=16")
+    inherited = with_train_defaults(EvalConfig(), trained)
+    assert (inherited.scenario, inherited.scenario_options) == (
+        "gan", "depth=16")
+    other = with_train_defaults(EvalConfig(scenario="classifier"), trained)
+    assert (other.scenario, other.scenario_options) == ("classifier", None)

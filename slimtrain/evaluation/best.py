@@ -54,7 +54,7 @@ CHECKPOINT_STATE_FILENAME = "checkpoint"
 FOLDER_PREFIX = "best-step-"
 # The metric that is better when lower, alone or as "Loss/<part>" (a
 # scenario's per-head losses); every other one is better higher.
-LOWER_IS_BETTER = "Loss"
+LOWER_IS_BETTER_METRIC = "Loss"
 # Copied with the checkpoint when the checkpoint's folder has it (train.py
 # writes it; training.config.CONFIG_FILENAME, not imported to keep
 # evaluation independent of training's modules).
@@ -72,7 +72,7 @@ def check_metric_name(metric, metric_names=METRIC_NAMES,
 
 def higher_is_better(metric):
     """Whether a larger value of `metric` is an improvement."""
-    return metric.split("/")[0] != LOWER_IS_BETTER
+    return metric.split("/")[0] != LOWER_IS_BETTER_METRIC
 
 
 def read_best(train_dir):

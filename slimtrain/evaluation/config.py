@@ -262,7 +262,6 @@ def with_train_defaults(config, train_config):
     trained = train_config or TrainConfig()
     values = {
         "scenario": trained.scenario,
-        "scenario_options": trained.scenario_options,
         "dataset_name": trained.dataset_name,
         "model_name": trained.model_name,
         "labels_offset": trained.labels_offset,
@@ -271,6 +270,8 @@ def with_train_defaults(config, train_config):
         "eval_image_size": trained.train_image_size,
         "moving_average_decay": trained.moving_average_decay,
     }
+    if config.scenario is None:  # the options belong to the scenario
+        values["scenario_options"] = trained.scenario_options
     filled = {name: value for name, value in values.items()
               if getattr(config, name) is None}
     result = dataclasses.replace(config, **filled)

@@ -60,7 +60,8 @@ class CheckpointEvaluator:
       split: the `DatasetSplit` evaluated.
       num_batches: batches run per evaluation.
       expected_examples: the examples those batches hold, by the split's size.
-      metric_names: the metrics the scenario measures (and Examples).
+      metric_names: the metrics the scenario measures (Examples, always
+        measured too, is not one to keep best/ by).
       best_metric: the metric the scenario keeps `best/` by during training
         unless told otherwise (None: none).
     """
@@ -189,12 +190,10 @@ class CheckpointEvaluator:
         else:
             fix = ("evaluate it with the --scenario, --model_name, "
                    "--dataset_name and --labels_offset it was trained with")
-        run = self._run_info(None)
-        model = (self._config.model_name if self._scenario.name == CLASSIFIER
-                 else "scenario " + self._scenario.name)
         raise ConfigError(
             "checkpoint %s does not fit %s with %d classes (it %s): %s."
-            % (checkpoint, model, run.num_classes,
+            % (checkpoint, self._scenario.describe(self._config),
+               self._run_info(None).num_classes,
                checkpoints.describe_misfit(missing, mismatched), fix))
 
     def _run_info(self, global_step):

@@ -142,6 +142,13 @@ def make_fine_tune_init_fn(checkpoint_path, exclude_scopes=(),
             "%s lacks %d model variable(s): %s: add their scopes to "
             "--checkpoint_exclude_scopes, or pass --ignore_missing_vars."
             % (checkpoint, len(missing), describe_names(missing)))
+    if not to_restore:
+        raise ConfigError(
+            "fine-tuning from %s would restore no variable (%d candidate(s), "
+            "%d of them excluded by --checkpoint_exclude_scopes): narrow the "
+            "excluded scopes, or let the scenario name its variables in "
+            "TrainStep.variables_to_restore." % (
+                checkpoint, considered, considered - len(candidates)))
     if missing:
         logging.warning("Not restoring %d variable(s) missing from %s: %s",
                         len(missing), checkpoint, describe_names(missing))

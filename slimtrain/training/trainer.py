@@ -53,7 +53,7 @@ from slimtrain.training.input_checks import log_start, warn_about_input
 from slimtrain.training.input_position import InputPosition, read_position
 from slimtrain.training.periodic_evaluation import PeriodicEvaluation
 from slimtrain.training.scenarios.api import RunInfo
-from slimtrain.training.scenarios.registry import CLASSIFIER, load_scenario
+from slimtrain.training.scenarios.registry import load_scenario
 from slimtrain.training.step_hooks import (CheckpointHook, ProgressHook,
                                            SummaryHook)
 from slimtrain.training.step_runner import CHECKPOINT_BASENAME, StepRunner
@@ -62,7 +62,7 @@ from slimtrain.training.train_ops import build_step_schedule
 
 
 def train(config):
-    """Trains `config.model_name` on `config.dataset_name`; returns the last loss.
+    """Trains `config.scenario` on `config.dataset_name`; returns the last loss.
 
     Returns None without training when the train dir's checkpoint already
     reached --max_number_of_steps.
@@ -318,8 +318,7 @@ def build_model(config, input_seed=None, start_position=0, scenario=None):
     if input_seed is None:
         input_seed = new_stream_seed() if config.seed is None else config.seed
     record_check.check_first_records(dataset)
-    model = (config.model_name if scenario.name == CLASSIFIER
-             else "scenario " + scenario.name)
+    model = scenario.describe(config)
     warn_about_input(config, dataset, image_size, model)
     log_start(config, dataset, image_size, model)
 

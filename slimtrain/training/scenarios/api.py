@@ -102,6 +102,13 @@ class TrainStep:
             raise ConfigError("the scenario's schedule is empty: give it at "
                               "least one group, or None for every update "
                               "at every step.")
+        unscheduled = sorted(set(by_name) - {update.name for group in groups
+                                             for update in group})
+        if unscheduled:
+            raise ConfigError(
+                "the scenario's schedule never runs the update(s) %s: add "
+                "them to a group, or leave them out of TrainStep.updates."
+                % ", ".join(unscheduled))
         return groups
 
 
@@ -164,6 +171,12 @@ class Scenario:
     def name(self):
         """The scenario's name in log lines and messages."""
         return type(self).__name__
+
+    def describe(self, config):
+        """Names what is trained in log lines and messages: --model_name
+        for the classifier, else the scenario."""
+        del config
+        return "scenario " + self.name
 
     @property
     def evaluates(self):

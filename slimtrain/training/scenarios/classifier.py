@@ -29,6 +29,9 @@ class ClassifierScenario(Scenario):
     metric_names = METRIC_NAMES
     best_metric = "Accuracy"
 
+    def describe(self, config):
+        return config.model_name
+
     def input_preprocessing(self, run):
         """--model_name's preprocessing, at its default size unless a flag
         sets one; raises ConfigError for an unknown or video network."""
