@@ -33,10 +33,10 @@ from slimtrain.training.scenarios.registry import (load_scenario,
                                                    with_scenario_defaults)
 from slimtrain.training.train_ops import StepSchedule
 from slimtrain.training.trainer import train
-from tests.training_helpers import (PROCESS_DEADLINE_SECS, REPO, StderrLines,
+from tests.training_helpers import (PROCESS_DEADLINE_SECS, REPO,
                                     assert_same_variables, checkpoint_steps,
-                                    scalar_events, small_config,
-                                    train_command)
+                                    scalar_events, signal_after,
+                                    small_config, train_command)
 
 USER_SCENARIO = "tests.user_scenario:AlternatingScenario"
 
@@ -62,14 +62,7 @@ def test_a_user_scenario_stops_on_sigterm_and_resumes_exactly(tmp_path):
                       *flags),
         cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         text=True)
-    lines = StderrLines(process)
-    try:
-        lines.wait_for("step 7: loss")
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=PROCESS_DEADLINE_SECS)
-    finally:
-        process.kill()
-    output = lines.joined()
+    output = signal_after(process, "step 7: loss", signal.SIGTERM)
     assert process.returncode == 143, output[-3000:]
     stopped_at = int(re.search(r"stopped by SIGTERM at step (\d+)",
                                output).group(1))

@@ -23,8 +23,9 @@ from slimtrain.training import workspace
 from slimtrain.training.input_position import EXAMPLES_NAME, read_position
 from slimtrain.training.trainer import train
 from tests.training_helpers import (PROCESS_DEADLINE_SECS, StderrLines,
-                                    all_checkpoints, assert_same_variables, checkpoint_steps,
-                                    scalar_events, small_config, train_command,
+                                    all_checkpoints, assert_same_variables,
+                                    checkpoint_steps, scalar_events,
+                                    signal_after, small_config, train_command,
                                     variables_of)
 
 def _assert_all_finite(train_dir):
@@ -67,14 +68,7 @@ def _start(train_dir, *flags):
 def test_a_signal_stops_after_the_step_with_a_checkpoint(tmp_path, signum):
     process = _start(tmp_path, "--max_number_of_steps=0", "--seed=1",
                      "--log_every_n_steps=1", "--save_summaries_steps=2")
-    lines = StderrLines(process)
-    try:
-        lines.wait_for("step 5: loss")
-        process.send_signal(signum)
-        process.wait(timeout=PROCESS_DEADLINE_SECS)
-    finally:
-        process.kill()
-    output = lines.joined()
+    output = signal_after(process, "step 5: loss", signum)
     assert process.returncode == 128 + signum, output[-3000:]
     assert "Traceback" not in output
     last = output.strip().splitlines()[-1]

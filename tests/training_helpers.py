@@ -116,3 +116,16 @@ class StderrLines:
     def joined(self):
         self._thread.join(timeout=30)
         return "".join(self.lines)
+
+
+def signal_after(process, line, signum):
+    """Sends `signum` to `process` once its stderr shows `line`; returns
+    the whole stderr after the process ended (it is killed if it hangs)."""
+    lines = StderrLines(process)
+    try:
+        lines.wait_for(line)
+        process.send_signal(signum)
+        process.wait(timeout=PROCESS_DEADLINE_SECS)
+    finally:
+        process.kill()
+    return lines.joined()
