@@ -11,7 +11,8 @@ With TF_CONFIG set, it is the task of a cluster that TF_CONFIG names
 
 from slimtrain import cli
 from slimtrain.training.config import TrainConfig
-from slimtrain.training.scenarios.registry import with_scenario_defaults
+from slimtrain.training.scenarios.registry import (load_scenario,
+                                                   with_scenario_defaults)
 from slimtrain.training.trainer import train
 
 cli.define_flags(TrainConfig)
@@ -21,7 +22,9 @@ cli.define_flags(TrainConfig)
 def main(argv):
     del argv  # entry_point refuses positional arguments
     config = cli.config_from_flags(TrainConfig)
-    train(with_scenario_defaults(config, cli.explicitly_set(TrainConfig)))
+    scenario = load_scenario(config.scenario, config.scenario_options)
+    train(with_scenario_defaults(config, cli.explicitly_set(TrainConfig),
+                                 scenario), scenario=scenario)
 
 
 if __name__ == "__main__":

@@ -110,9 +110,10 @@ def test_a_bad_scenario_exits_2_and_writes_nothing(tmp_path):
 
 def test_scenario_flag_defaults_yield_to_given_flags():
     config = TrainConfig(scenario="gan")
-    assert with_scenario_defaults(config, set()).optimizer == "adam"
+    gan = load_scenario("gan")
+    assert with_scenario_defaults(config, set(), gan).optimizer == "adam"
     kept = with_scenario_defaults(
-        dataclasses.replace(config, optimizer="sgd"), {"optimizer"})
+        dataclasses.replace(config, optimizer="sgd"), {"optimizer"}, gan)
     assert (kept.optimizer, kept.learning_rate) == ("sgd", 0.0002)
 
 
@@ -166,7 +167,8 @@ def test_gan_moves_both_losses_and_its_samples_towards_the_data(tmp_path):
                           batch_size=32, save_summaries_steps=20,
                           scenario_options=scenario_options,
                           learning_rate=0.001)
-    train(with_scenario_defaults(config, {"learning_rate"}))
+    train(with_scenario_defaults(config, {"learning_rate"},
+                                 load_scenario("gan", scenario_options)))
     scalars = scalar_events(str(tmp_path))
     for name in ("losses/discriminator", "losses/generator"):
         values = [value for _, value in scalars[name]]

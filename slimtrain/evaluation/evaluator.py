@@ -66,16 +66,18 @@ class CheckpointEvaluator:
         unless told otherwise (None: none).
     """
 
-    def __init__(self, config):
+    def __init__(self, config, scenario=None):
         """Resolves `config`'s names; raises ConfigError for a bad one.
 
         Args:
           config: a validated `EvalConfig` whose model and data settings are
             filled in (`evaluation.config.with_train_defaults`).
+          scenario: the `Scenario` config.scenario names, when the caller
+            has it already (training does); None: it is loaded here.
         """
         self._config = config
-        self._scenario = load_scenario(config.scenario or CLASSIFIER,
-                                       config.scenario_options)
+        self._scenario = scenario or load_scenario(
+            config.scenario or CLASSIFIER, config.scenario_options)
         if not self._scenario.evaluates:
             raise ConfigError(
                 "scenario %s defines no evaluation (Scenario.build_eval): "

@@ -31,9 +31,13 @@ class PeriodicEvaluation:
         evaluated by this run (None before the first).
     """
 
-    def __init__(self, train_config):
+    def __init__(self, train_config, scenario):
         """Resolves the evaluation's names, so a bad one fails before the
         train dir is touched.
+
+        Args:
+          train_config: the run's `TrainConfig`.
+          scenario: the `Scenario` the run trains, evaluated as it is.
 
         Raises:
           ConfigError: an evaluation setting, split or metric that cannot
@@ -43,7 +47,7 @@ class PeriodicEvaluation:
             train_config, split_name=train_config.eval_dataset_split_name,
             batch_size=train_config.eval_batch_size,
             max_num_batches=train_config.max_num_batches)
-        self._evaluator = CheckpointEvaluator(config)
+        self._evaluator = CheckpointEvaluator(config, scenario)
         best_metric = train_config.keep_best_checkpoint_by
         if best_metric is None:  # empty: keep none
             best_metric = self._evaluator.best_metric

@@ -61,7 +61,7 @@ from slimtrain.training.stop_signals import StopSignals
 from slimtrain.training.train_ops import build_step_schedule
 
 
-def train(config):
+def train(config, scenario=None):
     """Trains `config.scenario` on `config.dataset_name`; returns the last loss.
 
     Returns None without training when the train dir's checkpoint already
@@ -71,6 +71,11 @@ def train(config):
     (`slimtrain.distributed.cluster_task`): the chief and workers train
     here; a ps or evaluator task runs its role and returns None.
 
+    Args:
+      config: the run's `TrainConfig`.
+      scenario: the `Scenario` config.scenario names, when the caller has
+        loaded it already (train.py does); None: it is loaded here.
+
     Raises:
       ConfigError: for any setting, data set or checkpoint that cannot work;
         raised before anything is written to `config.train_dir`.
@@ -79,7 +84,8 @@ def train(config):
       StoppedBySignal: SIGTERM or SIGINT stopped the run, after saving.
     """
     config.validate()
-    scenario = load_scenario(config.scenario, config.scenario_options)
+    if scenario is None:
+        scenario = load_scenario(config.scenario, config.scenario_options)
     cluster = Cluster.from_environment()  # TF_CONFIG: docs/DISTRIBUTED.md
     if cluster is not None and not cluster.trains:
         return run_service_task(cluster, config)  # a ps or the evaluator
@@ -90,7 +96,7 @@ def train(config):
     resume_from = _open_train_dir(config, is_chief)
     if resume_from and _already_trained(config, resume_from, is_chief):
         return None
-    evaluation = (PeriodicEvaluation(config)
+    evaluation = (PeriodicEvaluation(config, scenario)
                   if is_chief and config.evaluates else None)
     with StopSignals() as stop_signals, tf.Graph().as_default():
         if config.seed is not None:

@@ -24,6 +24,7 @@ import os
 import sys
 
 from slimtrain.errors import ConfigError
+from slimtrain.training.config import split_scopes
 from slimtrain.training.scenarios.api import Scenario
 
 CLASSIFIER = "classifier"
@@ -79,19 +80,18 @@ def load_scenario(spec, options=None):
                               options, spec, error, _takes(found))) from None
 
 
-def with_scenario_defaults(config, given):
+def with_scenario_defaults(config, given, scenario):
     """Returns `config` with its scenario's `flag_defaults` applied.
 
     Args:
       config: a `TrainConfig` made from the flags.
       given: the names of the flags given on the command line, which keep
         their values.
+      scenario: the `Scenario` that config.scenario names (`load_scenario`).
 
     Raises:
-      ConfigError: the scenario cannot be loaded, or names a flag train.py
-        does not have.
+      ConfigError: the scenario names a flag train.py does not have.
     """
-    scenario = load_scenario(config.scenario, config.scenario_options)
     known = {field.name for field in dataclasses.fields(config)}
     unknown = sorted(set(scenario.flag_defaults) - known)
     if unknown:
@@ -107,9 +107,7 @@ def with_scenario_defaults(config, given):
 def parse_options(text):
     """'steps=2,name=x' -> {'steps': 2, 'name': 'x'}; None or '' -> {}."""
     options = {}
-    for item in (text or "").split(","):
-        if not item.strip():
-            continue
+    for item in split_scopes(text):
         key, sep, value = item.partition("=")
         if not sep or not key.strip().isidentifier():
             raise ConfigError(
