@@ -242,34 +242,44 @@ def test_seed_makes_runs_repeatable_with_the_default_summaries(tmp_path):
         np.testing.assert_array_equal(first[name], second[name], err_msg=name)
 
 
-def test_one_graph_optimization_pass_trains_as_tensorflows_default_two(
+def test_graph_optimization_settings_train_as_tensorflows_defaults(
         tmp_path, monkeypatch):
-    # trainer.session_config asks grappler for one pass; a seeded run must
-    # end with the same weights as with TensorFlow's default (two passes).
+    # trainer.session_config asks grappler for one pass and, on this
+    # machine without a GPU, no layout or memory optimizer; a seeded run
+    # must end with the same weights as with TensorFlow's defaults.
     settings = dict(model_name="mobilenet_v1_025", train_image_size=32,
                     batch_size=8, max_number_of_steps=5, seed=3)
-    train(small_config(tmp_path / "one", **settings))
-    one_pass = trainer.session_config
+    train(small_config(tmp_path / "trimmed", **settings))
+    trimmed = trainer.session_config
 
-    def two_passes(config):
-        proto = one_pass(config)
-        proto.graph_options.rewrite_options.ClearField(
-            "meta_optimizer_iterations")
+    def defaults(config):
+        proto = trimmed(config)
+        proto.graph_options.ClearField("rewrite_options")
         return proto
 
-    monkeypatch.setattr(trainer, "session_config", two_passes)
-    train(small_config(tmp_path / "two", **settings))
+    monkeypatch.setattr(trainer, "session_config", defaults)
+    train(small_config(tmp_path / "defaults", **settings))
 
-    def passes(make_config):
-        return make_config(small_config(tmp_path)).graph_options \
-            .rewrite_options.meta_optimizer_iterations
-
-    assert passes(one_pass) != passes(two_passes)
+    options = trimmed(small_config(tmp_path)).graph_options.rewrite_options
+    assert options.meta_optimizer_iterations == options.ONE
+    if not tf.config.list_physical_devices("GPU"):
+        assert options.layout_optimizer == options.OFF
+        assert options.memory_optimization == options.NO_MEM_OPT
+    assert not defaults(small_config(tmp_path)).graph_options.HasField(
+        "rewrite_options")
     first, second = (variables_of(tf.train.latest_checkpoint(str(tmp_path / run)))
-                     for run in ("one", "two"))
+                     for run in ("trimmed", "defaults"))
     assert sorted(first) == sorted(second)
     for name in first:
         np.testing.assert_array_equal(first[name], second[name], err_msg=name)
+
+
+def test_a_cluster_session_keeps_the_gpu_optimizers(tmp_path):
+    # Its tasks may have GPUs that this process cannot see.
+    options = trainer.session_config(small_config(
+        tmp_path, master="grpc://127.0.0.1:2222")).graph_options.rewrite_options
+    assert options.layout_optimizer == options.DEFAULT
+    assert options.memory_optimization == options.DEFAULT_MEM_OPT
 
 
 def test_batch_norm_statistics_are_updated_by_training(tmp_path):
