@@ -245,8 +245,8 @@ def test_seed_makes_runs_repeatable_with_the_default_summaries(tmp_path):
 def test_graph_optimization_settings_train_as_tensorflows_defaults(
         tmp_path, monkeypatch):
     # trainer.session_config asks grappler for one pass and, on this
-    # machine without a GPU, no layout or memory optimizer; a seeded run
-    # must end with the same weights as with TensorFlow's defaults.
+    # machine without a GPU, no layout optimizer; a seeded run must end
+    # with the same weights as with TensorFlow's defaults.
     settings = dict(model_name="mobilenet_v1_025", train_image_size=32,
                     batch_size=8, max_number_of_steps=5, seed=3)
     train(small_config(tmp_path / "trimmed", **settings))
@@ -264,7 +264,6 @@ def test_graph_optimization_settings_train_as_tensorflows_defaults(
     assert options.meta_optimizer_iterations == options.ONE
     if not tf.config.list_physical_devices("GPU"):
         assert options.layout_optimizer == options.OFF
-        assert options.memory_optimization == options.NO_MEM_OPT
     assert not defaults(small_config(tmp_path)).graph_options.HasField(
         "rewrite_options")
     first, second = (variables_of(tf.train.latest_checkpoint(str(tmp_path / run)))
@@ -274,12 +273,11 @@ def test_graph_optimization_settings_train_as_tensorflows_defaults(
         np.testing.assert_array_equal(first[name], second[name], err_msg=name)
 
 
-def test_a_cluster_session_keeps_the_gpu_optimizers(tmp_path):
+def test_a_cluster_session_keeps_the_layout_optimizer(tmp_path):
     # Its tasks may have GPUs that this process cannot see.
     options = trainer.session_config(small_config(
         tmp_path, master="grpc://127.0.0.1:2222")).graph_options.rewrite_options
     assert options.layout_optimizer == options.DEFAULT
-    assert options.memory_optimization == options.DEFAULT_MEM_OPT
 
 
 def test_batch_norm_statistics_are_updated_by_training(tmp_path):
