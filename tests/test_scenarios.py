@@ -252,6 +252,11 @@ def test_fine_tuning_that_would_restore_nothing_is_one_line(tmp_path):
                            "\\(1 candidate\\(s\\), 1 of them excluded"):
             make_fine_tune_init_fn(str(tmp_path), ["Tiny"],
                                    candidates=tf.global_variables())
+        other = tf.compat.v1.get_variable("Other/weights", [2])
+        with pytest.raises(ConfigError, match="0 of them excluded by "
+                           "--checkpoint_exclude_scopes, 1 missing from"):
+            make_fine_tune_init_fn(str(tmp_path), ignore_missing_vars=True,
+                                   candidates=[other])
 
 
 def test_eval_takes_the_scenario_options_only_with_the_scenario():
@@ -259,5 +264,7 @@ def test_eval_takes_the_scenario_options_only_with_the_scenario():
     inherited = with_train_defaults(EvalConfig(), trained)
     assert (inherited.scenario, inherited.scenario_options) == (
         "gan", "depth=16")
+    named = with_train_defaults(EvalConfig(scenario="gan"), trained)
+    assert named.scenario_options == "depth=16"
     other = with_train_defaults(EvalConfig(scenario="classifier"), trained)
     assert (other.scenario, other.scenario_options) == ("classifier", None)

@@ -126,7 +126,8 @@ class EvalConfig:
         None, "slimtrain: the scenario the checkpoints were trained with "
         "(docs/SCENARIOS.md). Default: the train dir's, else classifier.")
     scenario_options: Optional[str] = flag_field(
-        None, "slimtrain: the scenario's options. Default: the train dir's.")
+        None, "slimtrain: the scenario's options. Default: the train dir's, "
+        "when evaluating the scenario it trained.")
     model_name: Optional[str] = flag_field(
         None, "The name of the architecture to evaluate. Default: the train "
         "dir's, else lenet.")
@@ -270,7 +271,8 @@ def with_train_defaults(config, train_config):
         "eval_image_size": trained.train_image_size,
         "moving_average_decay": trained.moving_average_decay,
     }
-    if config.scenario is None:  # the options belong to the scenario
+    # The options belong to the scenario the train dir trained.
+    if config.scenario in (None, trained.scenario):
         values["scenario_options"] = trained.scenario_options
     filled = {name: value for name, value in values.items()
               if getattr(config, name) is None}

@@ -120,7 +120,8 @@ def make_fine_tune_init_fn(checkpoint_path, exclude_scopes=(),
 
     Raises:
       ConfigError: no readable checkpoint, a variable whose shape differs
-        from the checkpoint, or (unless ignore_missing_vars) a missing one.
+        from the checkpoint, (unless ignore_missing_vars) a missing one, or
+        no variable left to restore.
     """
     if exclude_scopes is None or isinstance(exclude_scopes, str):
         exclude_scopes = split_scopes(exclude_scopes)
@@ -145,10 +146,12 @@ def make_fine_tune_init_fn(checkpoint_path, exclude_scopes=(),
     if not to_restore:
         raise ConfigError(
             "fine-tuning from %s would restore no variable (%d candidate(s), "
-            "%d of them excluded by --checkpoint_exclude_scopes): narrow the "
-            "excluded scopes, or let the scenario name its variables in "
-            "TrainStep.variables_to_restore." % (
-                checkpoint, considered, considered - len(candidates)))
+            "%d of them excluded by --checkpoint_exclude_scopes, %d missing "
+            "from the checkpoint): narrow the excluded scopes, check that the "
+            "checkpoint is of this model, or let the scenario name its "
+            "variables in TrainStep.variables_to_restore." % (
+                checkpoint, considered, considered - len(candidates),
+                len(missing)))
     if missing:
         logging.warning("Not restoring %d variable(s) missing from %s: %s",
                         len(missing), checkpoint, describe_names(missing))
