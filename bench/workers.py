@@ -284,22 +284,23 @@ def train_probe(train_py, train_args):
 
     stamps = {"imported": time.time()}
 
-    def noting(owner, name, start=None, end=None, once=True):
+    def noting(owner, name, start=None, end=None):
+        """Notes when the first call of owner.name starts and ends."""
         original = getattr(owner, name, None)
         if original is None:
             return
 
         def wrapper(*call_args, **kwargs):
-            if start and not (once and start in stamps):
+            if start and start not in stamps:
                 stamps[start] = time.time()
             outcome = original(*call_args, **kwargs)
-            if end and not (once and end in stamps):
+            if end and end not in stamps:
                 stamps[end] = time.time()
             return outcome
 
         setattr(owner, name, wrapper)
 
-    noting(trainer, "build_model", "build_start", "build_end")
+    noting(trainer, "build_model", end="build_end")
     noting(tf.losses, "get_total_loss", end="forward_built")
     noting(slim.training, "create_train_op", "train_op_start",
            "train_op_built")

@@ -62,8 +62,6 @@ class CheckpointEvaluator:
       expected_examples: the examples those batches hold, by the split's size.
       metric_names: the metrics the scenario measures (Examples, always
         measured too, is not one to keep best/ by).
-      best_metric: the metric the scenario keeps `best/` by during training
-        unless told otherwise (None: none).
     """
 
     def __init__(self, config, scenario=None):
@@ -86,7 +84,6 @@ class CheckpointEvaluator:
                 "TensorBoard." % self._scenario.name)
         self.split = open_split(config)
         self.metric_names = tuple(self._scenario.metric_names)
-        self.best_metric = self._scenario.best_metric
         self._preprocessing_fn, self._image_size = (
             self._scenario.input_preprocessing(self._run_info(None)))
         full_pass = math.ceil(self.split.num_samples / config.batch_size)

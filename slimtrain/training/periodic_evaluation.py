@@ -14,7 +14,6 @@ bit for bit, with and without it. The checkpoint hook saves a checkpoint at
 each evaluation step and hands it over (`step_hooks.CheckpointHook`).
 """
 
-import dataclasses
 import time
 
 from slimtrain.evaluation.config import eval_config_for_training
@@ -43,16 +42,15 @@ class PeriodicEvaluation:
           ConfigError: an evaluation setting, split or metric that cannot
             work.
         """
-        config = eval_config_for_training(
-            train_config, split_name=train_config.eval_dataset_split_name,
-            batch_size=train_config.eval_batch_size,
-            max_num_batches=train_config.max_num_batches)
-        self._evaluator = CheckpointEvaluator(config, scenario)
         best_metric = train_config.keep_best_checkpoint_by
         if best_metric is None:  # empty: keep none
-            best_metric = self._evaluator.best_metric
-        self._config = dataclasses.replace(
-            config, keep_best_checkpoint_by=best_metric or None)
+            best_metric = scenario.best_metric
+        self._config = eval_config_for_training(
+            train_config, split_name=train_config.eval_dataset_split_name,
+            batch_size=train_config.eval_batch_size,
+            max_num_batches=train_config.max_num_batches,
+            keep_best_checkpoint_by=best_metric or None)
+        self._evaluator = CheckpointEvaluator(self._config, scenario)
         self._record = ResultRecorder(self._config,
                                       self._evaluator.metric_names)
         self._every_steps = train_config.eval_every_n_steps

@@ -59,7 +59,7 @@ class ClassifierScenario(Scenario):
             total_loss = add_classification_losses(
                 logits, end_points, labels, num_classes,
                 config.label_smoothing)
-            update_ops = list(tf.get_collection(tf.GraphKeys.UPDATE_OPS))
+            update_ops = None  # the graph's UPDATE_OPS, as Update's default
         _add_model_summaries(end_points)
         add_loss_summaries(total_loss)
         return TrainStep(updates=[Update("total_loss", total_loss,

@@ -50,11 +50,11 @@ class MultiHeadScenario(Scenario):
                 _targets(head, labels, run.num_classes), head_logits,
                 scope="%s_loss" % head)
             updates.append(Update(
-                head, losses[head] + _regularization(scope),
+                head, losses[head] + tf.losses.get_regularization_loss(scope),
                 variables=tf.trainable_variables(scope)))
         updates.append(Update(
             "trunk", tf.add_n(list(losses.values())) +
-            _regularization(TRUNK_SCOPE),
+            tf.losses.get_regularization_loss(TRUNK_SCOPE),
             variables=tf.trainable_variables(TRUNK_SCOPE)))
         return TrainStep(updates=updates, losses=losses)
 
@@ -90,9 +90,3 @@ def _targets(head, labels, num_classes):
     if head == "odd":
         return labels % 2
     return tf.cast(labels >= num_classes // 2, labels.dtype)
-
-
-def _regularization(scope):
-    """The weight-decay losses of the variables under `scope` (0 if none)."""
-    terms = tf.losses.get_regularization_losses(scope)
-    return tf.add_n(terms) if terms else tf.constant(0.0)
