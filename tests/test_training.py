@@ -13,9 +13,9 @@ from slimtrain.training.config import read_config
 from slimtrain.data.datasets import converters, dataset_factory
 from slimtrain.errors import ConfigError
 from slimtrain.training.trainer import train
-from tests.training_helpers import (checkpoint_steps, checkpoint_value,
-                                    scalar_events, small_config, summary_tags,
-                                    variables_of)
+from tests.training_helpers import (assert_same_variables, checkpoint_steps,
+                                    checkpoint_value, scalar_events,
+                                    small_config, summary_tags)
 
 
 def test_training_learns_and_leaves_checkpoints_and_events(tmp_path):
@@ -235,11 +235,8 @@ def test_seed_makes_runs_repeatable_with_the_default_summaries(tmp_path):
     for run in ("a", "b"):
         train(small_config(tmp_path / run, max_number_of_steps=150,
                            save_summaries_steps=100, save_summaries_secs=1))
-    first, second = (variables_of(tf.train.latest_checkpoint(str(tmp_path / run)))
-                     for run in ("a", "b"))
-    assert sorted(first) == sorted(second)
-    for name in first:
-        np.testing.assert_array_equal(first[name], second[name], err_msg=name)
+    assert_same_variables(tf.train.latest_checkpoint(str(tmp_path / "a")),
+                          tf.train.latest_checkpoint(str(tmp_path / "b")))
 
 
 def test_graph_optimization_settings_train_as_tensorflows_defaults(
@@ -264,13 +261,9 @@ def test_graph_optimization_settings_train_as_tensorflows_defaults(
     assert options.meta_optimizer_iterations == options.ONE
     if not tf.config.list_physical_devices("GPU"):
         assert options.layout_optimizer == options.OFF
-    assert not defaults(small_config(tmp_path)).graph_options.HasField(
-        "rewrite_options")
-    first, second = (variables_of(tf.train.latest_checkpoint(str(tmp_path / run)))
-                     for run in ("trimmed", "defaults"))
-    assert sorted(first) == sorted(second)
-    for name in first:
-        np.testing.assert_array_equal(first[name], second[name], err_msg=name)
+    assert_same_variables(
+        tf.train.latest_checkpoint(str(tmp_path / "trimmed")),
+        tf.train.latest_checkpoint(str(tmp_path / "defaults")))
 
 
 def test_a_cluster_session_keeps_the_layout_optimizer(tmp_path):
