@@ -3,7 +3,8 @@
 Checkpoint retention (`--max_checkpoints_to_keep`) deletes old checkpoints,
 the best one included. `BestCheckpointKeeper(train_dir, metric)` is told
 each evaluation's `EvalResult`; when the result beats the value recorded in
-`best/best.json` by `metric` (`Loss` lower, every other metric higher), it
+`best/best.json` by `metric` (`Loss` and `Loss/<part>` lower, every other
+metric higher), it
 copies the evaluated checkpoint's files there:
 
     keeper = BestCheckpointKeeper("train_logs", "Accuracy")

@@ -16,8 +16,9 @@ from absl import logging
 
 RESULTS_FILENAME = "results.jsonl"
 
-# The metrics `CheckpointEvaluator` measures, the keys of
-# `EvalResult.metrics` (Recall_5 only for more than 5 classes).
+# The metrics `CheckpointEvaluator` measures for the classifier scenario,
+# the keys of its `EvalResult.metrics` (Recall_5 only for more than 5
+# classes); other scenarios name their own.
 METRIC_NAMES = ("Accuracy", "Recall_5", "Mean_Per_Class_Accuracy", "Loss")
 
 

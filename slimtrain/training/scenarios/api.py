@@ -231,8 +231,9 @@ class Scenario:
     def build_eval(self, images, labels, run):
         """Builds the model for evaluation; returns {metric name: (value, update_op)}.
 
-        Streaming metrics as `slim.metrics` makes them. None (the default):
-        the scenario defines no evaluation, and eval.py says so.
+        Streaming metrics as `slim.metrics` makes them. A scenario that
+        does not override this method defines no evaluation, and eval.py
+        says so.
         """
         del images, labels, run
         return None
