@@ -1,5 +1,6 @@
 """Real training runs (tens of steps) through slimtrain.training.trainer.train."""
 
+import dataclasses
 import os
 import time
 
@@ -8,7 +9,8 @@ import pytest
 import tensorflow.compat.v1 as tf
 
 from nets import nets_factory
-from slimtrain.training import checkpoints, trainer, workspace
+from slimtrain.training import (checkpoint_files, checkpoints, trainer,
+                                workspace)
 from slimtrain.training.config import read_config
 from slimtrain.data.datasets import converters, dataset_factory
 from slimtrain.errors import ConfigError
@@ -40,6 +42,35 @@ def test_step_based_checkpoints_and_retention(tmp_path):
                        save_interval_steps=5, max_checkpoints_to_keep=3))
     assert checkpoint_steps(tmp_path) == [20, 25, 30]
     assert not tf.train.checkpoint_exists(str(tmp_path / "model.ckpt-15"))
+
+
+def steps_on_disk(train_dir):
+    """The steps of every checkpoint in `train_dir`, listed or not."""
+    return sorted(checkpoint_files.checkpoint_step(prefix) for prefix in
+                  checkpoint_files.find_checkpoints(str(train_dir)))
+
+
+def test_keep_checkpoint_every_n_hours_keeps_more_than_the_recent_ones(
+        tmp_path):
+    # TensorFlow's Saver spares a checkpoint it would delete for retention
+    # when it was saved --keep_checkpoint_every_n_hours after the Saver was
+    # built (or after the last one spared). At 1e-9 hours (3.6 us) that is
+    # every checkpoint of the run.
+    config = small_config(tmp_path, max_number_of_steps=20,
+                          save_interval_steps=5, max_checkpoints_to_keep=2,
+                          keep_checkpoint_every_n_hours=1e-9)
+    train(config)
+    assert steps_on_disk(tmp_path) == [5, 10, 15, 20]
+    assert checkpoint_steps(tmp_path) == [15, 20]
+
+    # Resumed keeping one: the spared 5 and 10 stay (the state file no
+    # longer lists them, so retention never sees them). The previous run's
+    # recent 15 and 20 are deleted, as the Saver's clock starts again with
+    # this run: both were saved before it. This run spares 25.
+    train(dataclasses.replace(config, max_number_of_steps=30,
+                              max_checkpoints_to_keep=1))
+    assert steps_on_disk(tmp_path) == [5, 10, 25, 30]
+    assert checkpoint_steps(tmp_path) == [30]
 
 
 def test_resume_continues_from_the_train_dir_and_says_so(tmp_path, caplog):

@@ -269,6 +269,13 @@ class RunSaver(tf.train.Saver):
     save: a run resumed with 5 checkpoints and `--max_checkpoints_to_keep=3`
     would keep 4 forever. This Saver deletes the excess, oldest first, right
     after its first new save (so the newest checkpoints are never fewer).
+
+    The excess are always checkpoints of an earlier run, saved before this
+    Saver was built, so `keep_checkpoint_every_n_hours` would spare none of
+    them: TensorFlow's Saver spares only checkpoints saved that many hours
+    after it was built. Those an earlier run spared are not in the state
+    file, and stay (except after a resume from an unreadable state file,
+    when `prepare_for_resume` lists every complete checkpoint).
     """
 
     def save(self, sess, save_path, global_step=None, **kwargs):
