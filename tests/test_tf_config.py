@@ -101,6 +101,25 @@ def test_cluster_errors_name_the_task():
     assert describe_cluster_failure(Exception("other"), cluster("chief", 0)) is None
 
 
+def test_cluster_errors_name_the_failed_peer_not_the_reporting_task():
+    # The shape of TensorFlow's message when ps:0 dies during the chief's
+    # step: the chief's own task reports it, the ps is the remote target.
+    error = Exception(
+        "From /job:worker/replica:0/task:0:\nSocket closed\nAdditional GRPC "
+        "error information from remote target /job:ps/replica:0/task:1 "
+        "while calling /tensorflow.WorkerService/RecvTensor")
+    line = describe_cluster_failure(error, cluster("chief", 0))
+    assert line.startswith("ps:1 (p1:1) stopped answering")
+    # Without a remote target, the first task named other than this one.
+    error = Exception("From /job:worker/replica:0/task:2: /job:ps/replica:0/"
+                      "task:0 closed the connection")
+    line = describe_cluster_failure(error, cluster("worker", 1))
+    assert line.startswith("ps:0 (p0:1) stopped answering")
+    assert describe_cluster_failure(
+        Exception("From /job:worker/replica:0/task:2: Socket closed"),
+        cluster("worker", 1)) is None
+
+
 def test_launcher_cluster_and_flag_checks():
     configs = cluster_tf_configs(num_workers=2, num_ps=1, evaluator=True)
     assert sorted(configs) == ["evaluator:0", "ps:0", "worker:0", "worker:1"]

@@ -369,7 +369,10 @@ class EvaluatorWatch(threading.Thread):
                                    self._cluster.name))
 
 
-_TASK_IN_ERROR = re.compile(r"/job:(\w+)/replica:\d+/task:(\d+)")
+# A task named in TensorFlow's error messages; group 1 marks the peer of a
+# failed call.
+_TASK_IN_ERROR = re.compile(
+    r"(remote target )?/job:(\w+)/replica:\d+/task:(\d+)")
 
 
 def describe_cluster_failure(error, cluster):
@@ -377,14 +380,25 @@ def describe_cluster_failure(error, cluster):
 
     For the training loop: catch tf.errors.UnavailableError and
     tf.errors.DeadlineExceededError around a step and report this line.
-    Returns None when the error names no task of `cluster`.
+
+    TensorFlow's message can name several tasks: the one reporting the error
+    ("From /job:worker/replica:0/task:0:", often this task itself) and the
+    peer a call failed on ("... from remote target /job:ps/replica:0/task:0
+    while calling ..."). The line names the first remote target, or else the
+    first task named, leaving out this task's own server. Returns None when
+    the error names no other task of `cluster`.
     """
-    match = _TASK_IN_ERROR.search(getattr(error, "message", str(error)))
-    if not match:
+    spec = cluster.cluster_spec()
+    remote, named = [], []
+    for match in _TASK_IN_ERROR.finditer(
+            getattr(error, "message", str(error))):
+        job, index = match.group(2), int(match.group(3))
+        if (job in spec and index < len(spec[job]) and
+                (job, index) != cluster.server_job()):
+            (remote if match.group(1) else named).append((job, index))
+    tasks = remote + named
+    if not tasks:
         return None
-    job, index = match.group(1), int(match.group(2))
-    if job not in cluster.cluster_spec() or index >= len(
-            cluster.cluster_spec()[job]):
-        return None
+    job, index = tasks[0]
     return "%s stopped answering (%s); %s stops." % (
         cluster.describe(job, index), type(error).__name__, cluster.name)
