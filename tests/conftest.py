@@ -14,14 +14,23 @@ if os.environ.get("SLIMTRAIN_HIDE_TF_KERAS") == "1":
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-# Files whose tests take minutes (the nets.eager parity launchers, each a
-# subprocess over many networks). With `--dist loadfile` the workers take
-# files in collection order: these go first, so each starts at once on a
-# worker of its own instead of the suite waiting for them at its end.
-LONG_RUNNING_FILES = ("test_nets_eager_parity.py",
-                      "test_nets_eager_parity_slow.py")
+# Files whose tests take minutes, longest first (seconds on CI's two busy
+# cores, 2026-11-24). The workers take whole files (--dist loadfile) in
+# collection order (--no-loadscope-reorder; xdist's own order puts files
+# with fewer tests last): these go first, so that the suite does not end
+# with one worker running one of them while the other has nothing to do.
+LONG_RUNNING_FILES = ("test_nets_eager_parity.py",       # ~400 s
+                      "test_zoo_roundtrip.py",            # ~280 s
+                      "test_nets_eager_parity_slow.py",   # ~230 s
+                      "test_cluster.py",                  # ~130 s
+                      "test_training_trust.py")           # ~90 s
 
 
 def pytest_collection_modifyitems(items):
-    items.sort(key=lambda item: os.path.basename(str(item.fspath))
-               not in LONG_RUNNING_FILES)
+    def rank(item):
+        name = os.path.basename(str(item.fspath))
+        if name in LONG_RUNNING_FILES:
+            return LONG_RUNNING_FILES.index(name)
+        return len(LONG_RUNNING_FILES)
+
+    items.sort(key=rank)  # stable: each file's tests stay in their order
