@@ -102,7 +102,7 @@ def test_cluster_errors_name_the_task():
 
 
 def test_cluster_errors_name_the_failed_peer_not_the_reporting_task():
-    # The shape of TensorFlow's message when ps:0 dies during the chief's
+    # The shape of TensorFlow's message when a ps dies during the chief's
     # step: the chief's own task reports it, the ps is the remote target.
     error = Exception(
         "From /job:worker/replica:0/task:0:\nSocket closed\nAdditional GRPC "
