@@ -15,9 +15,9 @@ from slimtrain.training.config import read_config
 from slimtrain.data.datasets import converters, dataset_factory
 from slimtrain.errors import ConfigError
 from slimtrain.training.trainer import train
-from tests.training_helpers import (assert_same_variables, checkpoint_steps,
-                                    checkpoint_value, scalar_events,
-                                    small_config, summary_tags)
+from tests.training_helpers import (all_checkpoints, assert_same_variables,
+                                    checkpoint_steps, checkpoint_value,
+                                    scalar_events, small_config, summary_tags)
 
 
 def test_training_learns_and_leaves_checkpoints_and_events(tmp_path):
@@ -46,8 +46,8 @@ def test_step_based_checkpoints_and_retention(tmp_path):
 
 def steps_on_disk(train_dir):
     """The steps of every checkpoint in `train_dir`, listed or not."""
-    return sorted(checkpoint_files.checkpoint_step(prefix) for prefix in
-                  checkpoint_files.find_checkpoints(str(train_dir)))
+    return sorted(checkpoint_files.checkpoint_step(prefix)
+                  for prefix in all_checkpoints(train_dir))
 
 
 def test_keep_checkpoint_every_n_hours_keeps_more_than_the_recent_ones(
