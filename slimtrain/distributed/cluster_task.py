@@ -388,13 +388,12 @@ def describe_cluster_failure(error, cluster):
     first task named, leaving out this task's own server. Returns None when
     the error names no other task of `cluster`.
     """
-    spec = cluster.cluster_spec()
+    spec, own = cluster.cluster_spec(), cluster.server_job()
     remote, named = [], []
     for match in _TASK_IN_ERROR.finditer(
             getattr(error, "message", str(error))):
         job, index = match.group(2), int(match.group(3))
-        if (job in spec and index < len(spec[job]) and
-                (job, index) != cluster.server_job()):
+        if job in spec and index < len(spec[job]) and (job, index) != own:
             (remote if match.group(1) else named).append((job, index))
     tasks = remote + named
     if not tasks:
