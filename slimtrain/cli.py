@@ -9,7 +9,7 @@ and their exit status (2 bad input, 3 divergence, 128 + signal when
 stopped by a signal; 4, a cluster failure, exits from its own thread); `entry_point_with_arguments` does the same for a
 `main` that takes positional arguments (predict.py's image files).
 `run(main, ConfigClass, summary)` starts the program: `--help` lists the
-program's own flags in the groups of `HELP_GROUPS` and exits 0;
+program's own flags in the groups of `settings.GROUPS` and exits 0;
 `--helpfull` is absl's list of every flag. Programs that only build
 TF1-style graphs (train.py, eval.py) pass `graph_only=True`
 (`use_graph_tensor_semantics`).
@@ -24,52 +24,10 @@ import typing
 import tensorflow.compat.v1 as tf
 from absl import app, flags
 
-from slimtrain import startup
+from slimtrain import settings, startup
 from slimtrain.errors import ConfigError, DivergedError, StoppedBySignal
 
 HELP_ARGUMENTS = ("--help", "-h", "-?", "--helpshort")
-
-# The sections of --help, in order; every field of TrainConfig and
-# EvalConfig is in exactly one (tests/test_input_checks.py checks it).
-HELP_GROUPS = (
-    ("Model", (
-        "scenario", "scenario_options", "model_name", "preprocessing_name", "train_image_size",
-        "eval_image_size", "use_grayscale", "moving_average_decay",
-        "checkpoint_path", "checkpoint_exclude_scopes", "trainable_scopes",
-        "ignore_missing_vars")),
-    ("Data", (
-        "dataset_name", "dataset_split_name", "dataset_dir", "labels_offset",
-        "batch_size", "max_num_batches", "num_readers",
-        "num_preprocessing_threads", "seed", "exact_resume")),
-    ("Optimization", (
-        "max_number_of_steps", "optimizer", "weight_decay", "label_smoothing",
-        "adadelta_rho", "adagrad_initial_accumulator_value", "adam_beta1",
-        "adam_beta2", "opt_epsilon", "ftrl_learning_rate_power",
-        "ftrl_initial_accumulator_value", "ftrl_l1", "ftrl_l2", "momentum",
-        "rmsprop_momentum", "rmsprop_decay", "quantize_delay",
-        "clip_gradient_norm", "gradient_multipliers", "check_numerics",
-        "on_nan", "max_nan_rollbacks")),
-    ("Learning rate", (
-        "learning_rate", "learning_rate_decay_type", "end_learning_rate",
-        "learning_rate_decay_factor", "num_epochs_per_decay",
-        "warmup_epochs")),
-    ("Checkpoints and summaries", (
-        "train_dir", "checkpoint_dir", "eval_dir", "log_every_n_steps",
-        "save_interval_secs", "save_interval_steps", "max_checkpoints_to_keep",
-        "keep_checkpoint_every_n_hours", "save_summaries_secs",
-        "save_summaries_steps", "summarize_gradients", "trace_every_n_steps",
-        "eval_interval_secs", "timeout", "max_number_of_evaluations")),
-    ("Evaluation", (
-        "eval_every_n_steps", "eval_every_secs", "eval_dataset_split_name",
-        "eval_batch_size", "keep_best_checkpoint_by",
-        "eval_all_checkpoints")),
-    ("Distribution and devices", (
-        "master", "task", "worker_replicas", "num_ps_tasks", "num_clones",
-        "clone_on_cpu", "sync_replicas", "replicas_to_aggregate",
-        "cluster_timeout_secs",
-        "startup_delay_steps", "num_intra_threads", "num_inter_threads",
-        "gpu_memory_growth")),
-)
 
 _DEFINERS = {
     str: flags.DEFINE_string,
@@ -86,7 +44,7 @@ def define_flags(config_class, flag_values=flags.FLAGS):
         flag_type = _base_type(hints[config_field.name])
         _DEFINERS[flag_type](
             config_field.name, config_field.default,
-            config_field.metadata.get("help", ""), flag_values=flag_values)
+            settings.help_of(config_field), flag_values=flag_values)
 
 
 def config_from_flags(config_class, flag_values=flags.FLAGS):
@@ -104,18 +62,25 @@ def explicitly_set(config_class, flag_values=flags.FLAGS):
 
 def grouped_help(config_class, summary):
     """The text of `--help`: `summary`, then each flag of `config_class`
-    with its default and help, under the headings of HELP_GROUPS."""
-    fields = {field.name: field for field in dataclasses.fields(config_class)}
+    with its default and help, under the headings of `settings.GROUPS`
+    (each field's `group`), in the order the class declares them."""
+    fields = dataclasses.fields(config_class)
     lines = [summary.strip(), ""]
-    for title, names in HELP_GROUPS:
-        present = [fields[name] for name in names if name in fields]
+    for title in settings.GROUPS:
+        present = [field for field in fields
+                   if settings.group_of(field) == title]
         if not present:
             continue
         lines.append(title + ":")
         for field in present:
+            text = settings.help_of(field)
+            note = (config_class.default_note(field) if issubclass(
+                config_class, settings.ModelSettings) else None)
+            if note:
+                text = "%s %s" % (text, note)
             lines.append("  --%s (default: %r)" % (field.name, field.default))
-            lines.extend(textwrap.wrap(field.metadata.get("help", ""),
-                                       width=76, initial_indent="      ",
+            lines.extend(textwrap.wrap(text, width=76,
+                                       initial_indent="      ",
                                        subsequent_indent="      "))
         lines.append("")
     lines.append("Output:")

@@ -11,8 +11,9 @@ from slimtrain.compute.classifier import resolve_classifier
 from slimtrain.data.datasets import dataset_factory
 from slimtrain.training.config import (DEFAULTS_CHANGED, TrainConfig,
                               parse_gradient_multipliers, read_config,
-                              split_scopes, write_config)
+                              write_config)
 from slimtrain.errors import ConfigError
+from slimtrain.settings import split_comma_list
 
 # Every flag of research/slim's train_image_classifier.py: (type, default).
 REFERENCE_FLAGS = {
@@ -128,8 +129,8 @@ def test_not_supported_yet_is_said_plainly():
 
 
 def test_scope_and_multiplier_parsing():
-    assert split_scopes(" a, b,,c ") == ["a", "b", "c"]
-    assert split_scopes(None) == []
+    assert split_comma_list(" a, b,,c ") == ["a", "b", "c"]
+    assert split_comma_list(None) == []
     assert parse_gradient_multipliers("x/y=2, z=0.5") == {"x/y": 2.0, "z": 0.5}
     with pytest.raises(ConfigError):
         parse_gradient_multipliers("x=two")

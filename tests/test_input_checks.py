@@ -2,6 +2,7 @@
 faults found later: corrupt data, write failures, an absent --master,
 input sizes; and the loss that replaced slim.losses."""
 
+import dataclasses
 import errno
 import logging
 import os
@@ -13,13 +14,14 @@ import pytest
 import tensorflow.compat.v1 as tf
 import tf_slim as slim
 
-from slimtrain import cli
+from slimtrain import cli, settings
 from slimtrain.compute.losses import add_classification_losses
 from slimtrain.data import record_check
 from slimtrain.data.datasets import converters, dataset_factory
 from slimtrain.distributed.master import wait_for_master
 from slimtrain.errors import ConfigError
 from slimtrain.evaluation.config import EvalConfig
+from slimtrain.export.config import ExportConfig, PredictConfig
 from slimtrain.training import workspace
 from slimtrain.training.config import TrainConfig
 from slimtrain.training.input_checks import warn_about_input
@@ -156,11 +158,14 @@ def test_losses_equal_those_of_the_deprecated_slim_losses(label_smoothing):
 
 
 def test_every_flag_is_in_one_help_group():
-    grouped = [name for _, names in cli.HELP_GROUPS for name in names]
-    assert len(grouped) == len(set(grouped))
-    for config_class in (TrainConfig, EvalConfig):
-        for field in config_class.__dataclass_fields__:
-            assert field in grouped, field
+    for config_class in (TrainConfig, EvalConfig, ExportConfig,
+                         PredictConfig):
+        for field in dataclasses.fields(config_class):
+            assert settings.group_of(field) in settings.GROUPS, field.name
+        text = cli.grouped_help(config_class, "summary")
+        for field in dataclasses.fields(config_class):
+            heading = "\n  --%s (default: " % field.name
+            assert text.count(heading) == 1, field.name
 
 
 def test_a_read_only_train_dir_is_one_line(tmp_path):

@@ -21,9 +21,11 @@ import os
 from dataclasses import dataclass
 from typing import Optional
 
-from slimtrain.training.config import (TrainConfig, flag_field, read_config,
-                              require_not_negative, require_positive)
 from slimtrain.errors import ConfigError
+from slimtrain.settings import (CHECKPOINTS, DATA, DISTRIBUTION, EVALUATION,
+                                MODEL, ModelSettings, check_fields, flag_field,
+                                not_negative, positive)
+from slimtrain.training.config import TrainConfig, read_config
 from slimtrain.evaluation.results import METRIC_NAMES
 
 # Continuous evaluation stops after waiting this long for a new checkpoint.
@@ -56,47 +58,68 @@ DEFAULTS_CHANGED = {
 
 
 @dataclass
-class EvalConfig:
-    """Everything one evaluation run needs; one field per `eval.py` flag."""
+class EvalConfig(ModelSettings):
+    """Everything one evaluation run needs; one field per `eval.py` flag.
+
+    Its ModelSettings fields are None unless given: as the checkpoints'
+    train dir was trained (`with_train_defaults`).
+    """
+
+    fills_from_run = True  # cli.grouped_help says where unset settings come from
+
+    eval_image_size: Optional[int] = flag_field(
+        None, "Eval image size. Default: the train dir's --train_image_size, "
+        "else the network's default.", group=MODEL, check=positive)
+
+    # Data.
+    dataset_split_name: Optional[str] = flag_field(
+        None, "The name of the train/test split. Default: the data set's "
+        "held-out split, %s, whichever it has first." %
+        " or ".join(HELD_OUT_SPLITS), group=DATA)
+    batch_size: int = flag_field(
+        100, "The number of samples in each batch.", group=DATA,
+        check=positive)
+    max_num_batches: Optional[int] = flag_field(
+        None, "Max number of batches to evaluate by default use all.",
+        group=DATA, check=positive)
+    num_preprocessing_threads: int = flag_field(
+        4, "The number of threads used to create the batches.", group=DATA,
+        check=positive)
 
     # Checkpoints and results.
-    master: str = flag_field("", "The address of the TensorFlow master to use.")
     checkpoint_dir: Optional[str] = flag_field(
         None, "slimtrain: the train dir whose checkpoints are evaluated; its "
         "train_config.json supplies the model and data settings. Default: "
         "%s (train.py's default --train_dir) unless --checkpoint_path is "
-        "given." % DEFAULT_CHECKPOINT_DIR)
+        "given." % DEFAULT_CHECKPOINT_DIR, group=CHECKPOINTS)
     checkpoint_path: Optional[str] = flag_field(
         None, "The directory where the model was written to or an absolute "
         "path to a checkpoint file (a prefix such as model.ckpt-1000). "
-        "Use instead of --checkpoint_dir.")
+        "Use instead of --checkpoint_dir.", group=CHECKPOINTS)
     eval_dir: Optional[str] = flag_field(
         None, "Directory where the results are saved to. Default: the "
-        "'%s' folder inside the checkpoints' directory." % EVAL_SUBDIR)
-    batch_size: int = flag_field(100, "The number of samples in each batch.")
-    max_num_batches: Optional[int] = flag_field(
-        None, "Max number of batches to evaluate by default use all.")
-    num_preprocessing_threads: int = flag_field(
-        4, "The number of threads used to create the batches.")
-
-    # Continuous evaluation.
+        "'%s' folder inside the checkpoints' directory." % EVAL_SUBDIR,
+        group=CHECKPOINTS)
     eval_interval_secs: Optional[float] = flag_field(
         None, "slimtrain: evaluate continuously, each new checkpoint as it "
         "appears, at most once per this many seconds (0: no pause). Unset: "
-        "evaluate one checkpoint and exit.")
+        "evaluate one checkpoint and exit.", group=CHECKPOINTS,
+        check=not_negative)
     timeout: Optional[float] = flag_field(
         None, "slimtrain: continuous evaluation stops after waiting this "
         "many seconds for a new checkpoint (default %d). It also stops by "
         "itself once training has finished and its last checkpoint is "
-        "evaluated." % DEFAULT_TIMEOUT_SECS)
+        "evaluated." % DEFAULT_TIMEOUT_SECS, group=CHECKPOINTS,
+        check=positive)
     max_number_of_evaluations: Optional[int] = flag_field(
         None, "slimtrain: continuous evaluation stops after this many "
-        "evaluations (default: no limit).")
+        "evaluations (default: no limit).", group=CHECKPOINTS,
+        check=positive)
     eval_all_checkpoints: bool = flag_field(
         False, "slimtrain: evaluate every checkpoint of the directory once, "
         "in step order, skipping those whose result is already in the eval "
         "dir's results.jsonl for this data set split; then exit (a learning "
-        "curve after the fact).")
+        "curve after the fact).", group=CHECKPOINTS)
 
     # The best checkpoint.
     keep_best_checkpoint_by: Optional[str] = flag_field(
@@ -104,46 +127,11 @@ class EvalConfig:
         "metric (%s; Loss: the lowest, the others: the highest) into best/ "
         "in the train dir, with best.json (WORKSPACE.md). Unset: keep no "
         "best checkpoint. A scenario other than the classifier names its "
-        "own metrics (docs/SCENARIOS.md)." % ", ".join(METRIC_NAMES))
+        "own metrics (docs/SCENARIOS.md)." % ", ".join(METRIC_NAMES),
+        group=EVALUATION)
 
-    # Model and data; None: as the checkpoints' train dir was trained.
-    dataset_name: Optional[str] = flag_field(
-        None, "The name of the dataset to load. Default: the train dir's, "
-        "else digits.")
-    dataset_split_name: Optional[str] = flag_field(
-        None, "The name of the train/test split. Default: the data set's "
-        "held-out split, %s, whichever it has first." %
-        " or ".join(HELD_OUT_SPLITS))
-    dataset_dir: Optional[str] = flag_field(
-        None, "The directory where the dataset files are stored. Default: "
-        "the train dir's, when evaluating the data set it trained on.")
-    labels_offset: Optional[int] = flag_field(
-        None, "An offset for the labels in the dataset. This flag is "
-        "primarily used to evaluate the VGG and ResNet architectures which "
-        "do not use a background class for the ImageNet dataset. Default: "
-        "the train dir's, else 0.")
-    scenario: Optional[str] = flag_field(
-        None, "slimtrain: the scenario the checkpoints were trained with "
-        "(docs/SCENARIOS.md). Default: the train dir's, else classifier.")
-    scenario_options: Optional[str] = flag_field(
-        None, "slimtrain: the scenario's options. Default: the train dir's, "
-        "when evaluating the scenario it trained.")
-    model_name: Optional[str] = flag_field(
-        None, "The name of the architecture to evaluate. Default: the train "
-        "dir's, else lenet.")
-    preprocessing_name: Optional[str] = flag_field(
-        None, "The name of the preprocessing to use. If left as `None`, then "
-        "the train dir's is used, else the model_name flag.")
-    moving_average_decay: Optional[float] = flag_field(
-        None, "The decay to use for the moving average. If left as None, "
-        "then the train dir's is used (none if it used none); 0 evaluates "
-        "the raw weights.")
-    eval_image_size: Optional[int] = flag_field(
-        None, "Eval image size. Default: the train dir's --train_image_size, "
-        "else the network's default.")
-    use_grayscale: Optional[bool] = flag_field(
-        None, "Whether to convert input images to grayscale. Default: the "
-        "train dir's, else false.")
+    master: str = flag_field(
+        "", "The address of the TensorFlow master to use.", group=DISTRIBUTION)
 
     def validate(self):
         """Raises ConfigError for a setting that cannot work; returns self."""
@@ -151,15 +139,7 @@ class EvalConfig:
             raise ConfigError(
                 "--checkpoint_dir and --checkpoint_path are both given: pass "
                 "only one (a train dir, or a checkpoint prefix or folder).")
-        for name in ("batch_size", "num_preprocessing_threads"):
-            require_positive(name, getattr(self, name))
-        for name in ("max_num_batches", "eval_image_size", "timeout",
-                     "max_number_of_evaluations"):
-            if getattr(self, name) is not None:
-                require_positive(name, getattr(self, name))
-        for name in ("labels_offset", "eval_interval_secs"):
-            if getattr(self, name) is not None:
-                require_not_negative(name, getattr(self, name))
+        check_fields(self)
         decay = self.moving_average_decay
         if decay and not 0.0 < decay < 1.0:
             raise ConfigError(

@@ -19,9 +19,9 @@ from typing import Optional
 
 from slimtrain.errors import ConfigError
 from slimtrain.evaluation.config import DEFAULT_CHECKPOINT_DIR, EvalConfig
-from slimtrain.training.config import (flag_field, require_choice,
-                                       require_not_negative,
-                                       require_positive, split_scopes)
+from slimtrain.settings import (ARCHITECTURE, CHECKPOINTS, EXPORT, MODEL,
+                                PREDICTION, ModelSettings, check_fields,
+                                flag_field, one_of, positive, split_comma_list)
 
 FORMATS = ("saved_model", "frozen", "tflite")
 TFLITE_QUANTIZATIONS = ("none", "dynamic")
@@ -38,7 +38,8 @@ ARCHITECTURE_DEFAULTS = {
 
 # Settings that only an export from a checkpoint uses, and those that only
 # the architecture-only GraphDef uses (with the value meaning "not given").
-CHECKPOINT_ONLY = {"checkpoint_dir": None, "checkpoint_path": None,
+CHECKPOINT_ONLY = {"scenario": None, "scenario_options": None,
+                   "checkpoint_dir": None, "checkpoint_path": None,
                    "output_dir": None, "formats": None,
                    "tflite_quantize": "none", "moving_average_decay": None,
                    "preprocessing_name": None}
@@ -48,79 +49,75 @@ ARCHITECTURE_ONLY = {"batch_size": None, "is_training": False,
 
 
 @dataclass
-class ExportConfig:
-    """Everything one export needs; one field per `export.py` flag."""
+class ExportConfig(ModelSettings):
+    """Everything one export needs; one field per `export.py` flag.
 
-    # research/slim's export_inference_graph.py.
-    model_name: Optional[str] = flag_field(
-        None, "The name of the architecture to save. Default: the train "
-        "dir's; with --output_file, %s." % ARCHITECTURE_DEFAULTS["model_name"])
-    is_training: bool = flag_field(
-        False, "Whether to save out a training-focused version of the model "
-        "(--output_file only).")
+    Its ModelSettings fields are None unless given: from a checkpoint, as
+    its train dir was trained; with --output_file, ARCHITECTURE_DEFAULTS.
+    """
+
+    fills_from_run = True  # cli.grouped_help says where unset settings come from
+
     image_size: Optional[int] = flag_field(
         None, "The image size to use, otherwise use the model default_image_"
         "size. From a checkpoint the default is the train dir's "
-        "--train_image_size.")
-    batch_size: Optional[int] = flag_field(
-        None, "Batch size for the exported model. Defaulted to \"None\" so "
-        "batch size can be specified at model runtime (--output_file only).")
-    dataset_name: Optional[str] = flag_field(
-        None, "The name of the dataset to use with the model. Default: the "
-        "train dir's; with --output_file, %s."
-        % ARCHITECTURE_DEFAULTS["dataset_name"])
-    labels_offset: Optional[int] = flag_field(
-        None, "An offset for the labels in the dataset. This flag is "
-        "primarily used to evaluate the VGG and ResNet architectures which "
-        "do not use a background class for the ImageNet dataset. Default: "
-        "the train dir's, else 0.")
-    output_file: str = flag_field(
-        "", "Where to save the resulting file to. Given: write research/"
-        "slim's architecture-only GraphDef there (no checkpoint).")
-    dataset_dir: Optional[str] = flag_field(
-        None, "Directory to save intermediate dataset files to. Default: the "
-        "train dir's, when exporting the data set it trained on.")
-    write_text_graphdef: bool = flag_field(
-        False, "Whether to write a text version of graphdef (--output_file "
-        "only).")
-    use_grayscale: Optional[bool] = flag_field(
-        None, "Whether to convert input images to grayscale. Default: the "
-        "train dir's, else false.")
-    is_video_model: bool = flag_field(
-        False, "whether to use 5-D inputs for video model (--output_file "
-        "only).")
-    num_frames: Optional[int] = flag_field(
-        None, "The number of frames to use. Only used if is_video_model is "
-        "True (--output_file only).")
+        "--train_image_size.", group=MODEL, check=positive)
 
     # slimtrain: from a checkpoint.
     checkpoint_dir: Optional[str] = flag_field(
         None, "slimtrain: the train dir whose latest checkpoint is exported; "
         "its train_config.json supplies the model and data settings. "
         "Default: %s unless --checkpoint_path is given." %
-        DEFAULT_CHECKPOINT_DIR)
+        DEFAULT_CHECKPOINT_DIR, group=CHECKPOINTS)
     checkpoint_path: Optional[str] = flag_field(
         None, "slimtrain: a checkpoint prefix (model.ckpt-1000) or its "
-        "directory; use instead of --checkpoint_dir.")
+        "directory; use instead of --checkpoint_dir.", group=CHECKPOINTS)
     output_dir: Optional[str] = flag_field(
         None, "slimtrain: where the exported files go. Default: the '%s' "
-        "folder inside the checkpoint's directory." % EXPORT_SUBDIR)
+        "folder inside the checkpoint's directory." % EXPORT_SUBDIR,
+        group=EXPORT)
     formats: Optional[str] = flag_field(
         None, "slimtrain: comma-separated formats to write, of %s. Default: "
-        "all." % ", ".join(FORMATS))
+        "all." % ", ".join(FORMATS), group=EXPORT)
     tflite_quantize: str = flag_field(
         "none", "slimtrain: 'dynamic' writes a TFLite model with dynamic-"
-        "range quantized weights; 'none' a float model.")
-    preprocessing_name: Optional[str] = flag_field(
-        None, "slimtrain: the evaluation preprocessing the serving signature "
-        "applies. Default: the train dir's, else the model's.")
-    moving_average_decay: Optional[float] = flag_field(
-        None, "slimtrain: export the moving averages of the weights kept "
-        "with this decay. Default: the train dir's (none if it used none); "
-        "0 exports the raw weights.")
+        "range quantized weights; 'none' a float model.", group=EXPORT,
+        check=one_of(TFLITE_QUANTIZATIONS))
     parity_examples: int = flag_field(
         64, "slimtrain: held-out examples each exported file is checked on "
-        "against the checkpoint's evaluation graph.")
+        "against the checkpoint's evaluation graph.", group=EXPORT,
+        check=positive)
+
+    # research/slim's export_inference_graph.py.
+    output_file: str = flag_field(
+        "", "Where to save the resulting file to. Given: write research/"
+        "slim's architecture-only GraphDef there (no checkpoint).",
+        group=ARCHITECTURE)
+    is_training: bool = flag_field(
+        False, "Whether to save out a training-focused version of the model "
+        "(--output_file only).", group=ARCHITECTURE)
+    batch_size: Optional[int] = flag_field(
+        None, "Batch size for the exported model. Defaulted to \"None\" so "
+        "batch size can be specified at model runtime (--output_file only).",
+        group=ARCHITECTURE, check=positive)
+    write_text_graphdef: bool = flag_field(
+        False, "Whether to write a text version of graphdef (--output_file "
+        "only).", group=ARCHITECTURE)
+    is_video_model: bool = flag_field(
+        False, "whether to use 5-D inputs for video model (--output_file "
+        "only).", group=ARCHITECTURE)
+    num_frames: Optional[int] = flag_field(
+        None, "The number of frames to use. Only used if is_video_model is "
+        "True (--output_file only).", group=ARCHITECTURE, check=positive)
+
+    @classmethod
+    def default_note(cls, field):
+        """As ModelSettings', plus export_inference_graph.py's default."""
+        note = super().default_note(field)
+        if note and field.name in ARCHITECTURE_DEFAULTS:
+            note = "%s; with --output_file, %r." % (
+                note.rstrip("."), ARCHITECTURE_DEFAULTS[field.name])
+        return note
 
     @property
     def architecture_only(self):
@@ -129,12 +126,7 @@ class ExportConfig:
 
     def validate(self):
         """Raises ConfigError for a setting that cannot work; returns self."""
-        for name in ("image_size", "batch_size", "num_frames"):
-            if getattr(self, name) is not None:
-                require_positive(name, getattr(self, name))
-        if self.labels_offset is not None:
-            require_not_negative("labels_offset", self.labels_offset)
-        require_positive("parity_examples", self.parity_examples)
+        check_fields(self)
         if self.architecture_only:
             if self.is_video_model and not self.num_frames:
                 raise ConfigError("--is_video_model needs the clip length: "
@@ -150,8 +142,6 @@ class ExportConfig:
                       "architecture-only GraphDef", "add --output_file=FILE "
                       "for that GraphDef")
         self.format_list()
-        require_choice("tflite_quantize", self.tflite_quantize,
-                       TFLITE_QUANTIZATIONS)
         if self.tflite_quantize != "none" and "tflite" not in self.format_list():
             raise ConfigError("--tflite_quantize applies to the tflite format, "
                               "which --formats=%s leaves out: add tflite."
@@ -163,7 +153,7 @@ class ExportConfig:
         """The formats to write, in FORMATS order."""
         if self.formats is None:
             return list(FORMATS)
-        given = split_scopes(self.formats)
+        given = split_comma_list(self.formats)
         unknown = [name for name in given if name not in FORMATS]
         if unknown or not given:
             raise ConfigError("--formats=%s: use a comma-separated list of %s."
@@ -212,6 +202,8 @@ class PredictConfig:
     model: str = flag_field(
         DEFAULT_CHECKPOINT_DIR, "An export dir (export.py's --output_dir: "
         "its SavedModel is used) or a train dir (its latest checkpoint is "
-        "used, with the settings of its train_config.json).")
+        "used, with the settings of its train_config.json).",
+        group=PREDICTION)
     json: bool = flag_field(
-        False, "Print one JSON object per image instead of a table.")
+        False, "Print one JSON object per image instead of a table.",
+        group=PREDICTION)

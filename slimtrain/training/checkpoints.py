@@ -12,7 +12,7 @@ import tf_slim as slim
 from absl import logging
 
 from slimtrain.training import checkpoint_files
-from slimtrain.training.config import split_scopes
+from slimtrain.settings import split_comma_list
 from slimtrain.errors import ConfigError
 
 _NAMES_SHOWN = 5
@@ -124,7 +124,7 @@ def make_fine_tune_init_fn(checkpoint_path, exclude_scopes=(),
         no variable left to restore.
     """
     if exclude_scopes is None or isinstance(exclude_scopes, str):
-        exclude_scopes = split_scopes(exclude_scopes)
+        exclude_scopes = split_comma_list(exclude_scopes)
     checkpoint = resolve_checkpoint(checkpoint_path)
     shapes = read_shapes(checkpoint)
     if candidates is None:

@@ -7,16 +7,24 @@ in their help). A handful of defaults differ on purpose so that `python
 train.py` with no flags runs a real, finished job offline (LeNet on the
 built-in digits); `DEFAULTS_CHANGED` lists them and README.md explains them.
 
-Library code takes a `TrainConfig`; only the entry points read flags.
+The fields are declared with `slimtrain.settings.flag_field` (help, --help
+group and check in one place); those describing the model and its data
+are `ModelSettings`', shared with eval.py and export.py. Library code takes
+a `TrainConfig`; only the entry points read flags.
 """
 
 import dataclasses
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional
 
 from slimtrain.errors import ConfigError
+from slimtrain.settings import (CHECKPOINTS, DATA, DISTRIBUTION, EVALUATION,
+                                LEARNING_RATE, MODEL, OPTIMIZATION,
+                                ModelSettings, check_fields, flag_field,
+                                not_negative, one_of, positive,
+                                split_comma_list, trained_default)
 
 CONFIG_FILENAME = "train_config.json"
 
@@ -34,249 +42,251 @@ DEFAULTS_CHANGED = {
 }
 
 
-def flag_field(default, help_text):
-    """A dataclass field that `slimtrain.cli.define_flags` makes a flag."""
-    return field(default=default, metadata={"help": help_text})
-
-
 @dataclass
-class TrainConfig:
+class TrainConfig(ModelSettings):
     """Everything one training run needs; one field per `train.py` flag."""
 
-    # Workspace and schedule.
-    master: str = flag_field("", "The address of the TensorFlow master to use.")
-    train_dir: str = flag_field(
-        "train_logs", "Directory where checkpoints and event logs are written to.")
-    num_clones: int = flag_field(
-        1, "Number of model clones to deploy. Each clone trains on its own "
-        "batch of --batch_size; their gradients are summed, so one step "
-        "sees num_clones x batch_size examples.")
-    clone_on_cpu: bool = flag_field(False, "Use CPUs to deploy clones.")
-    worker_replicas: int = flag_field(1, "Number of worker replicas.")
-    num_ps_tasks: int = flag_field(
-        0, "The number of parameter servers. If the value is 0, then the "
-        "parameters are handled locally by the worker.")
+    # Model (and those of ModelSettings).
+    scenario: str = trained_default("scenario")
+    model_name: str = trained_default("model_name")
+    use_grayscale: bool = trained_default("use_grayscale")
+    train_image_size: Optional[int] = flag_field(
+        None, "Train image size", group=MODEL, check=positive)
+    checkpoint_path: Optional[str] = flag_field(
+        None, "The path to a checkpoint from which to fine-tune (a file "
+        "prefix or a directory). Ignored when --train_dir already holds a "
+        "checkpoint: the run then resumes from that one.", group=MODEL)
+    checkpoint_exclude_scopes: Optional[str] = flag_field(
+        None, "Comma-separated list of scopes of variables to exclude when "
+        "restoring from a checkpoint.", group=MODEL)
+    trainable_scopes: Optional[str] = flag_field(
+        None, "Comma-separated list of scopes to filter the set of variables "
+        "to train. By default, None would train all the variables.",
+        group=MODEL)
+    ignore_missing_vars: bool = flag_field(
+        False, "When restoring a checkpoint would ignore missing variables.",
+        group=MODEL)
+
+    # Data (and those of ModelSettings).
+    dataset_name: str = trained_default("dataset_name")
+    labels_offset: int = trained_default("labels_offset")
+    dataset_split_name: str = flag_field(
+        "train", "The name of the train/test split.", group=DATA)
+    batch_size: int = flag_field(
+        32, "The number of samples in each batch.", group=DATA,
+        check=positive)
     num_readers: int = flag_field(
-        4, "The number of parallel readers that read data from the dataset.")
+        4, "The number of parallel readers that read data from the dataset.",
+        group=DATA, check=positive)
     num_preprocessing_threads: int = flag_field(
-        4, "The number of threads used to create the batches.")
+        4, "The number of threads used to create the batches.", group=DATA,
+        check=positive)
+    seed: Optional[int] = flag_field(
+        None, "slimtrain: seed for graph-level randomness and the input "
+        "order; the same seed and flags repeat a run's batches and weights.",
+        group=DATA)
+    exact_resume: bool = flag_field(
+        True, "slimtrain: a resumed run continues the input stream where "
+        "its checkpoint left it, so it trains on exactly the examples an "
+        "uninterrupted run would (false: it starts a new epoch order).",
+        group=DATA)
+
+    # Optimization.
+    max_number_of_steps: Optional[int] = flag_field(
+        2000, "The maximum number of training steps (0: train until "
+        "stopped).", group=OPTIMIZATION, check=not_negative)
+    optimizer: str = flag_field(
+        "rmsprop", 'The name of the optimizer, one of "adadelta", "adagrad", '
+        '"adam", "ftrl", "momentum", "sgd" or "rmsprop".',
+        group=OPTIMIZATION, check=one_of(OPTIMIZERS))
+    weight_decay: float = flag_field(
+        0.00004, "The weight decay on the model weights.", group=OPTIMIZATION,
+        check=not_negative)
+    label_smoothing: float = flag_field(
+        0.0, "The amount of label smoothing.", group=OPTIMIZATION)
+    adadelta_rho: float = flag_field(
+        0.95, "The decay rate for adadelta.", group=OPTIMIZATION)
+    adagrad_initial_accumulator_value: float = flag_field(
+        0.1, "Starting value for the AdaGrad accumulators.",
+        group=OPTIMIZATION)
+    adam_beta1: float = flag_field(
+        0.9, "The exponential decay rate for the 1st moment estimates.",
+        group=OPTIMIZATION)
+    adam_beta2: float = flag_field(
+        0.999, "The exponential decay rate for the 2nd moment estimates.",
+        group=OPTIMIZATION)
+    opt_epsilon: float = flag_field(
+        1.0, "Epsilon term for the optimizer.", group=OPTIMIZATION)
+    ftrl_learning_rate_power: float = flag_field(
+        -0.5, "The learning rate power.", group=OPTIMIZATION)
+    ftrl_initial_accumulator_value: float = flag_field(
+        0.1, "Starting value for the FTRL accumulators.", group=OPTIMIZATION)
+    ftrl_l1: float = flag_field(
+        0.0, "The FTRL l1 regularization strength.", group=OPTIMIZATION)
+    ftrl_l2: float = flag_field(
+        0.0, "The FTRL l2 regularization strength.", group=OPTIMIZATION)
+    momentum: float = flag_field(
+        0.9, "The momentum for the MomentumOptimizer and RMSPropOptimizer.",
+        group=OPTIMIZATION)
+    rmsprop_momentum: float = flag_field(
+        0.9, "Momentum.", group=OPTIMIZATION)
+    rmsprop_decay: float = flag_field(
+        0.9, "Decay term for RMSProp.", group=OPTIMIZATION)
+    quantize_delay: int = flag_field(
+        -1, "Number of steps to start quantized training. Set to -1 would "
+        "disable quantized training.", group=OPTIMIZATION)
+    clip_gradient_norm: float = flag_field(
+        0.0, "slimtrain: clip gradients to this global norm (0: no "
+        "clipping).", group=OPTIMIZATION, check=not_negative)
+    gradient_multipliers: Optional[str] = flag_field(
+        None, "slimtrain: comma-separated scope=multiplier pairs scaling the "
+        "gradients of the variables under each scope, e.g. 'LeNet/fc4=10'.",
+        group=OPTIMIZATION)
+    check_numerics: bool = flag_field(
+        True, "slimtrain: check the loss and every gradient before each "
+        "update; a step where one is NaN or Inf changes no weight and is "
+        "handled as --on_nan says.", group=OPTIMIZATION)
+    on_nan: str = flag_field(
+        "fail", 'slimtrain: what a NaN or Inf loss or gradient does: "fail" '
+        "(stop with exit status 3; the newest checkpoint holds the last "
+        'finite weights) or "rollback" (restore the newest checkpoint and go '
+        "on with the next batch, at most --max_nan_rollbacks times).",
+        group=OPTIMIZATION, check=one_of(ON_NAN_CHOICES))
+    max_nan_rollbacks: int = flag_field(
+        3, "slimtrain: how many times --on_nan=rollback may roll back before "
+        "the run fails.", group=OPTIMIZATION, check=not_negative)
+
+    # Learning rate.
+    learning_rate: float = flag_field(
+        0.01, "Initial learning rate.", group=LEARNING_RATE, check=positive)
+    learning_rate_decay_type: str = flag_field(
+        "exponential", 'Specifies how the learning rate is decayed. One of '
+        '"fixed", "exponential", "polynomial" or (slimtrain) "cosine", which '
+        'decays to --end_learning_rate over --max_number_of_steps.',
+        group=LEARNING_RATE, check=one_of(LEARNING_RATE_DECAY_TYPES))
+    end_learning_rate: float = flag_field(
+        0.0001, "The minimal end learning rate used by a polynomial decay "
+        "learning rate.", group=LEARNING_RATE, check=not_negative)
+    learning_rate_decay_factor: float = flag_field(
+        0.94, "Learning rate decay factor.", group=LEARNING_RATE)
+    num_epochs_per_decay: float = flag_field(
+        2.0, "Number of epochs after which learning rate decays.",
+        group=LEARNING_RATE, check=positive)
+    warmup_epochs: float = flag_field(
+        0.0, "slimtrain: ramp the learning rate up linearly from 0 over this "
+        "many epochs before the decay schedule starts.", group=LEARNING_RATE,
+        check=not_negative)
+
+    # Checkpoints and summaries.
+    train_dir: str = flag_field(
+        "train_logs", "Directory where checkpoints and event logs are "
+        "written to.", group=CHECKPOINTS)
     log_every_n_steps: int = flag_field(
-        10, "The frequency with which logs are print.")
-    save_summaries_secs: int = flag_field(
-        600, "The frequency with which summaries are saved, in seconds.")
+        10, "The frequency with which logs are print.", group=CHECKPOINTS,
+        check=not_negative)
     save_interval_secs: int = flag_field(
-        600, "The frequency with which the model is saved, in seconds.")
-    task: int = flag_field(0, "Task id of the replica running the training.")
+        600, "The frequency with which the model is saved, in seconds.",
+        group=CHECKPOINTS, check=not_negative)
+    save_interval_steps: Optional[int] = flag_field(
+        None, "slimtrain: also save a checkpoint every this many global "
+        "steps (0 or None: only by seconds).", group=CHECKPOINTS,
+        check=not_negative)
+    max_checkpoints_to_keep: int = flag_field(
+        5, "slimtrain: how many recent checkpoints to keep.",
+        group=CHECKPOINTS, check=positive)
+    keep_checkpoint_every_n_hours: float = flag_field(
+        10000.0, "slimtrain: additionally keep one checkpoint per this many "
+        "hours of training.", group=CHECKPOINTS, check=positive)
+    save_summaries_secs: int = flag_field(
+        600, "The frequency with which summaries are saved, in seconds.",
+        group=CHECKPOINTS, check=not_negative)
     save_summaries_steps: Optional[int] = flag_field(
         100, "slimtrain: also save the scalar summaries every this many "
         "global steps, and all summaries after the last step (0 or None: "
         "only by seconds). Histograms, which can cost more than a training "
-        "step, are otherwise saved only every --save_summaries_secs.")
-    save_interval_steps: Optional[int] = flag_field(
-        None, "slimtrain: also save a checkpoint every this many global "
-        "steps (0 or None: only by seconds).")
-    max_checkpoints_to_keep: int = flag_field(
-        5, "slimtrain: how many recent checkpoints to keep.")
-    keep_checkpoint_every_n_hours: float = flag_field(
-        10000.0, "slimtrain: additionally keep one checkpoint per this many "
-        "hours of training.")
-    cluster_timeout_secs: float = flag_field(
-        60.0, "slimtrain: in a TF_CONFIG cluster, a task ends (exit status 4, "
-        "one line naming the task) when a parameter server, the chief, or "
-        "so many --sync_replicas workers that --replicas_to_aggregate "
-        "cannot be met have not answered for this many seconds "
-        "(docs/DISTRIBUTED.md).")
-    startup_delay_steps: int = flag_field(
-        0, "slimtrain: non-chief workers wait until the global step reaches "
-        "this many steps times their task id before they start.")
+        "step, are otherwise saved only every --save_summaries_secs.",
+        group=CHECKPOINTS, check=not_negative)
+    summarize_gradients: bool = flag_field(
+        False, "slimtrain: write histograms of gradients and their norms.",
+        group=CHECKPOINTS)
     trace_every_n_steps: Optional[int] = flag_field(
-        None, "slimtrain: write a Chrome trace (tf_trace-STEP.json) and run metadata "
-        "every this many steps.")
-    num_intra_threads: int = flag_field(
-        0, "slimtrain: threads used within one op (0: TensorFlow's choice).")
-    num_inter_threads: int = flag_field(
-        0, "slimtrain: threads used to run ops in parallel (0: TensorFlow's "
-        "choice).")
-    gpu_memory_growth: bool = flag_field(
-        False, "slimtrain: allocate GPU memory as needed instead of all at "
-        "start.")
-    seed: Optional[int] = flag_field(
-        None, "slimtrain: seed for graph-level randomness and the input "
-        "order; the same seed and flags repeat a run's batches and weights.")
-    exact_resume: bool = flag_field(
-        True, "slimtrain: a resumed run continues the input stream where "
-        "its checkpoint left it, so it trains on exactly the examples an "
-        "uninterrupted run would (false: it starts a new epoch order).")
+        None, "slimtrain: write a Chrome trace (tf_trace-STEP.json) and run "
+        "metadata every this many steps.", group=CHECKPOINTS, check=positive)
 
     # Evaluation during training.
     eval_every_n_steps: Optional[int] = flag_field(
         None, "slimtrain: evaluate a checkpoint saved every this many global "
         "steps, and the last one, in the training process, with eval.py's "
-        "metrics and records (<train_dir>/eval).")
+        "metrics and records (<train_dir>/eval).", group=EVALUATION,
+        check=positive)
     eval_every_secs: Optional[int] = flag_field(
         None, "slimtrain: also evaluate (as --eval_every_n_steps) every this "
-        "many seconds.")
+        "many seconds.", group=EVALUATION, check=positive)
     eval_dataset_split_name: Optional[str] = flag_field(
         None, "slimtrain: the split evaluated during training (default: the "
-        "data set's held-out split, test or validation).")
+        "data set's held-out split, test or validation).", group=EVALUATION)
     eval_batch_size: int = flag_field(
-        100, "slimtrain: the batch size of evaluation during training.")
+        100, "slimtrain: the batch size of evaluation during training.",
+        group=EVALUATION, check=positive)
     max_num_batches: Optional[int] = flag_field(
         None, "slimtrain: evaluate at most this many batches during "
-        "training (default: the whole split).")
+        "training (default: the whole split).", group=EVALUATION,
+        check=positive)
     keep_best_checkpoint_by: Optional[str] = flag_field(
         None, "slimtrain: copy each checkpoint that improves this metric of "
         "the evaluation during training into <train_dir>/best (default: "
         "the scenario's, Accuracy for the classifier, when evaluating "
         "during training; empty: keep none). Loss keeps the lowest, other "
-        "metrics the highest.")
+        "metrics the highest.", group=EVALUATION)
 
-    # Optimization.
-    weight_decay: float = flag_field(
-        0.00004, "The weight decay on the model weights.")
-    optimizer: str = flag_field(
-        "rmsprop", 'The name of the optimizer, one of "adadelta", "adagrad", '
-        '"adam", "ftrl", "momentum", "sgd" or "rmsprop".')
-    adadelta_rho: float = flag_field(0.95, "The decay rate for adadelta.")
-    adagrad_initial_accumulator_value: float = flag_field(
-        0.1, "Starting value for the AdaGrad accumulators.")
-    adam_beta1: float = flag_field(
-        0.9, "The exponential decay rate for the 1st moment estimates.")
-    adam_beta2: float = flag_field(
-        0.999, "The exponential decay rate for the 2nd moment estimates.")
-    opt_epsilon: float = flag_field(1.0, "Epsilon term for the optimizer.")
-    ftrl_learning_rate_power: float = flag_field(
-        -0.5, "The learning rate power.")
-    ftrl_initial_accumulator_value: float = flag_field(
-        0.1, "Starting value for the FTRL accumulators.")
-    ftrl_l1: float = flag_field(0.0, "The FTRL l1 regularization strength.")
-    ftrl_l2: float = flag_field(0.0, "The FTRL l2 regularization strength.")
-    momentum: float = flag_field(
-        0.9, "The momentum for the MomentumOptimizer and RMSPropOptimizer.")
-    rmsprop_momentum: float = flag_field(0.9, "Momentum.")
-    rmsprop_decay: float = flag_field(0.9, "Decay term for RMSProp.")
-    quantize_delay: int = flag_field(
-        -1, "Number of steps to start quantized training. Set to -1 would "
-        "disable quantized training.")
-    clip_gradient_norm: float = flag_field(
-        0.0, "slimtrain: clip gradients to this global norm (0: no clipping).")
-    gradient_multipliers: Optional[str] = flag_field(
-        None, "slimtrain: comma-separated scope=multiplier pairs scaling the "
-        "gradients of the variables under each scope, e.g. 'LeNet/fc4=10'.")
-    summarize_gradients: bool = flag_field(
-        False, "slimtrain: write histograms of gradients and their norms.")
-    check_numerics: bool = flag_field(
-        True, "slimtrain: check the loss and every gradient before each "
-        "update; a step where one is NaN or Inf changes no weight and is "
-        "handled as --on_nan says.")
-    on_nan: str = flag_field(
-        "fail", 'slimtrain: what a NaN or Inf loss or gradient does: "fail" '
-        "(stop with exit status 3; the newest checkpoint holds the last "
-        'finite weights) or "rollback" (restore the newest checkpoint and go '
-        "on with the next batch, at most --max_nan_rollbacks times).")
-    max_nan_rollbacks: int = flag_field(
-        3, "slimtrain: how many times --on_nan=rollback may roll back before "
-        "the run fails.")
-
-    # Learning rate.
-    learning_rate_decay_type: str = flag_field(
-        "exponential", 'Specifies how the learning rate is decayed. One of '
-        '"fixed", "exponential", "polynomial" or (slimtrain) "cosine", which '
-        'decays to --end_learning_rate over --max_number_of_steps.')
-    learning_rate: float = flag_field(0.01, "Initial learning rate.")
-    end_learning_rate: float = flag_field(
-        0.0001, "The minimal end learning rate used by a polynomial decay "
-        "learning rate.")
-    label_smoothing: float = flag_field(0.0, "The amount of label smoothing.")
-    learning_rate_decay_factor: float = flag_field(
-        0.94, "Learning rate decay factor.")
-    num_epochs_per_decay: float = flag_field(
-        2.0, "Number of epochs after which learning rate decays.")
-    warmup_epochs: float = flag_field(
-        0.0, "slimtrain: ramp the learning rate up linearly from 0 over this "
-        "many epochs before the decay schedule starts.")
+    # Distribution and devices.
+    master: str = flag_field(
+        "", "The address of the TensorFlow master to use.", group=DISTRIBUTION)
+    task: int = flag_field(
+        0, "Task id of the replica running the training.", group=DISTRIBUTION,
+        check=not_negative)
+    worker_replicas: int = flag_field(
+        1, "Number of worker replicas.", group=DISTRIBUTION, check=positive)
+    num_ps_tasks: int = flag_field(
+        0, "The number of parameter servers. If the value is 0, then the "
+        "parameters are handled locally by the worker.", group=DISTRIBUTION,
+        check=not_negative)
+    num_clones: int = flag_field(
+        1, "Number of model clones to deploy. Each clone trains on its own "
+        "batch of --batch_size; their gradients are summed, so one step "
+        "sees num_clones x batch_size examples.", group=DISTRIBUTION,
+        check=positive)
+    clone_on_cpu: bool = flag_field(
+        False, "Use CPUs to deploy clones.", group=DISTRIBUTION)
     sync_replicas: bool = flag_field(
-        False, "Whether or not to synchronize the replicas during training.")
+        False, "Whether or not to synchronize the replicas during training.",
+        group=DISTRIBUTION)
     replicas_to_aggregate: int = flag_field(
-        1, "The Number of gradients to collect before updating params.")
-    moving_average_decay: Optional[float] = flag_field(
-        None, "The decay to use for the moving average. If left as None, "
-        "then moving averages are not used.")
-
-    # Data.
-    dataset_name: str = flag_field("digits", "The name of the dataset to load.")
-    dataset_split_name: str = flag_field(
-        "train", "The name of the train/test split.")
-    dataset_dir: Optional[str] = flag_field(
-        None, "The directory where the dataset files are stored (the "
-        "built-in digits need none).")
-    labels_offset: int = flag_field(
-        0, "An offset for the labels in the dataset. This flag is primarily "
-        "used to evaluate the VGG and ResNet architectures which do not use a "
-        "background class for the ImageNet dataset.")
-    scenario: str = flag_field(
-        "classifier", "slimtrain: what to train: classifier (--model_name as "
-        "an image classifier), multi_head, gan, or the user's own as "
-        "package.module:attribute (docs/SCENARIOS.md).")
-    scenario_options: Optional[str] = flag_field(
-        None, "slimtrain: comma-separated name=value options of the "
-        "scenario, e.g. 'discriminator_steps=2' for gan.")
-    model_name: str = flag_field("lenet", "The name of the architecture to train.")
-    preprocessing_name: Optional[str] = flag_field(
-        None, "The name of the preprocessing to use. If left as `None`, then "
-        "the model_name flag is used.")
-    batch_size: int = flag_field(32, "The number of samples in each batch.")
-    train_image_size: Optional[int] = flag_field(None, "Train image size")
-    max_number_of_steps: Optional[int] = flag_field(
-        2000, "The maximum number of training steps (0: train until "
-        "stopped).")
-    use_grayscale: bool = flag_field(
-        False, "Whether to convert input images to grayscale.")
-
-    # Fine-tuning.
-    checkpoint_path: Optional[str] = flag_field(
-        None, "The path to a checkpoint from which to fine-tune (a file "
-        "prefix or a directory). Ignored when --train_dir already holds a "
-        "checkpoint: the run then resumes from that one.")
-    checkpoint_exclude_scopes: Optional[str] = flag_field(
-        None, "Comma-separated list of scopes of variables to exclude when "
-        "restoring from a checkpoint.")
-    trainable_scopes: Optional[str] = flag_field(
-        None, "Comma-separated list of scopes to filter the set of variables "
-        "to train. By default, None would train all the variables.")
-    ignore_missing_vars: bool = flag_field(
-        False, "When restoring a checkpoint would ignore missing variables.")
+        1, "The Number of gradients to collect before updating params.",
+        group=DISTRIBUTION, check=positive)
+    cluster_timeout_secs: float = flag_field(
+        60.0, "slimtrain: in a TF_CONFIG cluster, a task ends (exit status "
+        "4, one line naming the task) when a parameter server, the chief, or "
+        "so many --sync_replicas workers that --replicas_to_aggregate "
+        "cannot be met have not answered for this many seconds "
+        "(docs/DISTRIBUTED.md).", group=DISTRIBUTION, check=positive)
+    startup_delay_steps: int = flag_field(
+        0, "slimtrain: non-chief workers wait until the global step reaches "
+        "this many steps times their task id before they start.",
+        group=DISTRIBUTION, check=not_negative)
+    num_intra_threads: int = flag_field(
+        0, "slimtrain: threads used within one op (0: TensorFlow's choice).",
+        group=DISTRIBUTION, check=not_negative)
+    num_inter_threads: int = flag_field(
+        0, "slimtrain: threads used to run ops in parallel (0: TensorFlow's "
+        "choice).", group=DISTRIBUTION, check=not_negative)
+    gpu_memory_growth: bool = flag_field(
+        False, "slimtrain: allocate GPU memory as needed instead of all at "
+        "start.", group=DISTRIBUTION)
 
     def validate(self):
         """Raises ConfigError for a setting that cannot work; returns self."""
-        require_choice("optimizer", self.optimizer, OPTIMIZERS)
-        require_choice("learning_rate_decay_type",
-                        self.learning_rate_decay_type, LEARNING_RATE_DECAY_TYPES)
-        require_choice("on_nan", self.on_nan, ON_NAN_CHOICES)
-        for name in ("batch_size", "num_readers", "num_preprocessing_threads",
-                     "num_clones", "cluster_timeout_secs", "worker_replicas",
-                     "replicas_to_aggregate", "max_checkpoints_to_keep",
-                     "eval_batch_size"):
-            require_positive(name, getattr(self, name))
-        for name in ("learning_rate", "num_epochs_per_decay",
-                     "keep_checkpoint_every_n_hours"):
-            require_positive(name, getattr(self, name))
-        for name in ("train_image_size", "trace_every_n_steps",
-                     "eval_every_n_steps", "eval_every_secs",
-                     "max_num_batches"):
-            if getattr(self, name) is not None:
-                require_positive(name, getattr(self, name))
-        for name in ("save_summaries_secs", "save_interval_secs",
-                     "log_every_n_steps", "weight_decay", "warmup_epochs",
-                     "clip_gradient_norm", "labels_offset", "task",
-                     "num_ps_tasks", "startup_delay_steps",
-                     "num_intra_threads", "num_inter_threads",
-                     "end_learning_rate", "max_nan_rollbacks"):
-            require_not_negative(name, getattr(self, name))
-        for name in ("save_summaries_steps", "save_interval_steps",
-                     "max_number_of_steps"):
-            if getattr(self, name) is not None:
-                require_not_negative(name, getattr(self, name))
+        check_fields(self)
         if (self.learning_rate_decay_type == "cosine" and
                 not self.max_number_of_steps):
             raise ConfigError(
@@ -333,15 +343,10 @@ class TrainConfig:
         return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True)
 
 
-def split_scopes(text):
-    """'a, b,,c' -> ['a', 'b', 'c']: the comma-separated scope flags."""
-    return [scope.strip() for scope in (text or "").split(",") if scope.strip()]
-
-
 def parse_gradient_multipliers(text):
     """'scope=2,other=0.5' -> {'scope': 2.0, 'other': 0.5}."""
     multipliers = {}
-    for item in split_scopes(text):
+    for item in split_comma_list(text):
         scope, sep, value = item.partition("=")
         try:
             multipliers[scope.strip()] = float(value)
@@ -378,22 +383,3 @@ def read_config(train_dir):
                           "into a fresh --train_dir." % (path, error))
     known = {f.name for f in dataclasses.fields(TrainConfig)}
     return TrainConfig(**{k: v for k, v in values.items() if k in known})
-
-
-def require_choice(name, value, choices):
-    """Raises ConfigError naming --name unless value is one of `choices`."""
-    if value not in choices:
-        raise ConfigError("--%s=%s is not known: use one of %s." %
-                          (name, value, ", ".join(choices)))
-
-
-def require_positive(name, value):
-    """Raises ConfigError naming --name unless value > 0."""
-    if not value > 0:
-        raise ConfigError("--%s=%s must be positive." % (name, value))
-
-
-def require_not_negative(name, value):
-    """Raises ConfigError naming --name if value < 0."""
-    if value < 0:
-        raise ConfigError("--%s=%s must not be negative." % (name, value))

@@ -27,7 +27,8 @@ import tf_slim as slim
 from slimtrain.compute.learning_rate import configure_learning_rate
 from slimtrain.compute.optimizers import configure_optimizer
 from slimtrain.errors import ConfigError
-from slimtrain.training.config import parse_gradient_multipliers, split_scopes
+from slimtrain.settings import split_comma_list
+from slimtrain.training.config import parse_gradient_multipliers
 from slimtrain.training.divergence import guard_gradients
 from slimtrain.training.sync_replicas import make_sync_optimizer
 
@@ -189,7 +190,7 @@ def _variables_of(update, trained):
 
 def _trainable_variables(trainable_scopes):
     """All trainable variables, or those under the --trainable_scopes."""
-    scopes = split_scopes(trainable_scopes)
+    scopes = split_comma_list(trainable_scopes)
     if not scopes:
         return set(tf.trainable_variables())
     variables = set()

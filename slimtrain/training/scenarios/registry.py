@@ -24,7 +24,7 @@ import os
 import sys
 
 from slimtrain.errors import ConfigError
-from slimtrain.training.config import split_scopes
+from slimtrain.settings import split_comma_list
 from slimtrain.training.scenarios.api import Scenario
 
 CLASSIFIER = "classifier"
@@ -107,7 +107,7 @@ def with_scenario_defaults(config, given, scenario):
 def parse_options(text):
     """'steps=2,name=x' -> {'steps': 2, 'name': 'x'}; None or '' -> {}."""
     options = {}
-    for item in split_scopes(text):
+    for item in split_comma_list(text):
         key, sep, value = item.partition("=")
         if not sep or not key.strip().isidentifier():
             raise ConfigError(

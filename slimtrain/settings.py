@@ -1,0 +1,209 @@
+"""Settings: the fields of slimtrain's plain configuration objects.
+
+Every run is described by a dataclass (`TrainConfig`, `EvalConfig`,
+`ExportConfig`, `PredictConfig`) whose fields are its command line: one
+field, one flag, of the same name, type and default. Each field is declared
+once, with `flag_field`, and carries everything said about it:
+
+    batch_size: int = flag_field(32, "The number of samples in each batch.",
+                                 group=DATA, check=positive)
+
+- the help text, shown by `--help` under the field's `group` (one of
+  GROUPS, in that order);
+- the check `check_fields` applies to the value (unless it is None), which
+  raises a one-line `ConfigError` naming the flag.
+
+`ModelSettings` is the group of fields that describe a trained model and
+its data (scenario, network, preprocessing, data set, labels offset, ...).
+TrainConfig sets them; EvalConfig and ExportConfig inherit them unset
+(None), meaning "as the checkpoint's train dir was trained", and fill them
+in from that run (`slimtrain.rundir.open_run`). A subclass that gives one a
+default of its own uses `default_of`, so its help is still written once.
+
+This module imports nothing of TensorFlow: `--help` needs only these
+declarations.
+"""
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Optional
+
+from slimtrain.errors import ConfigError
+
+# The sections of --help, in order.
+MODEL = "Model"
+DATA = "Data"
+OPTIMIZATION = "Optimization"
+LEARNING_RATE = "Learning rate"
+CHECKPOINTS = "Checkpoints and summaries"
+EVALUATION = "Evaluation"
+EXPORT = "Export"
+ARCHITECTURE = "Architecture only (--output_file)"
+PREDICTION = "Prediction"
+DISTRIBUTION = "Distribution and devices"
+GROUPS = (MODEL, DATA, OPTIMIZATION, LEARNING_RATE, CHECKPOINTS, EVALUATION,
+          EXPORT, ARCHITECTURE, PREDICTION, DISTRIBUTION)
+
+# The metadata key marking a field of ModelSettings (see `is_run_setting`).
+_RUN_SETTING = "run_setting"
+
+
+def flag_field(default, help_text, *, group, check=None):
+    """A dataclass field that `slimtrain.cli` makes a flag.
+
+    Args:
+      default: the flag's default.
+      help_text: its help; "slimtrain:" marks an addition to research/slim.
+      group: the --help section, one of GROUPS.
+      check: None, or fn(name, value) raising ConfigError for a value that
+        cannot work (`positive`, `not_negative`, `one_of(...)`); it is not
+        applied to None.
+    """
+    return dataclasses.field(default=default,
+                             metadata=_metadata(help_text, group, check))
+
+
+def trained_default(name):
+    """The ModelSettings field `name` with train.py's default for it, for
+    TrainConfig to redeclare: the same help, group and check."""
+    field = ModelSettings.__dataclass_fields__[name]
+    return dataclasses.field(default=field.metadata["trained_default"],
+                             metadata=field.metadata)
+
+
+def help_of(field):
+    """The help text of a `flag_field`."""
+    return field.metadata.get("help", "")
+
+
+def group_of(field):
+    """The --help section of a `flag_field`."""
+    return field.metadata["group"]
+
+
+def is_run_setting(field):
+    """Whether `field` is one of ModelSettings': a setting of the trained
+    model, filled in from its train dir when unset."""
+    return bool(field.metadata.get(_RUN_SETTING))
+
+
+def check_fields(settings):
+    """Applies each field's check to its value; raises the first ConfigError."""
+    for field in dataclasses.fields(settings):
+        check = field.metadata.get("check")
+        value = getattr(settings, field.name)
+        if check is not None and value is not None:
+            check(field.name, value)
+
+
+def positive(name, value):
+    """Raises ConfigError naming --name unless value > 0."""
+    if not value > 0:
+        raise ConfigError("--%s=%s must be positive." % (name, value))
+
+
+def not_negative(name, value):
+    """Raises ConfigError naming --name if value < 0."""
+    if value < 0:
+        raise ConfigError("--%s=%s must not be negative." % (name, value))
+
+
+def one_of(choices):
+    """A check accepting exactly the values of `choices`."""
+
+    def check(name, value):
+        if value not in choices:
+            raise ConfigError("--%s=%s is not known: use one of %s." %
+                              (name, value, ", ".join(choices)))
+
+    return check
+
+
+def split_comma_list(text):
+    """'a, b,,c' -> ['a', 'b', 'c']: the items of a comma-separated flag;
+    None or '' -> []."""
+    return [item.strip() for item in (text or "").split(",") if item.strip()]
+
+
+def _metadata(help_text, group, check, **extra):
+    if group not in GROUPS:
+        raise ValueError("unknown help group %r" % group)
+    return dict(extra, help=help_text, group=group, check=check)
+
+
+def _run_setting(trained_default, help_text, *, group, check=None):
+    """A ModelSettings field: unset (None), marked `is_run_setting`, with
+    train.py's default kept for `trained_default` and `ModelSettings.trained`."""
+    return dataclasses.field(default=None, metadata=_metadata(
+        help_text, group, check, trained_default=trained_default,
+        **{_RUN_SETTING: True}))
+
+
+@dataclass
+class ModelSettings:
+    """What a trained model is and what it reads: the fields train.py,
+    eval.py and export.py share.
+
+    All are unset (None) here. TrainConfig gives them train.py's defaults
+    (`trained_default`); an evaluation or export fills the unset ones in
+    from the train dir's record of its run, and where there is none from
+    `ModelSettings.trained()`.
+    """
+
+    scenario: Optional[str] = _run_setting(
+        "classifier", "slimtrain: what is trained: classifier (--model_name "
+        "as an image classifier), multi_head, gan, or the user's own as "
+        "package.module:attribute (docs/SCENARIOS.md).", group=MODEL)
+    scenario_options: Optional[str] = _run_setting(
+        None, "slimtrain: comma-separated name=value options of the "
+        "scenario, e.g. 'discriminator_steps=2' for gan.", group=MODEL)
+    model_name: Optional[str] = _run_setting(
+        "lenet", "The name of the architecture.", group=MODEL)
+    preprocessing_name: Optional[str] = _run_setting(
+        None, "The name of the preprocessing to use. If left as `None`, then "
+        "the model_name flag is used.", group=MODEL)
+    use_grayscale: Optional[bool] = _run_setting(
+        False, "Whether to convert input images to grayscale.", group=MODEL)
+    moving_average_decay: Optional[float] = _run_setting(
+        None, "The decay to use for the moving average. If left as None, "
+        "then moving averages are not used. Evaluating or exporting, 0 "
+        "takes the raw weights of a run that kept averages.", group=MODEL)
+    dataset_name: Optional[str] = _run_setting(
+        "digits", "The name of the dataset to load.", group=DATA)
+    dataset_dir: Optional[str] = _run_setting(
+        None, "The directory where the dataset files are stored (the "
+        "built-in digits need none). Evaluating or exporting, a run's own "
+        "is used for the data set it trained on.", group=DATA)
+    labels_offset: Optional[int] = _run_setting(
+        0, "An offset for the labels in the dataset. This flag is "
+        "primarily used to evaluate the VGG and ResNet architectures which "
+        "do not use a background class for the ImageNet dataset.",
+        group=DATA, check=not_negative)
+
+    # Whether this program fills its unset ModelSettings in from a train dir
+    # (eval.py, export.py), which --help then says (`default_note`).
+    fills_from_run = False
+
+    @classmethod
+    def default_note(cls, field):
+        """What --help adds about `field`'s default, or None: for an unset
+        run setting of a program that fills it from the train dir, "Default:
+        the train dir's", and train.py's own default where it has one."""
+        if not (cls.fills_from_run and is_run_setting(field) and
+                field.default is None):
+            return None
+        trained = field.metadata["trained_default"]
+        if trained is None:
+            return "Default: the train dir's."
+        return "Default: the train dir's, else %r." % (trained,)
+
+    @classmethod
+    def trained(cls):
+        """The settings of a run that used train.py's defaults."""
+        return cls(**{field.name: field.metadata["trained_default"]
+                      for field in dataclasses.fields(ModelSettings)})
+
+    def model_settings(self):
+        """The ModelSettings part of this object (of a subclass too)."""
+        return ModelSettings(**{field.name: getattr(self, field.name)
+                                for field in dataclasses.fields(ModelSettings)})
