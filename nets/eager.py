@@ -46,8 +46,8 @@ from tensorflow.python.ops import variable_scope
 import slimtrain  # noqa: F401  (applies slimtrain.compat before tf_slim builds)
 from nets import nets_factory
 from slimtrain.errors import ConfigError
-from slimtrain.training import checkpoints
-from slimtrain.training.config import split_scopes
+from slimtrain.rundir import checkpoint_reading
+from slimtrain.settings import split_comma_list
 
 
 # Networks whose training mode builds what their inference mode does not:
@@ -291,27 +291,27 @@ class SlimNetwork(tf.Module):
             the message names the variables.
         """
         if exclude_scopes is None or isinstance(exclude_scopes, str):
-            exclude_scopes = split_scopes(exclude_scopes)
-        checkpoint = checkpoints.resolve_checkpoint(path, flag='path')
-        shapes = checkpoints.read_shapes(checkpoint, flag='path')
+            exclude_scopes = split_comma_list(exclude_scopes)
+        checkpoint = checkpoint_reading.resolve_checkpoint(path, flag='path')
+        shapes = checkpoint_reading.read_shapes(checkpoint, flag='path')
         self.build()
         wanted = {name: variable
                   for name, variable in sorted(self.slim_variables.items())
-                  if not checkpoints.excluded(name, exclude_scopes)}
-        _, missing, mismatched = checkpoints.compare_with_checkpoint(
+                  if not checkpoint_reading.excluded(name, exclude_scopes)}
+        _, missing, mismatched = checkpoint_reading.compare_with_checkpoint(
             wanted, shapes)
         if mismatched:
             raise ConfigError(
                 '%s has other shapes for %d variable(s) of %s: %s: pass their '
                 'scopes in exclude_scopes (usually the logits layer).' %
                 (checkpoint, len(mismatched), self.network_name,
-                 checkpoints.describe_mismatches(mismatched)))
+                 checkpoint_reading.describe_mismatches(mismatched)))
         if missing:
             raise ConfigError(
                 '%s lacks %d variable(s) of %s: %s: use a checkpoint of this '
                 'network, or pass their scopes in exclude_scopes.' %
                 (checkpoint, len(missing), self.network_name,
-                 checkpoints.describe_names(missing)))
+                 checkpoint_reading.describe_names(missing)))
         reader = tf.train.load_checkpoint(checkpoint)
         for name, variable in wanted.items():
             variable.assign(reader.get_tensor(name))

@@ -108,6 +108,14 @@ def not_negative(name, value):
         raise ConfigError("--%s=%s must not be negative." % (name, value))
 
 
+def averaging_decay(name, value):
+    """A moving-average decay: in (0, 1), or 0 for the raw weights of a run
+    that kept averages (evaluating or exporting it)."""
+    if not 0.0 <= value < 1.0:
+        raise ConfigError("--%s=%s is out of range: use a value in (0, 1), "
+                          "e.g. 0.9999." % (name, value))
+
+
 def one_of(choices):
     """A check accepting exactly the values of `choices`."""
 
@@ -167,7 +175,8 @@ class ModelSettings:
     moving_average_decay: Optional[float] = _run_setting(
         None, "The decay to use for the moving average. If left as None, "
         "then moving averages are not used. Evaluating or exporting, 0 "
-        "takes the raw weights of a run that kept averages.", group=MODEL)
+        "takes the raw weights of a run that kept averages.", group=MODEL,
+        check=averaging_decay)
     dataset_name: Optional[str] = _run_setting(
         "digits", "The name of the dataset to load.", group=DATA)
     dataset_dir: Optional[str] = _run_setting(

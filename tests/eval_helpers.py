@@ -6,8 +6,8 @@ import shutil
 
 import tensorflow.compat.v1 as tf
 
-from slimtrain.training import workspace
-from slimtrain.evaluation.results import RESULTS_FILENAME
+from slimtrain.rundir import layout
+from slimtrain.rundir.layout import RESULTS_FILENAME
 from slimtrain.training.trainer import train
 from tests.training_helpers import small_config
 
@@ -39,7 +39,7 @@ def copy_run(source, destination, latest_step=20, finished=True):
 
     shutil.copytree(source, destination, ignore=later_checkpoints)
     if not finished:
-        os.remove(os.path.join(destination, workspace.FINISHED_MARKER))
+        os.remove(os.path.join(destination, layout.FINISHED_MARKER))
     set_latest(destination, latest_step)
     return str(destination)
 

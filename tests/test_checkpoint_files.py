@@ -16,7 +16,8 @@ import tensorflow.compat.v1 as tf
 from slimtrain.errors import ConfigError
 from slimtrain.evaluation.config import EvalConfig
 from slimtrain.evaluation.loop import run_evaluation
-from slimtrain.training import checkpoint_files, checkpoints
+from slimtrain.rundir import checkpoint_files, checkpoint_reading
+from slimtrain.training import initialization
 from slimtrain.training.trainer import train
 from tests.training_helpers import checkpoint_steps, small_config
 
@@ -113,7 +114,7 @@ def test_a_torn_newest_checkpoint_is_skipped_with_one_warning(
 def test_a_missing_index_is_skipped(run_copy, caplog):
     os.remove(os.path.join(run_copy, "model.ckpt-20.index"))
     with caplog.at_level(logging.WARNING):
-        checkpoint = checkpoints.resolve_checkpoint(run_copy)
+        checkpoint = checkpoint_reading.resolve_checkpoint(run_copy)
     assert checkpoint.endswith("model.ckpt-15")
     [warning] = skipped_warnings(caplog)
     assert "model.ckpt-20 (its .index file is missing)" in warning
@@ -220,8 +221,8 @@ def test_a_dir_whose_checkpoint_has_no_step_is_found_by_its_state_file(
         with tf.Session() as sess:
             sess.run(tf.global_variables_initializer())
             tf.train.Saver().save(sess, str(tmp_path / "model.ckpt"))
-    assert checkpoints.resolve_checkpoint(str(tmp_path)) == str(
+    assert checkpoint_reading.resolve_checkpoint(str(tmp_path)) == str(
         tmp_path / "model.ckpt")
     os.remove(tmp_path / "model.ckpt.index")  # torn: refused as before
     with pytest.raises(ConfigError, match="holds no checkpoint"):
-        checkpoints.resolve_checkpoint(str(tmp_path))
+        checkpoint_reading.resolve_checkpoint(str(tmp_path))

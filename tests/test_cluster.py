@@ -17,7 +17,7 @@ import pytest
 
 from slimtrain.distributed.cluster_task import CLUSTER_FAILURE_EXIT
 from slimtrain.distributed.launch import cluster_tf_configs
-from slimtrain.evaluation.results import RESULTS_FILENAME
+from slimtrain.rundir.layout import RESULTS_FILENAME
 from tests.training_helpers import checkpoint_steps
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -10,8 +10,8 @@ from slimtrain import cli
 from slimtrain.compute.classifier import resolve_classifier
 from slimtrain.data.datasets import dataset_factory
 from slimtrain.training.config import (DEFAULTS_CHANGED, TrainConfig,
-                              parse_gradient_multipliers, read_config,
-                              write_config)
+                              parse_gradient_multipliers, read_config)
+from slimtrain.rundir.run_files import write_run_config
 from slimtrain.errors import ConfigError
 from slimtrain.settings import split_comma_list
 
@@ -138,7 +138,7 @@ def test_scope_and_multiplier_parsing():
 
 def test_config_round_trips_through_the_train_dir(tmp_path):
     config = TrainConfig(model_name="cifarnet", seed=3, train_dir=str(tmp_path))
-    write_config(config, str(tmp_path))
+    write_run_config(config, str(tmp_path))
     assert read_config(str(tmp_path)) == config
     assert read_config(str(tmp_path / "elsewhere")) is None
     (tmp_path / "train_config.json").write_text("{not json")

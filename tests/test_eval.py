@@ -15,11 +15,11 @@ import time
 import pytest
 import tensorflow.compat.v1 as tf
 
-from slimtrain.training import workspace
+from slimtrain.rundir import run_files
 from slimtrain.errors import ConfigError
 from slimtrain.evaluation.config import EvalConfig
 from slimtrain.evaluation.loop import run_evaluation
-from slimtrain.evaluation.results import RESULTS_FILENAME
+from slimtrain.rundir.layout import RESULTS_FILENAME
 from tests.eval_helpers import (copy_run, finished_run, read_results,
                                 set_latest)
 from tests.training_helpers import scalar_events
@@ -106,7 +106,7 @@ def test_continuous_evaluates_each_new_checkpoint_until_training_finishes(
         while not os.path.exists(results_path) and time.time() < deadline:
             time.sleep(0.1)
         set_latest(train_dir, 20, source=trained_dir)
-        workspace.mark_finished(train_dir, 20)
+        run_files.mark_finished(train_dir, 20)
 
     thread = threading.Thread(target=trainer)
     thread.start()

@@ -22,9 +22,10 @@ from slimtrain.evaluation.config import (EvalConfig, eval_config_for_training,
                                          with_train_defaults)
 from slimtrain.evaluation.evaluator import CheckpointEvaluator
 from slimtrain.evaluation.loop import (ResultRecorder,
-                                      checkpoints_in_step_order,
                                       run_evaluation)
-from slimtrain.evaluation.results import METRIC_NAMES, RESULTS_FILENAME
+from slimtrain.evaluation.results import METRIC_NAMES
+from slimtrain.rundir.checkpoint_files import find_checkpoints
+from slimtrain.rundir.layout import RESULTS_FILENAME
 from slimtrain.training.config import read_config
 from slimtrain.training.trainer import train
 from tests.eval_helpers import copy_run, finished_run, read_results
@@ -128,11 +129,11 @@ def test_eval_all_again_skips_what_results_jsonl_has(all_results, tmp_path):
     assert names(on_train) == names(all_results[1])
 
 
-def test_checkpoints_in_step_order_sorts_by_number_not_text(tmp_path):
+def test_checkpoints_are_listed_by_step_number_not_text(tmp_path):
     for step in (100, 20, 3):
         (tmp_path / ("model.ckpt-%d.index" % step)).write_text("")
-    assert [os.path.basename(path) for path in checkpoints_in_step_order(
-        str(tmp_path))] == ["model.ckpt-3", "model.ckpt-20", "model.ckpt-100"]
+    assert [os.path.basename(path) for path in find_checkpoints(
+        str(tmp_path))] == ["model.ckpt-100", "model.ckpt-20", "model.ckpt-3"]
 
 
 def test_best_survives_retention_and_is_evaluated_and_fine_tuned_from(

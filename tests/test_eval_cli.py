@@ -18,7 +18,7 @@ from concurrent import futures
 
 import pytest
 
-from slimtrain.training import workspace
+from slimtrain.rundir import run_files
 from tests.eval_helpers import copy_run, finished_run, read_results
 from tests.training_helpers import scalar_events
 
@@ -106,7 +106,7 @@ def test_eval_py_alone_after_train_py_evaluates_the_held_out_digits(
     assert process.returncode == 0, process.stderr[-2000:]
     eval_dir = os.path.join(workdir, "train_logs", "eval")
     [line] = read_results(eval_dir)
-    assert line["global_step"] == workspace.finished_step(
+    assert line["global_step"] == run_files.finished_step(
         os.path.join(workdir, "train_logs"))
     assert (line["dataset_name"], line["dataset_split_name"]) == ("digits",
                                                                    "test")

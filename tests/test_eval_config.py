@@ -86,7 +86,7 @@ def test_without_a_train_config_the_defaults_are_train_py_s():
     assert (config.model_name, config.dataset_name, config.labels_offset,
             config.use_grayscale) == ("lenet", "digits", 0, False)
     assert config.moving_average_decay is None
-    assert config.checkpoint_source == "train_logs"
+    assert config.source.path == "train_logs"
     assert config.resolved_eval_dir == "train_logs/eval"
 
 
@@ -94,7 +94,7 @@ def test_a_checkpoint_file_is_evaluated_into_its_folder():
     config = EvalConfig(checkpoint_path="runs/a/model.ckpt-5")
     assert config.train_dir == "runs/a"
     assert config.resolved_eval_dir == "runs/a/eval"
-    assert config.checkpoint_flag == "--checkpoint_path"
+    assert config.source.flag == "--checkpoint_path"
     assert EvalConfig(checkpoint_path="model.ckpt-5").train_dir == "."
 
 

@@ -22,7 +22,8 @@ from slimtrain.distributed.master import wait_for_master
 from slimtrain.errors import ConfigError
 from slimtrain.evaluation.config import EvalConfig
 from slimtrain.export.config import ExportConfig, PredictConfig
-from slimtrain.training import workspace
+from slimtrain.rundir import write_guard
+from slimtrain.rundir.run_lock import RunLock
 from slimtrain.training.config import TrainConfig
 from slimtrain.training.input_checks import warn_about_input
 from slimtrain.training.trainer import train
@@ -85,20 +86,20 @@ def test_write_failures_become_one_line(tmp_path):
         with open("/dev/full", "w") as handle:  # a real ENOSPC
             handle.write("x")
     assert full.value.errno == errno.ENOSPC
-    message = str(workspace.write_failure(full.value, "/data/run"))
+    message = str(write_guard.write_failure(full.value, "/data/run"))
     assert message.startswith("no space left on the device of /data/run")
     assert "resumes from the last complete checkpoint" in message
     resource_error = tf.errors.ResourceExhaustedError(
         None, None, "/data/run/model.ckpt-5.tempstate1; No space left on "
         "device")
-    assert "no space left" in str(workspace.write_failure(resource_error,
+    assert "no space left" in str(write_guard.write_failure(resource_error,
                                                           "/data/run"))
     a_file = tmp_path / "a_file"
     a_file.write_text("")
     for path in (a_file, a_file / "run"):
         with pytest.raises(ConfigError, match="cannot be used as a directory"):
-            workspace.open_train_dir(str(path))
-    assert workspace.write_failure(ValueError("other"), "/data/run") is None
+            RunLock(str(path)).acquire()
+    assert write_guard.write_failure(ValueError("other"), "/data/run") is None
 
 
 def test_an_absent_master_is_one_line_after_a_bounded_wait():
@@ -185,7 +186,7 @@ def test_a_read_only_train_dir_is_one_line(tmp_path):
         unmount = ["umount", str(read_only)]
     try:
         with pytest.raises(ConfigError, match="cannot be written"):
-            workspace.open_train_dir(str(read_only / "run"))
+            RunLock(str(read_only / "run")).acquire()
     finally:
         if unmount:
             subprocess.run(unmount, check=True)

@@ -14,11 +14,10 @@ import pytest
 import tensorflow as tf
 
 from slimtrain.data.datasets import dataset_factory
-from slimtrain.evaluation.config import EvalConfig, with_train_defaults
+from slimtrain.rundir.opened_run import RunSource, open_run
 from slimtrain.export.model import resolve_model
 from slimtrain.export.parity import reference_outputs
-from slimtrain.training.checkpoints import resolve_checkpoint
-from slimtrain.training.config import read_config
+from slimtrain.rundir.checkpoint_reading import resolve_checkpoint
 from tests.export_helpers import exported_run, run_script
 
 COUNT = 4
@@ -57,12 +56,11 @@ def files(tmp_path_factory):
 @pytest.fixture(scope="module")
 def reference(run):
     """The checkpoint's evaluation graph on the same digits."""
-    config = with_train_defaults(EvalConfig(checkpoint_dir=run["train_dir"]),
-                                 read_config(run["train_dir"]))
+    opened = open_run(RunSource(run["train_dir"], "--model"))
     split = dataset_factory.get_dataset("digits", "test")
     return reference_outputs(
-        resolve_model(config, split), split,
-        resolve_checkpoint(run["train_dir"]), config.moving_average_decay,
+        resolve_model(opened, split), split,
+        resolve_checkpoint(run["train_dir"]), opened.settings.moving_average_decay,
         COUNT)
 
 

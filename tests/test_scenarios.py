@@ -25,7 +25,7 @@ from slimtrain.evaluation.config import EvalConfig, with_train_defaults
 from slimtrain.evaluation.loop import run_evaluation
 from slimtrain.export.config import ExportConfig
 from slimtrain.export.exporter import run_export
-from slimtrain.training.checkpoints import make_fine_tune_init_fn
+from slimtrain.training.initialization import make_fine_tune_init_fn
 from slimtrain.training.config import TrainConfig, read_config
 from slimtrain.training.scenarios import TrainStep, Update
 from slimtrain.training.scenarios.gan import GanScenario

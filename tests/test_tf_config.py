@@ -12,8 +12,9 @@ from slimtrain.distributed.launch import cluster_tf_configs, parse_args
 from slimtrain.distributed.liveness import Liveness, answers
 from slimtrain.distributed.tf_config import Cluster
 from slimtrain.errors import ConfigError
-from slimtrain.training import workspace
-from slimtrain.training.config import TrainConfig, write_config
+from slimtrain.rundir import run_files
+from slimtrain.rundir.run_files import write_run_config
+from slimtrain.training.config import TrainConfig
 
 TFJOB_CLUSTER = {"chief": ["c:1"], "worker": ["w0:1", "w1:1"],
                  "ps": ["p0:1", "p1:1"], "evaluator": ["e:1"]}
@@ -139,9 +140,9 @@ def test_launcher_cluster_and_flag_checks():
 def test_the_evaluator_ignores_an_earlier_runs_finished_marker(tmp_path):
     config = TrainConfig(train_dir=str(tmp_path), max_number_of_steps=200)
     assert not run_started(config)  # the chief has not written its config
-    write_config(config, str(tmp_path))
+    write_run_config(config, str(tmp_path))
     assert run_started(config) and not training_finished(config)
-    workspace.mark_finished(str(tmp_path), 100)  # a shorter, earlier run
+    run_files.mark_finished(str(tmp_path), 100)  # a shorter, earlier run
     assert not run_started(config) and not training_finished(config)
-    workspace.mark_finished(str(tmp_path), 200)
+    run_files.mark_finished(str(tmp_path), 200)
     assert run_started(config) and training_finished(config)

@@ -15,7 +15,7 @@ from concurrent import futures
 
 import pytest
 
-from slimtrain.training import workspace
+from slimtrain.rundir.run_lock import RunLock
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 QUICK = ("--max_number_of_steps=20", "--batch_size=16", "--num_readers=1",
@@ -55,8 +55,8 @@ def test_a_second_run_on_a_train_dir_exits_at_once_naming_the_holder(
     holder = subprocess.Popen(
         [sys.executable, "-c",
          "import sys, time\n"
-         "from slimtrain.training import workspace\n"
-         "workspace.open_train_dir(sys.argv[1])\n"
+         "from slimtrain.rundir.run_lock import RunLock\n"
+         "lock = RunLock(sys.argv[1]).acquire()\n"
          "print('locked', flush=True)\n"
          "time.sleep(300)\n", train_dir],
         cwd=REPO, stdout=subprocess.PIPE, text=True)
@@ -72,7 +72,7 @@ def test_a_second_run_on_a_train_dir_exits_at_once_naming_the_holder(
         holder.send_signal(signal.SIGKILL)
         holder.wait()
     # The OS released the lock of the killed process: no stale lock.
-    workspace.open_train_dir(train_dir)
+    RunLock(train_dir).acquire().release()
 
 
 @pytest.mark.slow

@@ -9,8 +9,8 @@ import pytest
 import tensorflow.compat.v1 as tf
 
 from nets import nets_factory
-from slimtrain.training import (checkpoint_files, checkpoints, trainer,
-                                workspace)
+from slimtrain.rundir import checkpoint_files, run_files
+from slimtrain.training import initialization, trainer
 from slimtrain.training.config import read_config
 from slimtrain.data.datasets import converters, dataset_factory
 from slimtrain.errors import ConfigError
@@ -34,7 +34,7 @@ def test_training_learns_and_leaves_checkpoints_and_events(tmp_path):
     assert len(losses) >= 5
     assert np.mean(losses[-2:]) < losses[0] * 0.7
     assert read_config(str(tmp_path)) == config
-    assert workspace.finished_step(str(tmp_path)) == 60
+    assert run_files.finished_step(str(tmp_path)) == 60
 
 
 def test_step_based_checkpoints_and_retention(tmp_path):
@@ -75,7 +75,7 @@ def test_keep_checkpoint_every_n_hours_keeps_more_than_the_recent_ones(
 
 def test_resume_continues_from_the_train_dir_and_says_so(tmp_path, caplog):
     train(small_config(tmp_path, max_number_of_steps=10))
-    assert workspace.finished_step(str(tmp_path)) == 10
+    assert run_files.finished_step(str(tmp_path)) == 10
     other = tmp_path / "other"
     train(small_config(other, max_number_of_steps=5))
     with caplog.at_level("INFO"):
@@ -86,7 +86,7 @@ def test_resume_continues_from_the_train_dir_and_says_so(tmp_path, caplog):
                if r.getMessage().startswith("Resuming from")]
     assert len(resumed) == 1
     assert "model.ckpt-10" in resumed[0] and "checkpoint wins" in resumed[0]
-    assert workspace.finished_step(str(tmp_path)) == 25
+    assert run_files.finished_step(str(tmp_path)) == 25
 
 
 def test_resume_from_a_different_model_is_refused(tmp_path):
@@ -130,7 +130,7 @@ def test_fine_tuning_never_restores_optimizer_slots(tmp_path):
         images = tf.zeros([2, 28, 28, 1])
         logits, _ = nets_factory.get_network_fn("lenet", 10)(images)
         tf.train.MomentumOptimizer(0.1, 0.9).minimize(tf.reduce_sum(logits))
-        init_fn = checkpoints.make_fine_tune_init_fn(str(source))
+        init_fn = initialization.make_fine_tune_init_fn(str(source))
         with tf.Session() as sess:
             sess.run(tf.global_variables_initializer())
             init_fn(sess)

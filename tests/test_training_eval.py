@@ -7,7 +7,7 @@ import tensorflow.compat.v1 as tf
 
 from slimtrain.errors import ConfigError
 from slimtrain.evaluation.best import read_best
-from slimtrain.evaluation.results import RESULTS_FILENAME
+from slimtrain.rundir.layout import RESULTS_FILENAME
 from slimtrain.training.trainer import train
 from tests.training_helpers import scalar_events, small_config, variables_of
 

@@ -19,7 +19,7 @@ import pytest
 import tensorflow.compat.v1 as tf
 
 from slimtrain.errors import DivergedError
-from slimtrain.training import workspace
+from slimtrain.rundir import run_files
 from slimtrain.training.input_position import EXAMPLES_NAME, read_position
 from slimtrain.training.trainer import train
 from tests.training_helpers import (PROCESS_DEADLINE_SECS, StderrLines,
@@ -81,7 +81,7 @@ def test_a_signal_stops_after_the_step_with_a_checkpoint(tmp_path, signum):
     # The events were flushed: the summaries of the last steps are there.
     assert max(s for s, _ in scalar_events(str(tmp_path))["total_loss"]) >= (
         step - 2)
-    assert workspace.finished_step(str(tmp_path)) is None
+    assert run_files.finished_step(str(tmp_path)) is None
 
 
 @pytest.mark.slow
@@ -160,7 +160,7 @@ def test_divergence_exits_3_and_leaves_only_finite_checkpoints(tmp_path):
     assert "--learning_rate" in errors[0]
     checkpoints = _assert_all_finite(tmp_path)
     assert checkpoints and checkpoints[-1] in errors[0]
-    assert workspace.finished_step(str(tmp_path)) is None
+    assert run_files.finished_step(str(tmp_path)) is None
 
 
 def test_rollback_restores_the_newest_checkpoint_a_bounded_number_of_times(
@@ -227,7 +227,7 @@ def test_a_finished_run_stays_finished_until_the_limit_is_raised(tmp_path,
     assert checkpoint_steps(tmp_path)[-1] == 10
     train(small_config(tmp_path, max_number_of_steps=15))
     assert checkpoint_steps(tmp_path)[-1] == 15
-    assert workspace.finished_step(str(tmp_path)) == 15
+    assert run_files.finished_step(str(tmp_path)) == 15
 
 
 def test_checkpoints_hold_the_input_position(tmp_path):

@@ -15,7 +15,8 @@ import tf_slim as slim
 from nets import cyclegan
 from nets import dcgan
 from nets import pix2pix
-from slimtrain.training import checkpoints
+from slimtrain.rundir import checkpoint_reading
+from slimtrain.training import initialization
 from tests.zoo_helpers import DOC, parameter_count, session
 from tests.zoo_helpers import variable_shapes
 
@@ -177,10 +178,10 @@ def test_fine_tune_round_trip(builder, tmp_path):
             tf.train.Saver().save(sess, checkpoint, write_meta_graph=False)
     with tf.Graph().as_default():
         builder(num_outputs=1)
-        init_fn = checkpoints.make_fine_tune_init_fn(checkpoint,
+        init_fn = initialization.make_fine_tune_init_fn(checkpoint,
                                                      exclude_scopes=exclude)
         restored = [var for var in slim.get_model_variables()
-                    if not checkpoints.excluded(var.op.name,
+                    if not checkpoint_reading.excluded(var.op.name,
                                                 exclude.split(','))]
         with session() as sess:
             init_fn(sess)

@@ -3,7 +3,7 @@
 For every network in nets_factory.networks_map: build it with the class
 count of docs/NETWORKS.md (checking the documented parameter count), save a
 checkpoint, build it again in a fresh graph with 3 classes, and
-fine-tune-restore it with slimtrain.training.checkpoints.make_fine_tune_init_fn,
+fine-tune-restore it with slimtrain.training.initialization.make_fine_tune_init_fn,
 excluding the documented scopes. Then, on one small network: optimizer slot
 variables and the global step of a checkpoint are never restored, and
 ExponentialMovingAverage shadows restore for evaluation.
@@ -18,7 +18,8 @@ import tensorflow.compat.v1 as tf
 import tf_slim as slim
 
 from nets import nets_factory
-from slimtrain.training import checkpoints
+from slimtrain.rundir import checkpoint_reading
+from slimtrain.training import initialization
 from tests.zoo_helpers import NETWORKS, build, build_once, forget
 from tests.zoo_helpers import session, variable_shapes
 from tests.zoo_helpers import fast_graph_building  # noqa: F401
@@ -61,7 +62,7 @@ def test_fine_tune_round_trip(name, tmp_path):
     with tf.Graph().as_default():
         build(name, RESTORED_CLASSES)
         shapes = variable_shapes()
-        init_fn = checkpoints.make_fine_tune_init_fn(
+        init_fn = initialization.make_fine_tune_init_fn(
             checkpoint, exclude_scopes=','.join(row.exclude_scopes))
         excluded = [var for var in tf.global_variables()
                     if _under(var.op.name, row.exclude_scopes)]
@@ -129,7 +130,7 @@ def test_optimizer_slots_and_global_step_are_never_restored(tmp_path):
         slots = [var for var in others if '/RMSProp' in var.op.name]
         # Two slots (mean square and momentum) per trained variable.
         assert len(slots) == 2 * len(tf.trainable_variables())
-        init_fn = checkpoints.make_fine_tune_init_fn(checkpoint)
+        init_fn = initialization.make_fine_tune_init_fn(checkpoint)
         with session() as sess:
             sess.run(tf.global_variables_initializer())
             fresh = sess.run(others)
@@ -171,7 +172,7 @@ def test_moving_average_shadows_restore_for_evaluation(tmp_path):
                                          (None, '')):
         with tf.Graph().as_default():
             _small_network()
-            var_list = checkpoints.eval_variables_to_restore(
+            var_list = checkpoint_reading.variables_to_restore(
                 moving_average_decay)
             model = slim.get_model_variables()
             with session() as sess:

@@ -49,8 +49,8 @@ from slimtrain.distributed.liveness import PROBE_INTERVAL_SECS, Liveness
 from slimtrain.errors import EXIT_CLUSTER_FAILURE, ConfigError
 from slimtrain.evaluation.config import EvalConfig
 from slimtrain.evaluation.loop import run_evaluation
-from slimtrain.training import workspace
-from slimtrain.training.config import CONFIG_FILENAME
+from slimtrain.rundir import run_files
+from slimtrain.rundir.layout import CONFIG_FILENAME
 
 # The exit status of a task ended because another task stopped answering.
 CLUSTER_FAILURE_EXIT = EXIT_CLUSTER_FAILURE
@@ -328,7 +328,7 @@ def run_started(config):
     """Whether the train dir shows the run `config` describes has started."""
     if not os.path.exists(os.path.join(config.train_dir, CONFIG_FILENAME)):
         return False
-    return (workspace.finished_step(config.train_dir) is None or
+    return (run_files.finished_step(config.train_dir) is None or
             training_finished(config))
 
 
@@ -337,7 +337,7 @@ def training_finished(config):
 
     A marker of a run with fewer --max_number_of_steps is an earlier run's.
     """
-    finished = workspace.finished_step(config.train_dir)
+    finished = run_files.finished_step(config.train_dir)
     return (finished is not None and bool(config.max_number_of_steps) and
             finished >= config.max_number_of_steps)
 

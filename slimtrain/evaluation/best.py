@@ -47,19 +47,13 @@ from absl import logging
 
 from slimtrain.errors import ConfigError
 from slimtrain.evaluation.results import METRIC_NAMES
+from slimtrain.rundir.layout import (BEST_FILENAME, BEST_FOLDER_PREFIX,
+                                     BEST_LINK, CONFIG_FILENAME,
+                                     STATE_FILENAME)
 
-BEST_LINK = "best"
-BEST_FILENAME = "best.json"
-CHECKPOINT_STATE_FILENAME = "checkpoint"
-# The folders `best` points to are named so, in the train dir.
-FOLDER_PREFIX = "best-step-"
 # The metric that is better when lower, alone or as "Loss/<part>" (a
 # scenario's per-head losses); every other one is better higher.
 LOWER_IS_BETTER_METRIC = "Loss"
-# Copied with the checkpoint when the checkpoint's folder has it (train.py
-# writes it; training.config.CONFIG_FILENAME, not imported to keep
-# evaluation independent of training's modules).
-TRAIN_CONFIG_FILENAME = "train_config.json"
 
 
 def check_metric_name(metric, metric_names=METRIC_NAMES,
@@ -173,7 +167,7 @@ class BestCheckpointKeeper:
         """Writes `result`'s checkpoint into a new folder and links to it."""
         self._remove_unlinked_folders()
         folder = tempfile.mkdtemp(
-            prefix="%s%d-" % (FOLDER_PREFIX, result.global_step),
+            prefix="%s%d-" % (BEST_FOLDER_PREFIX, result.global_step),
             dir=self.train_dir)
         try:
             prefix = self._copy_checkpoint(result.checkpoint_path, folder)
@@ -183,7 +177,7 @@ class BestCheckpointKeeper:
                             "deleted before it could be copied.",
                             result.checkpoint_path)
             return False
-        _write_file(os.path.join(folder, CHECKPOINT_STATE_FILENAME),
+        _write_file(os.path.join(folder, STATE_FILENAME),
                     'model_checkpoint_path: "%s"\n'
                     'all_model_checkpoint_paths: "%s"\n' % (prefix, prefix))
         _write_file(os.path.join(folder, BEST_FILENAME), json.dumps(
@@ -217,7 +211,7 @@ class BestCheckpointKeeper:
         for path in files:
             shutil.copy2(path, folder)
         train_config = os.path.join(os.path.dirname(checkpoint),
-                                    TRAIN_CONFIG_FILENAME)
+                                    CONFIG_FILENAME)
         if os.path.isfile(train_config):
             shutil.copy2(train_config, folder)
         return os.path.basename(checkpoint)
@@ -237,7 +231,7 @@ class BestCheckpointKeeper:
         linked = (os.readlink(self.path) if os.path.islink(self.path)
                   else None)
         for path in glob.glob(os.path.join(self.train_dir,
-                                           FOLDER_PREFIX + "*")):
+                                           BEST_FOLDER_PREFIX + "*")):
             name = os.path.basename(path)
             if name == linked:
                 continue

@@ -9,23 +9,24 @@ slimtrain does not train quantized graphs (train.py refuses
 The settings that describe the model and its input (network, data set,
 preprocessing, labels offset, image size, grayscale, moving averages) are
 None by default, meaning "as the checkpoint's train dir was trained":
-`with_train_defaults` fills them from the `TrainConfig` that train.py wrote
-there, so `python eval.py --checkpoint_dir=DIR` needs nothing else. A value
-the user gives always wins.
+`with_run_defaults` fills them from the train_config.json that train.py
+wrote there (`rundir.open_run`), so `python eval.py --checkpoint_dir=DIR`
+needs nothing else. A value the user gives always wins.
 
 Library code takes an `EvalConfig`; only `eval.py` reads flags.
 """
 
 import dataclasses
-import os
 from dataclasses import dataclass
 from typing import Optional
 
+from slimtrain.data.datasets import dataset_factory
 from slimtrain.errors import ConfigError
 from slimtrain.settings import (CHECKPOINTS, DATA, DISTRIBUTION, EVALUATION,
                                 MODEL, ModelSettings, check_fields, flag_field,
                                 not_negative, positive)
-from slimtrain.training.config import TrainConfig, read_config
+from slimtrain.rundir import layout
+from slimtrain.rundir.opened_run import RunSource, merge_settings, open_run
 from slimtrain.evaluation.results import METRIC_NAMES
 
 # Continuous evaluation stops after waiting this long for a new checkpoint.
@@ -34,15 +35,9 @@ from slimtrain.evaluation.results import METRIC_NAMES
 # hour instead of waiting forever (slim.evaluation_loop's default).
 DEFAULT_TIMEOUT_SECS = 3600.0
 
-# The split evaluated when --dataset_split_name is not given: the first of
-# these the data set has. Both are held out from training.
-HELD_OUT_SPLITS = ("test", "validation")
-
 # Where eval.py looks for checkpoints when neither --checkpoint_dir nor
 # --checkpoint_path is given: train.py's default --train_dir.
-DEFAULT_CHECKPOINT_DIR = TrainConfig.train_dir
-
-EVAL_SUBDIR = "eval"
+DEFAULT_CHECKPOINT_DIR = layout.DEFAULT_TRAIN_DIR
 
 # Flags whose default differs from eval_image_classifier.py, with its
 # default there. Here they are None: derived from the train dir (see above).
@@ -75,7 +70,7 @@ class EvalConfig(ModelSettings):
     dataset_split_name: Optional[str] = flag_field(
         None, "The name of the train/test split. Default: the data set's "
         "held-out split, %s, whichever it has first." %
-        " or ".join(HELD_OUT_SPLITS), group=DATA)
+        " or ".join(dataset_factory.HELD_OUT_SPLITS), group=DATA)
     batch_size: int = flag_field(
         100, "The number of samples in each batch.", group=DATA,
         check=positive)
@@ -98,7 +93,7 @@ class EvalConfig(ModelSettings):
         "Use instead of --checkpoint_dir.", group=CHECKPOINTS)
     eval_dir: Optional[str] = flag_field(
         None, "Directory where the results are saved to. Default: the "
-        "'%s' folder inside the checkpoints' directory." % EVAL_SUBDIR,
+        "'%s' folder inside the checkpoints' directory." % layout.EVAL_SUBDIR,
         group=CHECKPOINTS)
     eval_interval_secs: Optional[float] = flag_field(
         None, "slimtrain: evaluate continuously, each new checkpoint as it "
@@ -135,16 +130,8 @@ class EvalConfig(ModelSettings):
 
     def validate(self):
         """Raises ConfigError for a setting that cannot work; returns self."""
-        if self.checkpoint_dir and self.checkpoint_path:
-            raise ConfigError(
-                "--checkpoint_dir and --checkpoint_path are both given: pass "
-                "only one (a train dir, or a checkpoint prefix or folder).")
+        source = self.source  # raises if both checkpoint flags are given
         check_fields(self)
-        decay = self.moving_average_decay
-        if decay and not 0.0 < decay < 1.0:
-            raise ConfigError(
-                "--moving_average_decay=%s is out of range: use a value in "
-                "(0, 1), e.g. 0.9999, or 0 for the raw weights." % decay)
         if self.eval_interval_secs is None:
             for name in ("timeout", "max_number_of_evaluations"):
                 if getattr(self, name) is not None:
@@ -160,8 +147,7 @@ class EvalConfig(ModelSettings):
         for flag, wanted in (("--eval_interval_secs", self.continuous),
                              ("--eval_all_checkpoints",
                               self.eval_all_checkpoints)):
-            if wanted and self.checkpoint_path and not os.path.isdir(
-                    self.checkpoint_path):
+            if wanted and source.names_one_checkpoint:
                 raise ConfigError(
                     "%s needs a directory of checkpoints, but "
                     "--checkpoint_path=%s is not one: pass --checkpoint_dir."
@@ -174,29 +160,19 @@ class EvalConfig(ModelSettings):
         return self.eval_interval_secs is not None
 
     @property
-    def checkpoint_source(self):
-        """The checkpoint prefix or directory to evaluate."""
-        return (self.checkpoint_path or self.checkpoint_dir or
-                DEFAULT_CHECKPOINT_DIR)
+    def source(self):
+        """The `RunSource` of --checkpoint_dir or --checkpoint_path."""
+        return RunSource.from_flags(self.checkpoint_dir, self.checkpoint_path)
 
     @property
     def train_dir(self):
         """The directory holding the checkpoints (and train.py's files)."""
-        if self.checkpoint_path and not os.path.isdir(self.checkpoint_path):
-            return os.path.dirname(self.checkpoint_path) or "."
-        return self.checkpoint_source
-
-    @property
-    def checkpoint_flag(self):
-        """The flag that named `checkpoint_source`, for error messages."""
-        if self.checkpoint_path:
-            return "--checkpoint_path"
-        return "--checkpoint_dir"
+        return self.source.train_dir
 
     @property
     def resolved_eval_dir(self):
         """--eval_dir, or the default `<train dir>/eval`."""
-        return self.eval_dir or os.path.join(self.train_dir, EVAL_SUBDIR)
+        return self.eval_dir or layout.eval_dir(self.train_dir)
 
 
 def eval_config_for_training(train_config, split_name=None, batch_size=None,
@@ -235,32 +211,15 @@ def with_train_defaults(config, train_config):
     """Returns `config` with its unset model and data settings filled in.
 
     Each setting left None takes the value of `train_config` (the run that
-    wrote the checkpoints; may be None), else the built-in default.
-    `dataset_dir` is taken only when the data set is the one trained on, and
-    `dataset_split_name` stays None (the held-out split is chosen with the
-    data set, see `evaluation.evaluator.open_split`).
+    wrote the checkpoints; may be None), else train.py's default, as
+    `rundir.opened_run.merge_settings` says; `dataset_split_name` stays None
+    (the held-out split is chosen with the data set, see
+    `dataset_factory.open_split`).
     """
-    trained = train_config or TrainConfig()
-    values = {
-        "scenario": trained.scenario,
-        "dataset_name": trained.dataset_name,
-        "model_name": trained.model_name,
-        "labels_offset": trained.labels_offset,
-        "use_grayscale": trained.use_grayscale,
-        "preprocessing_name": trained.preprocessing_name,
-        "eval_image_size": trained.train_image_size,
-        "moving_average_decay": trained.moving_average_decay,
-    }
-    # The options belong to the scenario the train dir trained.
-    if config.scenario in (None, trained.scenario):
-        values["scenario_options"] = trained.scenario_options
-    filled = {name: value for name, value in values.items()
-              if getattr(config, name) is None}
-    result = dataclasses.replace(config, **filled)
-    if (config.dataset_dir is None and
-            result.dataset_name == trained.dataset_name):
-        result = dataclasses.replace(result, dataset_dir=trained.dataset_dir)
-    return result
+    filled, image_size = merge_settings(
+        config, dataclasses.asdict(train_config) if train_config else None,
+        config.eval_image_size)
+    return dataclasses.replace(filled, eval_image_size=image_size)
 
 
 def with_run_defaults(config):
@@ -270,10 +229,5 @@ def with_run_defaults(config):
       ConfigError: the train dir (of --checkpoint_dir or --checkpoint_path)
         does not exist.
     """
-    if not os.path.isdir(config.train_dir):
-        raise ConfigError(
-            "%s=%s: there is no directory %s: point it at train.py's "
-            "--train_dir (or a checkpoint in it), or run train.py first."
-            % (config.checkpoint_flag, config.checkpoint_source,
-               config.train_dir))
-    return with_train_defaults(config, read_config(config.train_dir))
+    run = open_run(config.source, config, config.eval_image_size)
+    return dataclasses.replace(run.settings, eval_image_size=run.image_size)

@@ -40,13 +40,13 @@ import tensorflow.compat.v1 as tf
 import tf_slim as slim
 from absl import logging
 
-from slimtrain.training import checkpoint_files, checkpoints, workspace
+from slimtrain.rundir import checkpoint_files, checkpoint_reading
+from slimtrain.rundir.write_guard import write_errors
 from slimtrain.training.scenarios.api import RunInfo
 from slimtrain.training.scenarios.registry import CLASSIFIER, load_scenario
 from slimtrain.data import record_check
 from slimtrain.data.datasets import dataset_factory
 from slimtrain.errors import ConfigError
-from slimtrain.evaluation.config import HELD_OUT_SPLITS
 from slimtrain.evaluation.results import EvalResult
 from slimtrain.data.input_pipeline import build_input_dataset
 
@@ -69,7 +69,7 @@ class CheckpointEvaluator:
 
         Args:
           config: a validated `EvalConfig` whose model and data settings are
-            filled in (`evaluation.config.with_train_defaults`).
+            filled in (`evaluation.config.with_run_defaults`).
           scenario: the `Scenario` config.scenario names, when the caller
             has it already (training does); None: it is loaded here.
         """
@@ -82,7 +82,8 @@ class CheckpointEvaluator:
                 "there is nothing to measure; give it a build_eval "
                 "(docs/SCENARIOS.md), or look at its training summaries in "
                 "TensorBoard." % self._scenario.name)
-        self.split = open_split(config)
+        self.split = dataset_factory.open_split(
+            config.dataset_name, config.dataset_split_name, config.dataset_dir)
         self.metric_names = tuple(self._scenario.metric_names)
         self._preprocessing_fn, self._image_size = (
             self._scenario.input_preprocessing(self._run_info(None)))
@@ -170,15 +171,15 @@ class CheckpointEvaluator:
             "values": values,
             "updates": updates,
             "summary_op": tf.summary.merge(summaries),
-            "variables_to_restore": checkpoints.eval_variables_to_restore(
+            "variables_to_restore": checkpoint_reading.variables_to_restore(
                 config.moving_average_decay),
         }
 
     def _check_checkpoint(self, checkpoint, variables_to_restore):
         """Raises ConfigError unless `checkpoint` holds every variable."""
-        _, missing, mismatched = checkpoints.compare_with_checkpoint(
-            variables_to_restore, checkpoints.read_shapes(
-                checkpoint, flag=self._config.checkpoint_flag))
+        _, missing, mismatched = checkpoint_reading.compare_with_checkpoint(
+            variables_to_restore, checkpoint_reading.read_shapes(
+                checkpoint, flag=self._config.source.flag))
         if not missing and not mismatched:
             return
         averages_only = all(name.endswith("/ExponentialMovingAverage")
@@ -193,7 +194,7 @@ class CheckpointEvaluator:
             "checkpoint %s does not fit %s with %d classes (it %s): %s."
             % (checkpoint, self._scenario.describe(self._config),
                self._run_info(None).num_classes,
-               checkpoints.describe_misfit(missing, mismatched), fix))
+               checkpoint_reading.describe_misfit(missing, mismatched), fix))
 
     def _run_info(self, global_step):
         return RunInfo.create(self._config, self.split, is_training=False,
@@ -228,7 +229,7 @@ def make_eval_dir(eval_dir):
     """
     if os.path.isdir(eval_dir):
         return None
-    with workspace.write_errors(eval_dir):
+    with write_errors(eval_dir):
         os.makedirs(eval_dir)
     return eval_dir
 
@@ -238,31 +239,3 @@ def remove_if_empty(directory):
     failed left nothing in it; None does nothing."""
     if directory and os.path.isdir(directory) and not os.listdir(directory):
         os.rmdir(directory)
-
-
-def open_split(config):
-    """Returns the `DatasetSplit` to evaluate.
-
-    Without --dataset_split_name, the first of HELD_OUT_SPLITS that the data
-    set has and that can be opened.
-
-    Raises:
-      ConfigError: an unknown data set, or a split that is missing.
-    """
-    if config.dataset_name not in dataset_factory.DATASET_NAMES:
-        raise ConfigError("--dataset_name=%s is not known: use one of %s."
-                          % (config.dataset_name,
-                             ", ".join(dataset_factory.DATASET_NAMES)))
-    if config.dataset_split_name:
-        return dataset_factory.get_dataset(
-            config.dataset_name, config.dataset_split_name, config.dataset_dir)
-    failures = []
-    for split_name in HELD_OUT_SPLITS:
-        try:
-            return dataset_factory.get_dataset(
-                config.dataset_name, split_name, config.dataset_dir)
-        except ConfigError as error:
-            failures.append("%s: %s" % (split_name, str(error).rstrip(".")))
-    raise ConfigError("no held-out split of %s could be opened (%s): pass "
-                      "--dataset_split_name." % (config.dataset_name,
-                                                 "; ".join(failures)))

@@ -10,14 +10,15 @@ modes:
   latest is evaluated instead);
 - continuous (--eval_interval_secs): each new checkpoint as
   `slim.evaluation.checkpoints_iterator` finds it. It stops by itself once
-  train.py has marked training finished (`workspace.finished_step`) and the
+  train.py has marked training finished (`run_files.finished_step`) and the
   checkpoint of that step, or the last one written, has been evaluated; after
   --timeout seconds without a new checkpoint; or after
   --max_number_of_evaluations. A checkpoint deleted before it could be
   restored is skipped with a warning;
-- all (--eval_all_checkpoints): every checkpoint in the directory now, in
-  step order, except those the eval dir's results file already has a result
-  of on the same data set split; then it exits.
+- all (--eval_all_checkpoints): every complete checkpoint in the directory
+  now, in step order (torn ones skipped with a warning), except those the
+  eval dir's results file already has a result of on the same data set
+  split; then it exits.
 
 slimtrain runs its own loop over `checkpoints_iterator` instead of
 `slim.evaluation.evaluation_loop` because that loop dies on the first
@@ -28,17 +29,15 @@ table (`evaluation.results`), and with --keep_best_checkpoint_by offered to
 the train dir's `BestCheckpointKeeper` (`evaluation.best`).
 """
 
-import glob
 import os
-import re
 import time
 
-import tensorflow.compat.v1 as tf
 import tf_slim as slim
 from absl import logging
 
-from slimtrain.training import checkpoints, workspace
 from slimtrain.distributed.master import wait_for_master
+from slimtrain.rundir import checkpoint_files, run_files
+from slimtrain.rundir.checkpoint_reading import resolve_checkpoint
 from slimtrain.errors import ConfigError
 from slimtrain.evaluation.config import DEFAULT_TIMEOUT_SECS, with_run_defaults
 from slimtrain.evaluation.best import BestCheckpointKeeper
@@ -73,14 +72,13 @@ def run_evaluation(config):
 
 def _run_once(evaluator, config, record):
     """Evaluates the given checkpoint or the directory's latest one."""
-    source = config.checkpoint_source
+    source = config.source
     while True:
-        checkpoint = checkpoints.resolve_checkpoint(source,
-                                                    config.checkpoint_flag)
+        checkpoint = resolve_checkpoint(source.path, source.flag)
         result = evaluator.evaluate(checkpoint, config.resolved_eval_dir)
         if result is not None:
             return record(result)
-        if not os.path.isdir(source):
+        if not os.path.isdir(source.path):
             raise ConfigError(
                 "%s was deleted while it was being evaluated: evaluate a "
                 "checkpoint the trainer keeps, or its directory." % checkpoint)
@@ -89,11 +87,11 @@ def _run_once(evaluator, config, record):
 def _run_all(evaluator, config, record):
     """Evaluates each checkpoint of the directory not yet in the results."""
     train_dir = config.train_dir
-    found = checkpoints_in_step_order(train_dir)
+    found = checkpoint_files.complete_in_step_order(train_dir)
     if not found:
         raise ConfigError(
             "%s=%s holds no checkpoint to evaluate: point it at train.py's "
-            "--train_dir." % (config.checkpoint_flag, train_dir))
+            "--train_dir." % (config.source.flag, train_dir))
     split = (evaluator.split.name, evaluator.split.split_name)
     done = {os.path.basename(result.checkpoint_path)
             for result in read_results(config.resolved_eval_dir)
@@ -108,27 +106,6 @@ def _run_all(evaluator, config, record):
         if result is not None:
             results.append(record(result))
     return results
-
-
-def checkpoints_in_step_order(directory):
-    """Every checkpoint prefix in `directory` (by its .index file), by step.
-
-    The step is the number after the prefix's last '-' (as the Saver names
-    them, e.g. model.ckpt-1200), else the checkpoint's global_step variable.
-    """
-    prefixes = [path[:-len(".index")] for path in
-                glob.glob(os.path.join(glob.escape(directory), "*.index"))]
-    return sorted(prefixes, key=lambda prefix: (_step_of(prefix), prefix))
-
-
-def _step_of(prefix):
-    match = re.search(r"-(\d+)$", prefix)
-    if match:
-        return int(match.group(1))
-    try:
-        return int(tf.train.load_variable(prefix, "global_step"))
-    except (tf.errors.OpError, ValueError):
-        return -1
 
 
 def _run_continuously(evaluator, config, record):
@@ -148,7 +125,7 @@ def _run_continuously(evaluator, config, record):
         if len(results) == config.max_number_of_evaluations:
             logging.info("Stopping after %d evaluations.", len(results))
             break
-        finished = workspace.finished_step(train_dir)
+        finished = run_files.finished_step(train_dir)
         if finished is not None and result.global_step >= finished:
             logging.info("Training finished at step %d; evaluation done.",
                          finished)
@@ -174,7 +151,7 @@ class _IdleStop:
         self._since = time.time()
 
     def __call__(self):
-        finished = workspace.finished_step(self._train_dir)
+        finished = run_files.finished_step(self._train_dir)
         if finished is not None:
             logging.info("Training finished at step %d and its checkpoints "
                          "are evaluated.", finished)

@@ -14,7 +14,7 @@ from typing import Dict
 
 from absl import logging
 
-RESULTS_FILENAME = "results.jsonl"
+from slimtrain.rundir.layout import RESULTS_FILENAME
 
 # The metrics `CheckpointEvaluator` measures for the classifier scenario,
 # the keys of its `EvalResult.metrics` (Recall_5 only for more than 5

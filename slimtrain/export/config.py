@@ -7,25 +7,24 @@
   imagenet), and no checkpoint;
 - from a checkpoint, otherwise: the model and data settings are None by
   default, meaning "as the checkpoint's train dir was trained" (filled in from
-  its train_config.json exactly as eval.py does, through an `EvalConfig`).
+  its train_config.json exactly as eval.py does, by `rundir.open_run`).
 
 Library code takes an `ExportConfig`; only `export.py` reads flags.
 """
 
 import dataclasses
-import os
 from dataclasses import dataclass
 from typing import Optional
 
 from slimtrain.errors import ConfigError
-from slimtrain.evaluation.config import DEFAULT_CHECKPOINT_DIR, EvalConfig
+from slimtrain.rundir import layout
+from slimtrain.rundir.opened_run import RunSource
 from slimtrain.settings import (ARCHITECTURE, CHECKPOINTS, EXPORT, MODEL,
                                 PREDICTION, ModelSettings, check_fields,
                                 flag_field, one_of, positive, split_comma_list)
 
 FORMATS = ("saved_model", "frozen", "tflite")
 TFLITE_QUANTIZATIONS = ("none", "dynamic")
-EXPORT_SUBDIR = "export"
 
 # export_inference_graph.py's defaults for the settings that, from a
 # checkpoint, come from the train dir instead.
@@ -68,13 +67,13 @@ class ExportConfig(ModelSettings):
         None, "slimtrain: the train dir whose latest checkpoint is exported; "
         "its train_config.json supplies the model and data settings. "
         "Default: %s unless --checkpoint_path is given." %
-        DEFAULT_CHECKPOINT_DIR, group=CHECKPOINTS)
+        layout.DEFAULT_TRAIN_DIR, group=CHECKPOINTS)
     checkpoint_path: Optional[str] = flag_field(
         None, "slimtrain: a checkpoint prefix (model.ckpt-1000) or its "
         "directory; use instead of --checkpoint_dir.", group=CHECKPOINTS)
     output_dir: Optional[str] = flag_field(
         None, "slimtrain: where the exported files go. Default: the '%s' "
-        "folder inside the checkpoint's directory." % EXPORT_SUBDIR,
+        "folder inside the checkpoint's directory." % layout.EXPORT_SUBDIR,
         group=EXPORT)
     formats: Optional[str] = flag_field(
         None, "slimtrain: comma-separated formats to write, of %s. Default: "
@@ -141,12 +140,13 @@ class ExportConfig(ModelSettings):
         _refuse_given(self, ARCHITECTURE_ONLY, "it applies only to the "
                       "architecture-only GraphDef", "add --output_file=FILE "
                       "for that GraphDef")
-        self.format_list()
-        if self.tflite_quantize != "none" and "tflite" not in self.format_list():
+        formats = self.format_list()  # raises for an unknown format
+        RunSource.from_flags(self.checkpoint_dir,
+                             self.checkpoint_path)  # raises if both are given
+        if self.tflite_quantize != "none" and "tflite" not in formats:
             raise ConfigError("--tflite_quantize applies to the tflite format, "
                               "which --formats=%s leaves out: add tflite."
                               % self.formats)
-        self.eval_config().validate()
         return self
 
     def format_list(self):
@@ -160,26 +160,14 @@ class ExportConfig(ModelSettings):
                               % (self.formats, ", ".join(FORMATS)))
         return [name for name in FORMATS if name in given]
 
-    def eval_config(self):
-        """The `EvalConfig` that describes the checkpoint and its model.
-
-        Its checkpoint fields, `train_dir`, and the model and data settings
-        (filled in by `evaluation.config.with_train_defaults`) are the ones
-        eval.py would use; its batch is the parity check's.
-        """
-        return EvalConfig(
-            checkpoint_dir=self.checkpoint_dir,
-            checkpoint_path=self.checkpoint_path,
-            batch_size=self.parity_examples,
-            dataset_name=self.dataset_name, dataset_dir=self.dataset_dir,
-            labels_offset=self.labels_offset, model_name=self.model_name,
-            preprocessing_name=self.preprocessing_name,
-            moving_average_decay=self.moving_average_decay,
-            eval_image_size=self.image_size, use_grayscale=self.use_grayscale)
+    @property
+    def source(self):
+        """The `RunSource` of --checkpoint_dir or --checkpoint_path."""
+        return RunSource.from_flags(self.checkpoint_dir, self.checkpoint_path)
 
     def resolved_output_dir(self, train_dir):
         """--output_dir, or the default `<train dir>/export`."""
-        return self.output_dir or os.path.join(train_dir, EXPORT_SUBDIR)
+        return self.output_dir or layout.export_dir(train_dir)
 
     def with_architecture_defaults(self):
         """The config with export_inference_graph.py's defaults filled in."""
@@ -200,7 +188,7 @@ class PredictConfig:
     """The flags of `predict.py`; the image files are its arguments."""
 
     model: str = flag_field(
-        DEFAULT_CHECKPOINT_DIR, "An export dir (export.py's --output_dir: "
+        layout.DEFAULT_TRAIN_DIR, "An export dir (export.py's --output_dir: "
         "its SavedModel is used) or a train dir (its latest checkpoint is "
         "used, with the settings of its train_config.json).",
         group=PREDICTION)

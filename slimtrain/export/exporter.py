@@ -28,15 +28,14 @@ import tensorflow as tf
 import tensorflow.compat.v1 as tf1
 
 from slimtrain.errors import ConfigError
-from slimtrain.evaluation.config import with_run_defaults
-from slimtrain.evaluation.evaluator import open_split
+from slimtrain.data.datasets import dataset_factory
 from slimtrain.export import parity, writers
 from slimtrain.export.architecture import export_architecture
 from slimtrain.export.model import (INPUT_NAME, build_inference_graph,
                                     resolve_model, restore)
 from slimtrain.export.runners import (FrozenGraphRunner, SavedModelRunner,
                                       TFLiteRunner)
-from slimtrain.training.checkpoints import resolve_checkpoint
+from slimtrain.rundir.opened_run import open_run
 
 FILENAMES = {
     "saved_model": writers.SAVED_MODEL_DIRNAME,
@@ -67,13 +66,14 @@ def run_export(config):
 
 def export_checkpoint(config):
     """Steps 1-4 of the module docstring, for a validated `config`."""
-    model_config = with_run_defaults(config.eval_config())
-    split = open_split(model_config)
-    spec = resolve_model(model_config, split)
-    flag = model_config.checkpoint_flag
-    checkpoint = resolve_checkpoint(model_config.checkpoint_source, flag)
-    decay = model_config.moving_average_decay
-    output_dir = config.resolved_output_dir(model_config.train_dir)
+    run = open_run(config.source, config.model_settings(), config.image_size)
+    split = dataset_factory.open_split(run.settings.dataset_name,
+                                       dataset_dir=run.settings.dataset_dir)
+    spec = resolve_model(run, split)
+    flag = run.source.flag
+    checkpoint = run.checkpoint()
+    decay = run.settings.moving_average_decay
+    output_dir = config.resolved_output_dir(run.train_dir)
     formats = config.format_list()
     staging = open_staging(output_dir)
     try:

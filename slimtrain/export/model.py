@@ -1,7 +1,7 @@
 """The inference graph every exported format is cut from.
 
-`resolve_model` turns a filled-in `EvalConfig` and its held-out split into a
-`ModelSpec`: the network, its evaluation preprocessing, the image size and
+`resolve_model` turns an opened run (`rundir.open_run`) and its held-out
+split into a `ModelSpec`: the network, its evaluation preprocessing, the image size and
 the class names. `build_inference_graph` builds, in the default graph, two
 towers that share one set of variables:
 
@@ -28,7 +28,7 @@ import tensorflow.compat.v1 as tf1
 
 from slimtrain.compute.classifier import resolve_classifier
 from slimtrain.errors import ConfigError
-from slimtrain.training import checkpoints
+from slimtrain.rundir import checkpoint_reading
 from slimtrain.training.scenarios.registry import CLASSIFIER
 
 TOP_K = 5
@@ -42,7 +42,7 @@ class ModelSpec:
     """What the exported model computes, resolved once from the settings.
 
     Attributes:
-      model_name, preprocessing_name, dataset_name: as in the EvalConfig.
+      model_name, preprocessing_name, dataset_name: as the run's settings.
       num_classes: the network's outputs (data set classes minus offset).
       labels_offset: data set label = class index + labels_offset.
       image_size: the network's input height and width.
@@ -84,33 +84,34 @@ class InferenceGraph:
         return self.images.shape.as_list()
 
 
-def resolve_model(config, split):
-    """Returns the `ModelSpec` of a filled-in `EvalConfig` and its split.
+def resolve_model(run, split):
+    """Returns the `ModelSpec` of an `OpenedRun` and its held-out split.
 
     Raises:
       ConfigError: an unknown model or preprocessing name, a labels offset
         that leaves no classes, or checkpoints of another scenario than the
         classifier.
     """
-    if config.scenario not in (None, CLASSIFIER):
+    settings = run.settings
+    if settings.scenario not in (None, CLASSIFIER):
         raise ConfigError(
             "%s was trained with --scenario=%s, and export.py and predict.py "
             "serve image classifiers (--scenario=classifier): export a "
             "classifier's train dir, or build the scenario's graph for "
-            "serving from its own code." % (config.train_dir, config.scenario))
+            "serving from its own code." % (run.train_dir, settings.scenario))
     num_classes, network_fn, preprocessing_fn = resolve_classifier(
-        config, split, is_training=False)
+        settings, split, is_training=False)
     names = None
     if split.labels_to_names:
-        names = {index: split.labels_to_names[index + config.labels_offset]
+        names = {index: split.labels_to_names[index + settings.labels_offset]
                  for index in range(num_classes)
-                 if index + config.labels_offset in split.labels_to_names}
+                 if index + settings.labels_offset in split.labels_to_names}
     return ModelSpec(
-        model_name=config.model_name,
-        preprocessing_name=config.preprocessing_name or config.model_name,
+        model_name=settings.model_name,
+        preprocessing_name=settings.preprocessing_name or settings.model_name,
         dataset_name=split.name, num_classes=num_classes,
-        labels_offset=config.labels_offset,
-        image_size=config.eval_image_size or network_fn.default_image_size,
+        labels_offset=settings.labels_offset,
+        image_size=run.image_size or network_fn.default_image_size,
         decode_channels=split.image_shape[2], labels_to_names=names or None,
         network_fn=network_fn, preprocessing_fn=preprocessing_fn)
 
@@ -181,14 +182,14 @@ def restore(session, checkpoint, spec, moving_average_decay,
       ConfigError: the checkpoint lacks a variable or holds one with
         another shape.
     """
-    var_map = checkpoints.eval_variables_to_restore(moving_average_decay)
-    _, missing, mismatched = checkpoints.compare_with_checkpoint(
-        var_map, checkpoints.read_shapes(checkpoint, flag=flag))
+    var_map = checkpoint_reading.variables_to_restore(moving_average_decay)
+    _, missing, mismatched = checkpoint_reading.compare_with_checkpoint(
+        var_map, checkpoint_reading.read_shapes(checkpoint, flag=flag))
     if missing or mismatched:
         raise ConfigError(
             "checkpoint %s does not fit %s with %d classes (it %s): export it "
             "with the --model_name, --dataset_name and --labels_offset it was "
             "trained with, and --moving_average_decay=0 if it holds no moving "
             "averages." % (checkpoint, spec.model_name, spec.num_classes,
-                           checkpoints.describe_misfit(missing, mismatched)))
+                           checkpoint_reading.describe_misfit(missing, mismatched)))
     tf1.train.Saver(var_map).restore(session, checkpoint)

@@ -21,15 +21,13 @@ import numpy as np
 import tensorflow as tf
 import tensorflow.compat.v1 as tf1
 
-from slimtrain.data.datasets import dataset_utils
+from slimtrain.data.datasets import dataset_factory, dataset_utils
 from slimtrain.errors import ConfigError
-from slimtrain.evaluation.config import EvalConfig, with_run_defaults
-from slimtrain.evaluation.evaluator import open_split
 from slimtrain.export import writers
 from slimtrain.export.model import (TOP_K, build_inference_graph,
                                     resolve_model, restore)
 from slimtrain.export.runners import SavedModelRunner
-from slimtrain.training.checkpoints import resolve_checkpoint
+from slimtrain.rundir.opened_run import RunSource, open_run
 
 BATCH_SIZE = 32
 
@@ -81,15 +79,16 @@ class CheckpointModel:
     """
 
     def __init__(self, train_dir):
-        config = with_run_defaults(EvalConfig(checkpoint_dir=train_dir))
-        spec = resolve_model(config, open_split(config))
-        checkpoint = resolve_checkpoint(train_dir, "--model")
+        run = open_run(RunSource(train_dir, "--model"))
+        spec = resolve_model(run, dataset_factory.open_split(
+            run.settings.dataset_name, dataset_dir=run.settings.dataset_dir))
+        checkpoint = run.checkpoint()
         graph = tf.Graph()
         with graph.as_default():
             self._graph = build_inference_graph(spec)
             self._session = tf1.Session(graph=graph)
             restore(self._session, checkpoint, spec,
-                    config.moving_average_decay, "--model")
+                    run.settings.moving_average_decay, "--model")
         self.labels_to_names = spec.labels_to_names
         self.input_shape = self._graph.input_shape
 

@@ -14,19 +14,17 @@ a `TrainConfig`; only the entry points read flags.
 """
 
 import dataclasses
-import json
-import os
 from dataclasses import dataclass
 from typing import Optional
 
 from slimtrain.errors import ConfigError
+from slimtrain.rundir.layout import DEFAULT_TRAIN_DIR
+from slimtrain.rundir.run_files import read_run_config
 from slimtrain.settings import (CHECKPOINTS, DATA, DISTRIBUTION, EVALUATION,
                                 LEARNING_RATE, MODEL, OPTIMIZATION,
                                 ModelSettings, check_fields, flag_field,
                                 not_negative, one_of, positive,
                                 split_comma_list, trained_default)
-
-CONFIG_FILENAME = "train_config.json"
 
 OPTIMIZERS = ("adadelta", "adagrad", "adam", "ftrl", "momentum", "sgd",
               "rmsprop")
@@ -179,7 +177,7 @@ class TrainConfig(ModelSettings):
 
     # Checkpoints and summaries.
     train_dir: str = flag_field(
-        "train_logs", "Directory where checkpoints and event logs are "
+        DEFAULT_TRAIN_DIR, "Directory where checkpoints and event logs are "
         "written to.", group=CHECKPOINTS)
     log_every_n_steps: int = flag_field(
         10, "The frequency with which logs are print.", group=CHECKPOINTS,
@@ -296,12 +294,10 @@ class TrainConfig(ModelSettings):
             raise ConfigError(
                 "--label_smoothing=%s is out of range: use a value in [0, 1)."
                 % self.label_smoothing)
-        if self.moving_average_decay is not None and not (
-                0.0 < self.moving_average_decay < 1.0):
+        if self.moving_average_decay == 0:
             raise ConfigError(
-                "--moving_average_decay=%s is out of range: use a value in "
-                "(0, 1), e.g. 0.9999, or leave it unset." %
-                self.moving_average_decay)
+                "--moving_average_decay=0 keeps no average: use a value in "
+                "(0, 1), e.g. 0.9999, or leave it unset.")
         if self.quantize_delay >= 0:
             raise ConfigError(
                 "--quantize_delay=%d is not supported yet: quantization-aware "
@@ -339,9 +335,6 @@ class TrainConfig(ModelSettings):
         """Whether the run evaluates during training."""
         return bool(self.eval_every_n_steps or self.eval_every_secs)
 
-    def to_json(self):
-        return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True)
-
 
 def parse_gradient_multipliers(text):
     """'scope=2,other=0.5' -> {'scope': 2.0, 'other': 0.5}."""
@@ -360,26 +353,15 @@ def parse_gradient_multipliers(text):
     return multipliers
 
 
-def write_config(config, train_dir):
-    """Writes `config` as JSON into `train_dir` atomically; returns the path."""
-    path = os.path.join(train_dir, CONFIG_FILENAME)
-    temp_path = path + ".tmp"
-    with open(temp_path, "w") as handle:
-        handle.write(config.to_json() + "\n")
-    os.replace(temp_path, path)
-    return path
-
-
 def read_config(train_dir):
-    """Returns the TrainConfig a train dir was trained with, or None."""
-    path = os.path.join(train_dir, CONFIG_FILENAME)
-    if not os.path.exists(path):
+    """Returns the TrainConfig a train dir's train_config.json records, or
+    None without one (fields it does not know are left out).
+
+    Raises:
+      ConfigError: the file is unreadable.
+    """
+    values = read_run_config(train_dir)
+    if values is None:
         return None
-    try:
-        with open(path) as handle:
-            values = json.load(handle)
-    except (OSError, ValueError) as error:
-        raise ConfigError("%s is unreadable (%s): delete it or train again "
-                          "into a fresh --train_dir." % (path, error))
     known = {f.name for f in dataclasses.fields(TrainConfig)}
     return TrainConfig(**{k: v for k, v in values.items() if k in known})

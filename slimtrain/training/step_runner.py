@@ -22,9 +22,8 @@ import os
 import tensorflow.compat.v1 as tf
 from tensorflow.python.client import timeline
 
+from slimtrain.rundir.layout import TRACE_FILENAME
 from slimtrain.training.step_hooks import crossed
-
-CHECKPOINT_BASENAME = "model.ckpt"
 
 
 class StepRunner:
@@ -119,7 +118,7 @@ class StepRunner:
         metadata = tf.RunMetadata()
         values = sess.run(fetches, options=options, run_metadata=metadata)
         trace = timeline.Timeline(metadata.step_stats).generate_chrome_trace_format()
-        path = os.path.join(self._train_dir, "tf_trace-%d.json" % trace_step)
+        path = os.path.join(self._train_dir, TRACE_FILENAME % trace_step)
         with tf.gfile.Open(path, "w") as handle:
             handle.write(trace)
         self._summary_writer.add_run_metadata(metadata,

@@ -47,7 +47,13 @@ from slimtrain.distributed.cluster_task import (cluster_failure,
 from slimtrain.distributed.master import wait_for_master
 from slimtrain.distributed.tf_config import Cluster
 from slimtrain.errors import StoppedBySignal
-from slimtrain.training import checkpoint_files, checkpoints, workspace
+from slimtrain.rundir import checkpoint_files, run_files
+from slimtrain.rundir.checkpoint_reading import global_step_of
+from slimtrain.rundir.layout import checkpoint_prefix
+from slimtrain.rundir.run_lock import RunLock
+from slimtrain.rundir.write_guard import write_errors
+from slimtrain.training.initialization import (check_resumable,
+                                               make_fine_tune_init_fn)
 from slimtrain.training.divergence import DivergencePolicy, all_finite
 from slimtrain.training.input_checks import log_start, warn_about_input
 from slimtrain.training.input_position import InputPosition, read_position
@@ -56,7 +62,7 @@ from slimtrain.training.scenarios.api import RunInfo
 from slimtrain.training.scenarios.registry import load_scenario
 from slimtrain.training.step_hooks import (CheckpointHook, ProgressHook,
                                            SummaryHook)
-from slimtrain.training.step_runner import CHECKPOINT_BASENAME, StepRunner
+from slimtrain.training.step_runner import StepRunner
 from slimtrain.training.stop_signals import StopSignals
 from slimtrain.training.train_ops import build_step_schedule
 
@@ -92,8 +98,18 @@ def train(config, scenario=None):
     if cluster is not None:
         config = join_as_training_task(cluster, config)
     wait_for_master(config.master)
+    lock = RunLock(config.train_dir)  # taken once the checks have passed
+    try:
+        return _train(config, scenario, cluster, lock)
+    finally:
+        lock.release()
+
+
+def _train(config, scenario, cluster, lock):
+    """`train` for a chief or worker, with the run lock (taken when the
+    train dir exists or is created, released when this returns)."""
     is_chief = config.task == 0
-    resume_from = _open_train_dir(config, is_chief)
+    resume_from = _open_train_dir(config, is_chief, lock)
     if resume_from and _already_trained(config, resume_from, is_chief):
         return None
     evaluation = (PeriodicEvaluation(config, scenario)
@@ -112,12 +128,14 @@ def train(config, scenario=None):
         if position is not None and (resume_from is None or
                                      read_position(resume_from) is not None):
             saved_variables += position.variables
-        saver = checkpoint_files.make_saver(config, var_list=saved_variables)
+        saver = checkpoint_files.make_saver(
+            config.max_checkpoints_to_keep,
+            config.keep_checkpoint_every_n_hours, saved_variables)
 
         # Only the chief writes into the (possibly shared) train dir.
         summary_writer = None
         if is_chief:
-            workspace.start_run(config)
+            _start_run(config, lock)
             # No graph here: the Supervisor adds it (and the meta graph)
             # to this writer once the session is ready; a second copy
             # would cost ~1 s of serializing a deep network's graph.
@@ -166,38 +184,47 @@ def train(config, scenario=None):
                 evaluation.last_evaluated_step != step_runner.last_step):
             evaluation.evaluate(tf.train.latest_checkpoint(config.train_dir),
                                 step_runner.last_step)
-        workspace.mark_finished(config.train_dir, step_runner.last_step)
+        run_files.mark_finished(config.train_dir, step_runner.last_step)
     return total_loss
 
 
-def _open_train_dir(config, is_chief):
+def _open_train_dir(config, is_chief, lock):
     """Returns the checkpoint to resume from (None: start fresh).
 
-    The chief takes the run lock of a train dir that exists, removes the
+    The chief takes the run `lock` of a train dir that exists, removes the
     leftovers of interrupted saves and repairs the checkpoint state file
     (`checkpoint_files.prepare_for_resume`); other workers only look. A
     train dir that does not exist yet is created and locked only by
-    `workspace.start_run`, once every check has passed.
+    `_start_run`, once every check has passed.
     """
     if not os.path.isdir(config.train_dir):
         return None
     if not is_chief:
         return checkpoint_files.newest_complete(config.train_dir)
-    workspace.open_train_dir(config.train_dir)
-    with workspace.write_errors(config.train_dir):
+    lock.acquire()
+    with write_errors(config.train_dir):
         return checkpoint_files.prepare_for_resume(config.train_dir)
+
+
+def _start_run(config, lock):
+    """Creates and locks the train dir if needed, records the config and
+    clears an earlier run's finished marker."""
+    lock.acquire()
+    with write_errors(config.train_dir):
+        run_files.write_run_config(config, config.train_dir)
+        run_files.clear_finished(config.train_dir)
 
 
 def _already_trained(config, checkpoint, is_chief):
     """Whether `checkpoint` already reached --max_number_of_steps; says so."""
-    step = checkpoints.global_step_of(checkpoint)
+    step = global_step_of(checkpoint)
     if not config.max_number_of_steps or step < config.max_number_of_steps:
         return False
     logging.info("Already trained to step %d (--max_number_of_steps=%d): "
                  "nothing to do; raise --max_number_of_steps to train "
                  "further.", step, config.max_number_of_steps)
-    if is_chief and workspace.finished_step(config.train_dir) is None:
-        workspace.mark_finished(config.train_dir, step)
+    if is_chief and run_files.finished_step(config.train_dir) is None:
+        run_files.mark_finished(config.train_dir, step)
     return True
 
 
@@ -244,7 +271,7 @@ def _step_hooks(config, is_chief, model, saver, summary_writer, summary_op,
                 every_steps=config.save_summaries_steps,
                 every_secs=config.save_summaries_secs))
         hooks.append(CheckpointHook(
-            saver, os.path.join(config.train_dir, CHECKPOINT_BASENAME),
+            saver, checkpoint_prefix(config.train_dir),
             every_steps=config.save_interval_steps,
             every_secs=config.save_interval_secs,
             variables_finite=all_finite(saved_variables),
@@ -266,7 +293,7 @@ def _run_slim_training(config, model, step_runner, init_fn, summary_writer,
 
     The chief's Supervisor gets no ready op: the chief initializes every
     variable, or restores every one from a checkpoint whose variables were
-    checked (`checkpoints.check_resumable`), so checking afterwards that
+    checked (`initialization.check_resumable`), so checking afterwards that
     none is uninitialized (`report_uninitialized_variables` over all of
     them, ~2 s for resnet_v1_152) would only repeat that. Other workers keep
     slim's: it is how they wait for the chief.
@@ -376,14 +403,14 @@ def _choose_initialization(config, resume_from, variables_to_restore):
         model variables), before --checkpoint_exclude_scopes.
     """
     if resume_from:
-        checkpoints.check_resumable(resume_from, tf.global_variables())
+        check_resumable(resume_from, tf.global_variables())
         ignored = (" (--checkpoint_path=%s is not used: the train dir's own "
                    "checkpoint wins)" % config.checkpoint_path
                    if config.checkpoint_path else "")
         logging.info("Resuming from %s%s.", resume_from, ignored)
         return None
     if config.checkpoint_path:
-        return checkpoints.make_fine_tune_init_fn(
+        return make_fine_tune_init_fn(
             config.checkpoint_path, config.checkpoint_exclude_scopes,
             config.ignore_missing_vars, candidates=variables_to_restore)
     return None

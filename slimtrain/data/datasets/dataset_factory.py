@@ -65,6 +65,10 @@ _RAW_SPLITS = {"digits": ("train", "test"), "mnist_idx": ("train", "test"),
 
 DATASET_NAMES = tuple(sorted(set(_TFRECORD_SPECS) | set(_RAW_SPLITS)))
 
+# The split an evaluation reads when none is named: the first of these the
+# data set has. Both are held out from training.
+HELD_OUT_SPLITS = ("test", "validation")
+
 # Every raw format holds ten classes (digits, MNIST, CIFAR-10).
 RAW_NUM_CLASSES = 10
 
@@ -104,6 +108,30 @@ def get_dataset(name, split_name, dataset_dir=None, file_pattern=None):
     if name == "cifar10_bin":
         return _cifar10_bin_split(split_name, dataset_dir)
     return _idx_split(name, split_name, dataset_dir)
+
+
+def open_split(name, split_name=None, dataset_dir=None):
+    """Returns the `DatasetSplit` to evaluate (or export, or serve) on.
+
+    Without a `split_name`, the first of HELD_OUT_SPLITS that the data set
+    has and that can be opened.
+
+    Raises:
+      ConfigError: an unknown data set, or a split that is missing.
+    """
+    if name not in DATASET_NAMES:
+        raise ConfigError("--dataset_name=%s is not known: use one of %s."
+                          % (name, ", ".join(DATASET_NAMES)))
+    if split_name:
+        return get_dataset(name, split_name, dataset_dir)
+    failures = []
+    for held_out in HELD_OUT_SPLITS:
+        try:
+            return get_dataset(name, held_out, dataset_dir)
+        except ConfigError as error:
+            failures.append("%s: %s" % (held_out, str(error).rstrip(".")))
+    raise ConfigError("no held-out split of %s could be opened (%s): pass "
+                      "--dataset_split_name." % (name, "; ".join(failures)))
 
 
 def default_num_classes(name):

@@ -8,18 +8,21 @@ a moved dir points nowhere), it may name a checkpoint whose save was torn
 run start over from step 0. This module instead looks at the files:
 
 - `find_checkpoints(dir)`: every checkpoint prefix with a step (`model.ckpt-N`)
-  that has an `.index` or `.data-*` file, newest step first.
+  that has an `.index` or `.data-*` file, newest step first: the one rule
+  by which slimtrain lists a dir's checkpoints.
 - `checkpoint_problem(prefix)`: why a checkpoint cannot be restored (a
   missing `.index` or data shard, an unreadable index, data shards shorter
   than the tensors the index lists), or None for a complete one.
 - `newest_complete(dir)`: the newest complete checkpoint, after one warning
-  naming every newer checkpoint skipped and a damaged state file.
+  naming every newer checkpoint skipped and a damaged state file;
+  `complete_in_step_order(dir)`: all complete ones, oldest first, after
+  one warning naming those skipped.
 - `prepare_for_resume(dir)` (train.py, while it holds the run lock): removes
   the leftovers of interrupted saves, picks the newest complete checkpoint
   and rewrites the state file with paths relative to the dir, naming only
   this dir's complete checkpoints, so that slim's Supervisor restores that
   one and the Saver's retention deletes only files of this dir.
-- `make_saver(config)`: the run's Saver, writing relative paths, whose
+- `make_saver(...)`: a run's Saver, writing relative paths, whose
   retention holds after a resume with fewer checkpoints to keep.
 
 Unreadable checkpoint files are never deleted: they are reported and left
@@ -38,8 +41,7 @@ from google.protobuf import text_format
 from tensorflow.python.training import checkpoint_state_pb2
 
 from slimtrain.errors import first_line
-
-STATE_FILENAME = "checkpoint"
+from slimtrain.rundir.layout import STATE_FILENAME
 
 _STEP_PREFIX = re.compile(r"^(?P<prefix>.+-(?P<step>\d+))"
                           r"\.(?:index|data-\d{5}-of-(?P<shards>\d{5}))$")
@@ -140,6 +142,24 @@ def newest_complete(directory):
     return chosen
 
 
+def complete_in_step_order(directory):
+    """Returns every complete checkpoint of `directory`, oldest step first.
+
+    Warns once, in one line, naming each checkpoint skipped and why.
+    """
+    complete, skipped = [], []
+    for prefix in reversed(find_checkpoints(directory)):
+        problem = checkpoint_problem(prefix)
+        if problem is None:
+            complete.append(prefix)
+        else:
+            skipped.append("%s (%s)" % (os.path.basename(prefix), problem))
+    if skipped:
+        logging.warning("Skipped in %s: %s; the damaged files are kept.",
+                        directory, "; ".join(skipped))
+    return complete
+
+
 def _newest_complete_and_skipped(directory):
     skipped = []
     for prefix in find_checkpoints(directory):
@@ -168,7 +188,7 @@ def prepare_for_resume(train_dir):
     """Makes `train_dir`'s checkpoints safe to resume from; returns the
     checkpoint to resume from, or None to start fresh.
 
-    Call it only while holding the run lock (`workspace.RunLock`): it
+    Call it only while holding the run lock (`run_lock.RunLock`): it
     removes the leftovers of interrupted saves, which a running save would
     still be writing. It then rewrites the state file, when needed, so that
     it names, by paths relative to `train_dir`, the complete checkpoints of
@@ -294,14 +314,15 @@ class RunSaver(tf.train.Saver):
         return saved
 
 
-def make_saver(config, **kwargs):
-    """Returns the run's Saver (a `RunSaver`): retention from `config`,
+def make_saver(max_to_keep, keep_checkpoint_every_n_hours, var_list):
+    """Returns a run's Saver (a `RunSaver`) of `var_list`: the retention
+    given (--max_checkpoints_to_keep, --keep_checkpoint_every_n_hours),
     relative paths.
 
     `save_relative_paths=True` keeps the state file free of absolute paths,
     so a copied or moved train dir still names its own checkpoints.
     """
     return RunSaver(
-        max_to_keep=config.max_checkpoints_to_keep,
-        keep_checkpoint_every_n_hours=config.keep_checkpoint_every_n_hours,
-        save_relative_paths=True, **kwargs)
+        max_to_keep=max_to_keep,
+        keep_checkpoint_every_n_hours=keep_checkpoint_every_n_hours,
+        var_list=var_list, save_relative_paths=True)

@@ -1,19 +1,24 @@
-"""Checkpoints in and out of a run: fine-tuning, resuming and evaluation.
+"""Reading a checkpoint: which one a path names, and how it fits a graph.
 
-Fine-tuning restores only model variables (`slim.get_model_variables()`), so
-optimizer slot variables and the global step of a foreign checkpoint are
-never restored. Every variable is checked against the checkpoint by name and
-shape before anything runs: a mismatch is reported by name as a ConfigError
-instead of a half-restored model (tensorflow/models#386, #619, #5556).
+- `resolve_checkpoint(path)`: the checkpoint a prefix or a directory names
+  (a directory's newest complete one, `checkpoint_files.newest_complete`);
+- `global_step_of`, `read_shapes`: what a checkpoint holds;
+- `compare_with_checkpoint`: which variables of a graph it holds, lacks,
+  or holds with other shapes, and `describe_misfit` etc. to say so in one
+  line;
+- `variables_to_restore(moving_average_decay)`: what an evaluation or an
+  export restores (the moving averages when the run kept them).
+
+Everything is checked by name and shape before anything runs, so a
+checkpoint that does not fit is one ConfigError naming the variables, not
+a half-restored model (tensorflow/models#386, #619, #5556).
 """
 
 import tensorflow.compat.v1 as tf
 import tf_slim as slim
-from absl import logging
 
-from slimtrain.training import checkpoint_files
-from slimtrain.settings import split_comma_list
 from slimtrain.errors import ConfigError
+from slimtrain.rundir import checkpoint_files
 
 _NAMES_SHOWN = 5
 
@@ -101,77 +106,7 @@ def compare_with_checkpoint(variables, shapes):
     return matching, missing, mismatched
 
 
-def excluded(name, exclude_scopes):
-    return any(name.startswith(scope) for scope in exclude_scopes)
-
-
-def make_fine_tune_init_fn(checkpoint_path, exclude_scopes=(),
-                           ignore_missing_vars=False, candidates=None):
-    """Returns `init_fn(session)` restoring model variables from a checkpoint.
-
-    Args:
-      checkpoint_path: a checkpoint prefix or a directory holding checkpoints.
-      exclude_scopes: variable-name prefixes not to restore (a list, or the
-        comma-separated string of --checkpoint_exclude_scopes, or None).
-      ignore_missing_vars: skip (with a warning) model variables the
-        checkpoint lacks, instead of failing.
-      candidates: the variables that may be restored (None: the model
-        variables, `slim.get_model_variables()`).
-
-    Raises:
-      ConfigError: no readable checkpoint, a variable whose shape differs
-        from the checkpoint, (unless ignore_missing_vars) a missing one, or
-        no variable left to restore.
-    """
-    if exclude_scopes is None or isinstance(exclude_scopes, str):
-        exclude_scopes = split_comma_list(exclude_scopes)
-    checkpoint = resolve_checkpoint(checkpoint_path)
-    shapes = read_shapes(checkpoint)
-    if candidates is None:
-        candidates = slim.get_model_variables()
-    considered = len(candidates)
-    candidates = [var for var in candidates
-                  if not excluded(var.op.name, exclude_scopes)]
-    to_restore, missing, mismatched = compare_with_checkpoint(candidates, shapes)
-    if mismatched:
-        raise ConfigError(
-            "%s has other shapes for %d model variable(s): %s: add their "
-            "scopes to --checkpoint_exclude_scopes (usually the logits layer)."
-            % (checkpoint, len(mismatched), describe_mismatches(mismatched)))
-    if missing and not ignore_missing_vars:
-        raise ConfigError(
-            "%s lacks %d model variable(s): %s: add their scopes to "
-            "--checkpoint_exclude_scopes, or pass --ignore_missing_vars."
-            % (checkpoint, len(missing), describe_names(missing)))
-    if not to_restore:
-        raise ConfigError(
-            "fine-tuning from %s would restore no variable (%d candidate(s), "
-            "%d of them excluded by --checkpoint_exclude_scopes, %d missing "
-            "from the checkpoint): narrow the excluded scopes, check that the "
-            "checkpoint is of this model, or let the scenario name its "
-            "variables in TrainStep.variables_to_restore." % (
-                checkpoint, considered, considered - len(candidates),
-                len(missing)))
-    if missing:
-        logging.warning("Not restoring %d variable(s) missing from %s: %s",
-                        len(missing), checkpoint, describe_names(missing))
-    logging.info("Fine-tuning from %s (%d variables restored, %d excluded).",
-                 checkpoint, len(to_restore), considered - len(candidates))
-    return slim.assign_from_checkpoint_fn(checkpoint, to_restore)
-
-
-def check_resumable(checkpoint, variables):
-    """Raises ConfigError unless `checkpoint` can restore every variable."""
-    _, missing, mismatched = compare_with_checkpoint(
-        variables, read_shapes(checkpoint, flag="the train dir's checkpoint"))
-    if missing or mismatched:
-        raise ConfigError(
-            "cannot resume from %s, written by a different model or settings "
-            "(it %s): use a fresh --train_dir, or the flags that run used."
-            % (checkpoint, describe_misfit(missing, mismatched)))
-
-
-def eval_variables_to_restore(moving_average_decay=None):
+def variables_to_restore(moving_average_decay=None):
     """The var_list evaluation restores: EMA shadows when a decay is given.
 
     With a decay, each model variable is loaded from its
@@ -186,6 +121,12 @@ def eval_variables_to_restore(moving_average_decay=None):
     var_map = averages.variables_to_restore(slim.get_model_variables())
     var_map[global_step.op.name] = global_step
     return var_map
+
+
+def excluded(name, exclude_scopes):
+    """Whether variable `name` lies under one of `exclude_scopes` (name
+    prefixes, as --checkpoint_exclude_scopes gives them)."""
+    return any(name.startswith(scope) for scope in exclude_scopes)
 
 
 def describe_names(names):

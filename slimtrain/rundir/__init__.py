@@ -1,0 +1,18 @@
+"""The run directory: what a train dir holds, and how it is read and written.
+
+- `layout`: the name of every file and folder of a train dir (WORKSPACE.md's
+  table, in code).
+- `checkpoint_files`: a dir's checkpoints found by their files (one rule
+  lists them; torn ones skipped; the state file repaired; relative paths),
+  and the run's Saver.
+- `checkpoint_reading`: which checkpoint a path names, what it holds, and
+  how it fits a graph.
+- `run_files`: train_config.json and the TRAINING_FINISHED marker.
+- `run_lock`: one training run at a time per train dir.
+- `write_guard`: failed writes (a full disk, permissions) as one line.
+- `opened_run`: `open_run`, a trained run opened to be evaluated, exported
+  or served, with its recorded settings.
+
+May import: slimtrain.errors, slimtrain.settings, TensorFlow and tf-slim.
+Training, evaluation, export and distributed build on it.
+"""
