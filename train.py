@@ -11,7 +11,7 @@ With TF_CONFIG set, it is the task of a cluster that TF_CONFIG names
 
 from slimtrain import cli
 from slimtrain.training.config import TrainConfig
-from slimtrain.training.scenarios.registry import (load_scenario,
+from slimtrain.scenarios.registry import (load_scenario,
                                                    with_scenario_defaults)
 from slimtrain.training.trainer import train
 

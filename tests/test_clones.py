@@ -13,7 +13,7 @@ import tensorflow.compat.v1 as tf
 import tf_slim as slim
 
 from nets import nets_factory
-from slimtrain.training.clones import build_clones
+from slimtrain.scenarios.clones import build_clones
 from slimtrain.training.trainer import build_model, session_config
 from tests import tf_keras_helpers
 from tests.training_helpers import small_config

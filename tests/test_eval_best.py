@@ -23,7 +23,7 @@ from slimtrain.evaluation.config import (EvalConfig, eval_config_for_training,
 from slimtrain.evaluation.evaluator import CheckpointEvaluator
 from slimtrain.evaluation.loop import (ResultRecorder,
                                       run_evaluation)
-from slimtrain.evaluation.results import METRIC_NAMES
+from slimtrain.scenarios.classifier import METRIC_NAMES
 from slimtrain.rundir.checkpoint_files import find_checkpoints
 from slimtrain.rundir.layout import RESULTS_FILENAME
 from slimtrain.training.config import read_config

@@ -27,9 +27,9 @@ from slimtrain.export.config import ExportConfig
 from slimtrain.export.exporter import run_export
 from slimtrain.training.initialization import make_fine_tune_init_fn
 from slimtrain.training.config import TrainConfig, read_config
-from slimtrain.training.scenarios import TrainStep, Update
-from slimtrain.training.scenarios.gan import GanScenario
-from slimtrain.training.scenarios.registry import (load_scenario,
+from slimtrain.scenarios import TrainStep, Update
+from slimtrain.scenarios.gan import GanScenario
+from slimtrain.scenarios.registry import (load_scenario,
                                                    with_scenario_defaults)
 from slimtrain.training.train_ops import StepSchedule
 from slimtrain.training.trainer import train

@@ -10,7 +10,7 @@ would drift), and an evaluation of its own.
 import tensorflow.compat.v1 as tf
 import tf_slim as slim
 
-from slimtrain.training.scenarios import Scenario, TrainStep, Update
+from slimtrain.scenarios import Scenario, TrainStep, Update
 
 
 class AlternatingScenario(Scenario):

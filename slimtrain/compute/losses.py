@@ -43,7 +43,7 @@ def add_cross_entropy_losses(logits, end_points, labels, num_classes,
 
     The arguments are those of `add_classification_losses`; the terms are
     created under the current name scope, where `tf.losses.get_losses`
-    finds them (one clone's losses, in `slimtrain.training.clones`).
+    finds them (one clone's losses, in `slimtrain.scenarios.clones`).
     """
     one_hot = slim.one_hot_encoding(labels, num_classes)
     if "AuxLogits" in end_points:

@@ -46,7 +46,7 @@ import tempfile
 from absl import logging
 
 from slimtrain.errors import ConfigError
-from slimtrain.evaluation.results import METRIC_NAMES
+from slimtrain.scenarios.classifier import METRIC_NAMES
 from slimtrain.rundir.layout import (BEST_FILENAME, BEST_FOLDER_PREFIX,
                                      BEST_LINK, CONFIG_FILENAME,
                                      STATE_FILENAME)

@@ -27,7 +27,7 @@ from slimtrain.settings import (CHECKPOINTS, DATA, DISTRIBUTION, EVALUATION,
                                 not_negative, positive)
 from slimtrain.rundir import layout
 from slimtrain.rundir.opened_run import RunSource, merge_settings, open_run
-from slimtrain.evaluation.results import METRIC_NAMES
+from slimtrain.scenarios.classifier import METRIC_NAMES
 
 # Continuous evaluation stops after waiting this long for a new checkpoint.
 # It is six times train.py's default --save_interval_secs (600), so a normal

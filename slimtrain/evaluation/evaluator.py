@@ -42,8 +42,8 @@ from absl import logging
 
 from slimtrain.rundir import checkpoint_files, checkpoint_reading
 from slimtrain.rundir.write_guard import write_errors
-from slimtrain.training.scenarios.api import RunInfo
-from slimtrain.training.scenarios.registry import CLASSIFIER, load_scenario
+from slimtrain.scenarios.api import RunInfo
+from slimtrain.scenarios.registry import CLASSIFIER, load_scenario
 from slimtrain.data import record_check
 from slimtrain.data.datasets import dataset_factory
 from slimtrain.errors import ConfigError

@@ -16,11 +16,6 @@ from absl import logging
 
 from slimtrain.rundir.layout import RESULTS_FILENAME
 
-# The metrics `CheckpointEvaluator` measures for the classifier scenario,
-# the keys of its `EvalResult.metrics` (Recall_5 only for more than 5
-# classes); other scenarios name their own.
-METRIC_NAMES = ("Accuracy", "Recall_5", "Mean_Per_Class_Accuracy", "Loss")
-
 
 @dataclasses.dataclass(frozen=True)
 class EvalResult:

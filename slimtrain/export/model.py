@@ -29,7 +29,7 @@ import tensorflow.compat.v1 as tf1
 from slimtrain.compute.classifier import resolve_classifier
 from slimtrain.errors import ConfigError
 from slimtrain.rundir import checkpoint_reading
-from slimtrain.training.scenarios.registry import CLASSIFIER
+from slimtrain.scenarios.registry import CLASSIFIER
 
 TOP_K = 5
 INPUT_NAME = "input"

@@ -5,7 +5,7 @@ does (data set -> tf.data pipeline -> the scenario's model, by default the
 zoo classifier: network under its arg_scope -> slim losses -> learning rate
 -> optimizer -> slim's `create_train_op`) and hands it to
 `slim.learning.train`, which owns the session, the Supervisor and the final
-checkpoint. The scenario (`slimtrain.training.scenarios`, --scenario) builds
+checkpoint. The scenario (`slimtrain.scenarios`, --scenario) builds
 only the model; everything else here is the same for every scenario.
 
 What slimtrain adds around slim's loop:
@@ -29,7 +29,6 @@ With TF_CONFIG set, the process is one task of a cluster
 Bad settings are found before the train dir is touched.
 """
 
-import contextlib
 import os
 import warnings
 
@@ -37,6 +36,8 @@ import tensorflow.compat.v1 as tf
 import tf_slim as slim
 from absl import logging
 
+from slimtrain.compute.placement import (clone_device, device,
+                                         variables_device)
 from slimtrain.data import record_check
 from slimtrain.data.datasets import dataset_factory
 from slimtrain.data.input_pipeline import build_input_dataset, new_stream_seed
@@ -58,8 +59,8 @@ from slimtrain.training.divergence import DivergencePolicy, all_finite
 from slimtrain.training.input_checks import log_start, warn_about_input
 from slimtrain.training.input_position import InputPosition, read_position
 from slimtrain.training.periodic_evaluation import PeriodicEvaluation
-from slimtrain.training.scenarios.api import RunInfo
-from slimtrain.training.scenarios.registry import load_scenario
+from slimtrain.scenarios.api import RunInfo
+from slimtrain.scenarios.registry import load_scenario
 from slimtrain.training.step_hooks import (CheckpointHook, ProgressHook,
                                            SummaryHook)
 from slimtrain.training.step_runner import StepRunner
@@ -341,7 +342,7 @@ def build_model(config, input_seed=None, start_position=0, scenario=None):
     """
     if scenario is None:
         scenario = load_scenario(config.scenario, config.scenario_options)
-    with _variables_device(config):
+    with device(variables_device(config)):
         global_step = tf.train.get_or_create_global_step()
     dataset = dataset_factory.get_dataset(
         config.dataset_name, config.dataset_split_name, config.dataset_dir)
@@ -374,9 +375,9 @@ def build_model(config, input_seed=None, start_position=0, scenario=None):
     if config.num_clones > 1:  # the clones place themselves
         train_step = scenario.build_train_step(clone_batches, run)
     else:
-        with _variables_device(config), _clone_device(config):
+        with device(variables_device(config)), device(clone_device(config, 0)):
             train_step = scenario.build_train_step(clone_batches, run)
-    with _variables_device(config):
+    with device(variables_device(config)):
         schedule, sync_optimizer = build_step_schedule(
             train_step, config, global_step=global_step,
             num_samples=dataset.num_samples,
@@ -427,20 +428,6 @@ def _scalar_summaries():
     scalars = [summary for summary in tf.get_collection(tf.GraphKeys.SUMMARIES)
                if summary.op.type != "HistogramSummary"]
     return tf.summary.merge(scalars) if scalars else None
-
-
-def _clone_device(config):
-    """Places the model on the CPU for --clone_on_cpu."""
-    return tf.device("/cpu:0") if config.clone_on_cpu else contextlib.nullcontext()
-
-
-def _variables_device(config):
-    """Places variables on parameter servers when --num_ps_tasks > 0."""
-    if not config.num_ps_tasks:
-        return contextlib.nullcontext()
-    return tf.device(tf.train.replica_device_setter(
-        ps_tasks=config.num_ps_tasks,
-        worker_device="/job:worker/task:%d" % config.task))
 
 
 def session_config(config):

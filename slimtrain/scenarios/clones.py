@@ -4,11 +4,11 @@ research/slim's `model_deploy` trains N replicas ("clones") of the network
 in one process, on N GPUs or all on the CPU (--clone_on_cpu). `build_clones`
 keeps its semantics:
 
-- clone i is built under the name scope `clone_i` on `clone_device(i)`,
-  on its own batch of --batch_size; clones after the first reuse the first
-  one's variables;
+- clone i is built under the name scope `clone_i` on its device
+  (`compute.placement.clone_device`), on its own batch of --batch_size;
+  clones after the first reuse the first one's variables;
 - variables live on the CPU, or on the parameter servers with
-  --num_ps_tasks (`variables_device`);
+  --num_ps_tasks (`compute.placement.variables_device`);
 - each clone's loss is the sum of the losses created in its scope, scaled
   by 1/N; the regularization losses are added once; so the gradient of the
   total, which sums the clones' gradients, equals that of one clone fed all
@@ -30,26 +30,10 @@ import tensorflow.compat.v1 as tf
 import tf_slim as slim
 
 from slimtrain.compute.losses import add_cross_entropy_losses
+from slimtrain.compute.placement import clone_device, device, variables_device
 
 Clones = collections.namedtuple(
     "Clones", ["total_loss", "end_points", "update_ops"])
-
-
-def clone_device(config, index):
-    """The device of clone `index`: its GPU, or the CPU with --clone_on_cpu."""
-    prefix = "/job:worker/task:%d" % config.task if config.num_ps_tasks else ""
-    if config.clone_on_cpu:
-        return prefix + "/device:CPU:0"
-    return prefix + "/device:GPU:%d" % index
-
-
-def variables_device(config):
-    """Where variables live: the parameter servers, else the local CPU."""
-    if not config.num_ps_tasks:
-        return "/device:CPU:0"
-    return tf.train.replica_device_setter(
-        ps_tasks=config.num_ps_tasks,
-        worker_device="/job:worker/task:%d" % config.task)
 
 
 def build_clones(config, batches, network_fn, num_classes):
@@ -70,7 +54,7 @@ def build_clones(config, batches, network_fn, num_classes):
     first_scope = first_end_points = None
     for index, (images, labels) in enumerate(batches):
         with tf.name_scope("clone_%d" % index) as scope, \
-                tf.device(clone_device(config, index)), \
+                device(clone_device(config, index)), \
                 slim.arg_scope([slim.model_variable, slim.variable],
                                device=variables_device(config)), \
                 tf.variable_scope(tf.get_variable_scope(),

@@ -25,7 +25,7 @@ import tensorflow.compat.v1 as tf
 
 from nets import dcgan
 from slimtrain.errors import ConfigError
-from slimtrain.training.scenarios.api import Scenario, TrainStep, Update
+from slimtrain.scenarios.api import Scenario, TrainStep, Update
 
 GENERATOR_SCOPE = "Generator"
 DISCRIMINATOR_SCOPE = "Discriminator"

@@ -29,6 +29,7 @@ from typing import Any, Mapping, Optional, Sequence
 from slimtrain.compute.classifier import classes_after_offset
 from slimtrain.data.preprocessing import preprocessing_factory
 from slimtrain.errors import ConfigError
+from slimtrain.settings import ModelSettings
 
 
 @dataclasses.dataclass
@@ -117,14 +118,16 @@ class RunInfo:
     """What a scenario may read about the run it is built for.
 
     Attributes:
-      config: the run's `TrainConfig` (training) or `EvalConfig`.
+      config: the run's settings, a `slimtrain.settings.ModelSettings`: its
+        `TrainConfig` in training (with every train.py flag), its
+        `EvalConfig` in evaluation.
       dataset: the `DatasetSplit` read.
       num_classes: the label values after --labels_offset.
       is_training: building for training, else for evaluation.
       global_step: the run's global step variable.
     """
 
-    config: Any
+    config: ModelSettings
     dataset: Any
     num_classes: int
     is_training: bool

@@ -24,7 +24,7 @@ import tensorflow.compat.v1 as tf
 import tf_slim as slim
 
 from nets import lenet
-from slimtrain.training.scenarios.api import Scenario, TrainStep, Update
+from slimtrain.scenarios.api import Scenario, TrainStep, Update
 
 TRUNK_SCOPE = "LeNet"
 HEADS_SCOPE = "Heads"

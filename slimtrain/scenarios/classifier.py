@@ -4,7 +4,7 @@ What `train_image_classifier.py` and `eval_image_classifier.py` build:
 --model_name's network under its arg_scope, fed by its preprocessing; the
 softmax cross-entropy of `slim.losses` (an auxiliary head weighted 0.4) plus
 the regularization losses, optimized by one optimizer; --num_clones
-replicas of the network in one process (`training.clones`). Evaluation
+replicas of the network in one process (`scenarios.clones`). Evaluation
 measures accuracy, recall at 5, mean per-class accuracy and loss.
 
 The summaries are TF-Slim's: activation histograms and sparsity per end
@@ -17,9 +17,12 @@ import tf_slim as slim
 from slimtrain.compute.classifier import apply_network, resolve_classifier
 from slimtrain.compute.losses import (add_classification_losses,
                                       add_loss_summaries)
-from slimtrain.evaluation.results import METRIC_NAMES
-from slimtrain.training.clones import build_clones
-from slimtrain.training.scenarios.api import Scenario, TrainStep, Update
+from slimtrain.scenarios.clones import build_clones
+from slimtrain.scenarios.api import Scenario, TrainStep, Update
+
+# The metrics the classifier's evaluation measures, the keys of its
+# `EvalResult.metrics` (Recall_5 only for more than 5 classes).
+METRIC_NAMES = ("Accuracy", "Recall_5", "Mean_Per_Class_Accuracy", "Loss")
 
 
 class ClassifierScenario(Scenario):
@@ -41,7 +44,7 @@ class ClassifierScenario(Scenario):
         return preprocessing_fn, size or network_fn.default_image_size
 
     def build_train_step(self, batches, run):
-        """One clone per batch (`training.clones`), or the network alone."""
+        """One clone per batch (`scenarios.clones`), or the network alone."""
         num_classes, network_fn, _ = self._resolve(run)
         config = run.config
 

@@ -25,14 +25,14 @@ import sys
 
 from slimtrain.errors import ConfigError
 from slimtrain.settings import split_comma_list
-from slimtrain.training.scenarios.api import Scenario
+from slimtrain.scenarios.api import Scenario
 
 CLASSIFIER = "classifier"
 
 BUILT_IN = {
-    CLASSIFIER: "slimtrain.training.scenarios.classifier:ClassifierScenario",
-    "multi_head": "slimtrain.training.scenarios.multi_head:MultiHeadScenario",
-    "gan": "slimtrain.training.scenarios.gan:GanScenario",
+    CLASSIFIER: "slimtrain.scenarios.classifier:ClassifierScenario",
+    "multi_head": "slimtrain.scenarios.multi_head:MultiHeadScenario",
+    "gan": "slimtrain.scenarios.gan:GanScenario",
 }
 
 
@@ -69,7 +69,7 @@ def load_scenario(spec, options=None):
     if not (inspect.isclass(found) and issubclass(found, Scenario)):
         raise ConfigError(
             "--scenario=%s names %r, which is not a Scenario: subclass "
-            "slimtrain.training.scenarios.Scenario (docs/SCENARIOS.md)." %
+            "slimtrain.scenarios.Scenario (docs/SCENARIOS.md)." %
             (spec, found))
     try:
         inspect.signature(found).bind(**keywords)
