@@ -1,33 +1,9 @@
 """Exports a TF-Slim image classifier: `python export.py --flags`.
 
-From a checkpoint (`python export.py --checkpoint_dir=train_logs
---output_dir=export`; the defaults are train.py's ./train_logs and its
-export/ folder) it writes a SavedModel, a frozen GraphDef and a TFLite
-model, takes the model and data settings from the train dir's
-train_config.json as eval.py does, checks every file against the
-checkpoint's evaluation graph on held-out examples, and prints the
-differences and the input and output names (README.md, "Export";
-WORKSPACE.md, "The export dir").
-
-With --output_file it is research/slim's `export_inference_graph.py`: the
-architecture-only GraphDef, same flags, same file, plus the output node
-names printed.
+The program lives in `slimtrain/commands/export.py`; `--help` lists its flags.
 """
 
-from absl import app
-
-from slimtrain import cli
-from slimtrain.export.config import ExportConfig
-from slimtrain.export.exporter import run_export
-
-cli.define_flags(ExportConfig)
-
-
-@cli.entry_point
-def main(argv):
-    del argv  # entry_point refuses positional arguments
-    run_export(cli.config_from_flags(ExportConfig))  # it validates
-
+from slimtrain.commands import export
 
 if __name__ == "__main__":
-    app.run(main)
+    export.run()

@@ -1,41 +1,9 @@
 """Classifies image files: `python predict.py IMAGE... --model=DIR`.
 
-DIR is an export dir (export.py's --output_dir; its SavedModel is used) or
-a train dir (its latest checkpoint, with its train_config.json's settings);
-the default is train.py's ./train_logs. Prints the top 5 classes with their
-names and probabilities per image, or with --json one JSON object per line.
-A file that cannot be read or decoded gets one `error:` line on stderr; the
-others are still classified, and the exit status is 1.
+The program lives in `slimtrain/commands/predict.py`; `--help` lists its flags.
 """
 
-import sys
-
-from absl import app
-
-from slimtrain import cli
-from slimtrain.errors import ConfigError
-from slimtrain.export.config import PredictConfig
-from slimtrain.export.predictor import open_model, predict, read_images
-
-cli.define_flags(PredictConfig)
-
-
-@cli.entry_point_with_arguments
-def main(argv):
-    config = cli.config_from_flags(PredictConfig)
-    if len(argv) < 2:
-        raise ConfigError("no image given: pass image files, e.g. `python "
-                          "predict.py cat.jpg --model=export`.")
-    images, errors = read_images(argv[1:])
-    if images:
-        for prediction in predict(open_model(config.model), images):
-            print(prediction.to_json() if config.json else
-                  prediction.to_text(), flush=True)
-    for path, reason in errors:
-        print("error: %s %s." % (path, reason), file=sys.stderr)
-    if errors:
-        sys.exit(1)
-
+from slimtrain.commands import predict
 
 if __name__ == "__main__":
-    app.run(main)
+    predict.run()

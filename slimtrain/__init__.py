@@ -1,16 +1,14 @@
 """slimtrain: a TF-Slim compatible training harness for today's TensorFlow.
 
-Importing this package (or `nets`) first makes the PyPI tf-slim 1.1.0 work on
-current TensorFlow and NumPy; see `slimtrain.compat`. It imports TensorFlow
-without its C++ start-up lines unless -v/--verbosity is at least 1 on the
-command line (`slimtrain.startup`).
+Importing this package (or `nets`) makes the PyPI tf-slim 1.1.0 work on
+current TensorFlow and NumPy: `slimtrain.compat` patches tf-slim as soon as
+it is imported. Nothing else happens on import (TensorFlow itself is not
+imported); the programs' own set-up (quiet start-up output, flags) is done
+by their entry points (`slimtrain.cli`).
 """
 
-from slimtrain import startup as _startup
+from slimtrain import compat as _compat
 
-with _startup.quiet_tensorflow_import():
-    from slimtrain import compat as _compat
-
-    _compat.apply()
+_compat.install()
 
 __version__ = "0.1.0"

@@ -1,27 +1,21 @@
-"""The edge between absl flags and plain configuration objects.
+"""The edge between the command line and plain configuration objects.
 
-`train.py` and `eval.py` call `define_flags(ConfigClass)` once at import, and
-`config_from_flags(ConfigClass)` in `main`. Each dataclass field becomes one
-flag of the same name, type, default and help, so the flag list is written
-once, in the config class. `entry_point` wraps `main`: one log format, quiet
-output, and the errors of `slimtrain.errors` become one line on stderr
-and their exit status (2 bad input, 3 divergence, 128 + signal when
-stopped by a signal; 4, a cluster failure, exits from its own thread); `entry_point_with_arguments` does the same for a
-`main` that takes positional arguments (predict.py's image files).
-`run(main, ConfigClass, summary)` starts the program: `--help` lists the
-program's own flags in the groups of `settings.GROUPS` and exits 0;
-`--helpfull` is absl's list of every flag. Programs that only build
-TF1-style graphs (train.py, eval.py) pass `graph_only=True`
-(`use_graph_tensor_semantics`).
+Every program (`slimtrain.commands`) starts with `run(main, ConfigClass,
+summary)`: each field of the config dataclass becomes one absl flag of the
+same name, type, default and help (`define_flags`), so the flag list is
+written once, in the config class (`slimtrain.settings`); `--help` prints
+them by group (`grouped_help`); `main` reads them back as a config object
+(`config_from_flags`); and the errors of `slimtrain.errors` end the program
+with one line and their exit status. Library code never reads flags.
 """
 
 import dataclasses
 import logging
+import os
 import sys
 import textwrap
 import typing
 
-import tensorflow.compat.v1 as tf
 from absl import app, flags
 
 from slimtrain import settings, startup
@@ -91,18 +85,48 @@ def grouped_help(config_class, summary):
     return "\n".join(lines)
 
 
-def run(main, config_class, summary, graph_only=False):
-    """Runs `main` with absl; `--help` prints `grouped_help` and exits 0.
+def run(main, config_class, summary, graph_only=False,
+        takes_arguments=False):
+    """Starts a program: flags, quiet output, `main`, one-line errors.
 
-    graph_only: the program builds and runs TF1-style graphs only, never
-      eager tensors (train.py, eval.py); see `use_graph_tensor_semantics`.
+    1. `--help` (-h, -?, --helpshort) prints `grouped_help` and exits 0,
+       without importing TensorFlow; `--helpfull` is absl's list of every
+       flag.
+    2. Unless -v/--verbosity of at least 1 is given, TensorFlow is
+       imported without its C++ start-up lines (`startup`), and once the
+       flags are parsed its, tf-slim's and Keras' deprecation notices and
+       warnings are hidden.
+    3. The working directory is added to the end of the module path, so
+       that --scenario finds a module in the directory the program is run
+       from.
+    4. absl parses the flags into `config_class`'s; `main(argv)` runs. The
+       errors of `slimtrain.errors` end the program with their one line on
+       stderr and their exit status (2 bad input, 3 divergence, 128 +
+       signal when stopped by a signal).
+
+    Args:
+      main: fn(argv); it reads its config with `config_from_flags`.
+      config_class: the program's config dataclass: one flag per field.
+      summary: the first part of --help.
+      graph_only: the program builds and runs TF1-style graphs only, never
+        eager tensors (train.py, eval.py); see `use_graph_tensor_semantics`.
+      takes_arguments: positional arguments reach `main`'s argv (predict.py's
+        image files); otherwise they are refused, so that a stray word
+        cannot be silently ignored: `--use_grayscale yes` (a boolean flag
+        takes no separate value) or `train.py lenet` end in an error.
+        (`--batch_size 32` is fine: absl reads it as `--batch_size=32`.)
     """
     if any(arg in HELP_ARGUMENTS for arg in sys.argv[1:]):
         print(grouped_help(config_class, summary))
         sys.exit(0)
+    with startup.quiet_tensorflow_import():
+        import tensorflow  # noqa: F401  (its start-up lines go here)
     if graph_only:
         use_graph_tensor_semantics()
-    app.run(main)
+    if os.getcwd() not in sys.path:
+        sys.path.append(os.getcwd())
+    define_flags(config_class)
+    app.run(_guarded(main, takes_arguments))
 
 
 def use_graph_tensor_semantics():
@@ -118,36 +142,18 @@ def use_graph_tensor_semantics():
     what `==` means for eager tensors (predict.py and export.py run eagerly
     and keep it).
     """
+    import tensorflow.compat.v1 as tf
+
     tf.disable_tensor_equality()
 
 
-def entry_point(main):
-    """Wraps an absl `main`: one log format; slimtrain's errors end in one line.
-
-    Positional arguments are refused (every setting is a flag), so a stray
-    word cannot be silently ignored: `--use_grayscale yes` (a boolean flag
-    takes no separate value) or `train.py lenet` end in an error.
-    (`--batch_size 32` is fine: absl reads it as `--batch_size=32`.)
-
-    Unless -v/--verbosity is at least 1, TensorFlow's, tf-slim's and Keras'
-    own deprecation notices and warnings are hidden
-    (`startup.hide_library_noise`).
-    """
-    return _guarded(main, takes_arguments=False)
-
-
-def entry_point_with_arguments(main):
-    """As `entry_point`, but positional arguments reach `main`'s argv."""
-    return _guarded(main, takes_arguments=True)
-
-
 def _guarded(main, takes_arguments):
-    """The wrapper of `entry_point` and `entry_point_with_arguments`.
+    """`main` for absl: one log format; slimtrain's errors end in one line.
 
     TensorFlow gives its logger a handler of its own when it is imported
-    before absl installs the root handler (importing slimtrain imports
-    TensorFlow), so every TensorFlow line would be printed twice, in two
-    formats. Dropping that handler leaves absl's, for all log lines.
+    before absl installs the root handler, so every TensorFlow line would be
+    printed twice, in two formats. Dropping that handler leaves absl's, for
+    all log lines.
     """
 
     def guarded_main(argv):

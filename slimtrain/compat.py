@@ -17,16 +17,69 @@ piece back where tf-slim looks for it, without editing any installed file:
   which `slim.learning.train` starts, run inside the session's graph, so they
   work while eager execution, TensorFlow 2's default, is on.
 
-`apply()` runs when `slimtrain` or `nets` is imported. It is idempotent and
-safe to call after tf_slim has already been imported: every patch is looked
-up by tf-slim at call time.
+`install()` runs when `slimtrain` (or `nets`) is imported: it applies the
+patches (`apply()`) as soon as `tf_slim` is imported, or at once if it
+already is, so importing slimtrain does not import TensorFlow itself.
+`apply()` is idempotent and safe to call after tf_slim has already been
+used: every patch is looked up by tf-slim at call time.
 """
 
 import functools
 import importlib
+import importlib.abc
+import importlib.util
 import inspect
+import sys
 
 _applied = False
+
+
+def install():
+    """Arranges for `apply()` to run once tf_slim is imported (now, if it is).
+
+    A finder first in `sys.meta_path` catches the first import of tf_slim,
+    lets Python's own finders locate it, and runs `apply()` right after
+    tf_slim's package has executed, before any caller can use it. It then
+    removes itself.
+    """
+    if _applied:
+        return
+    if "tf_slim" in sys.modules:
+        apply()
+    elif not any(isinstance(finder, _ApplyAfterTfSlim)
+                 for finder in sys.meta_path):
+        sys.meta_path.insert(0, _ApplyAfterTfSlim())
+
+
+class _ApplyAfterTfSlim(importlib.abc.MetaPathFinder):
+    """The finder of `install()`: finds tf_slim as Python would, with a
+    loader that runs `apply()` after the package has executed."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != "tf_slim":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(fullname)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _ApplyingLoader(spec.loader)
+        return spec
+
+
+class _ApplyingLoader(importlib.abc.Loader):
+    """Wraps tf_slim's loader: executes the package, then `apply()`."""
+
+    def __init__(self, loader):
+        self._loader = loader
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module):
+        self._loader.exec_module(module)
+        apply()
+
+    def __getattr__(self, name):  # the wrapped loader's other methods
+        return getattr(self._loader, name)
 
 # (module, name tf-slim uses, module where TensorFlow keeps it now, its name
 #  there). Each row names a breakage seen with TensorFlow 2.21.

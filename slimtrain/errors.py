@@ -1,6 +1,6 @@
 """The exceptions that end a run with one line, and their exit statuses.
 
-Library code raises these; the entry points (`slimtrain.cli.entry_point`)
+Library code raises these; the programs (`slimtrain.cli.run`)
 print the message as one line on stderr and exit with the exception's
 `exit_status`, so that a scheduler or script can tell the cases apart:
 

@@ -7,8 +7,8 @@ that reads like an error), and building a TF-Slim graph logs deprecation
 notices and UserWarnings from TensorFlow's and tf-slim's own code. None of
 it is about the user's run.
 
-This module imports nothing heavy, so that `slimtrain/__init__.py` can use
-it around the first import of TensorFlow:
+This module imports nothing heavy, so that `slimtrain.cli.run` can use it
+around a program's first import of TensorFlow:
 
 - `quiet_tensorflow_import()`: unless -v/--verbosity of at least
   `VERBOSE_LEVEL` is on the command line, sets TF_CPP_MIN_LOG_LEVEL=3 (when

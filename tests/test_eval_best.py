@@ -18,8 +18,9 @@ import tensorflow.compat.v1 as tf
 from slimtrain.errors import ConfigError
 from slimtrain.evaluation import best as best_module
 from slimtrain.evaluation.best import BestCheckpointKeeper
-from slimtrain.evaluation.config import (EvalConfig, eval_config_for_training,
-                                         with_train_defaults)
+from slimtrain.evaluation.config import EvalConfig
+from slimtrain.evaluation.run_settings import (eval_config_for_training,
+                                               with_train_defaults)
 from slimtrain.evaluation.evaluator import CheckpointEvaluator
 from slimtrain.evaluation.loop import (ResultRecorder,
                                       run_evaluation)

@@ -6,8 +6,8 @@ from absl import flags
 from slimtrain import cli
 from slimtrain.training.config import TrainConfig
 from slimtrain.errors import ConfigError
-from slimtrain.evaluation.config import (DEFAULTS_CHANGED, EvalConfig,
-                                   with_train_defaults)
+from slimtrain.evaluation.config import DEFAULTS_CHANGED, EvalConfig
+from slimtrain.evaluation.run_settings import with_train_defaults
 
 # Every flag of research/slim's eval_image_classifier.py but --quantize:
 # (type, default).

@@ -14,7 +14,8 @@ import pytest
 import tensorflow as tf
 
 from slimtrain.data.datasets import dataset_factory
-from slimtrain.rundir.opened_run import RunSource, open_run
+from slimtrain.rundir.opened_run import open_run
+from slimtrain.rundir.run_source import RunSource
 from slimtrain.export.model import resolve_model
 from slimtrain.export.parity import reference_outputs
 from slimtrain.rundir.checkpoint_reading import resolve_checkpoint

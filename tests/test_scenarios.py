@@ -21,7 +21,8 @@ from slimtrain.data.datasets import dataset_factory
 from slimtrain.data.input_pipeline import build_input_dataset
 from slimtrain.data.preprocessing import preprocessing_factory
 from slimtrain.errors import ConfigError
-from slimtrain.evaluation.config import EvalConfig, with_train_defaults
+from slimtrain.evaluation.config import EvalConfig
+from slimtrain.evaluation.run_settings import with_train_defaults
 from slimtrain.evaluation.loop import run_evaluation
 from slimtrain.export.config import ExportConfig
 from slimtrain.export.exporter import run_export

@@ -9,25 +9,24 @@ slimtrain does not train quantized graphs (train.py refuses
 The settings that describe the model and its input (network, data set,
 preprocessing, labels offset, image size, grayscale, moving averages) are
 None by default, meaning "as the checkpoint's train dir was trained":
-`with_run_defaults` fills them from the train_config.json that train.py
-wrote there (`rundir.open_run`), so `python eval.py --checkpoint_dir=DIR`
-needs nothing else. A value the user gives always wins.
+`evaluation.run_settings.with_run_defaults` fills them from the
+train_config.json that train.py wrote there (`rundir.open_run`), so
+`python eval.py --checkpoint_dir=DIR` needs nothing else. A value the user
+gives always wins.
 
 Library code takes an `EvalConfig`; only `eval.py` reads flags.
 """
 
-import dataclasses
 from dataclasses import dataclass
 from typing import Optional
 
-from slimtrain.data.datasets import dataset_factory
+from slimtrain.data.datasets import HELD_OUT_SPLITS
 from slimtrain.errors import ConfigError
 from slimtrain.settings import (CHECKPOINTS, DATA, DISTRIBUTION, EVALUATION,
                                 MODEL, ModelSettings, check_fields, flag_field,
                                 not_negative, positive)
 from slimtrain.rundir import layout
-from slimtrain.rundir.opened_run import RunSource, merge_settings, open_run
-from slimtrain.scenarios.classifier import METRIC_NAMES
+from slimtrain.rundir.run_source import RunSource
 
 # Continuous evaluation stops after waiting this long for a new checkpoint.
 # It is six times train.py's default --save_interval_secs (600), so a normal
@@ -57,7 +56,7 @@ class EvalConfig(ModelSettings):
     """Everything one evaluation run needs; one field per `eval.py` flag.
 
     Its ModelSettings fields are None unless given: as the checkpoints'
-    train dir was trained (`with_train_defaults`).
+    train dir was trained (`run_settings.with_run_defaults`).
     """
 
     fills_from_run = True  # cli.grouped_help says where unset settings come from
@@ -70,7 +69,7 @@ class EvalConfig(ModelSettings):
     dataset_split_name: Optional[str] = flag_field(
         None, "The name of the train/test split. Default: the data set's "
         "held-out split, %s, whichever it has first." %
-        " or ".join(dataset_factory.HELD_OUT_SPLITS), group=DATA)
+        " or ".join(HELD_OUT_SPLITS), group=DATA)
     batch_size: int = flag_field(
         100, "The number of samples in each batch.", group=DATA,
         check=positive)
@@ -119,10 +118,11 @@ class EvalConfig(ModelSettings):
     # The best checkpoint.
     keep_best_checkpoint_by: Optional[str] = flag_field(
         None, "slimtrain: copy each evaluated checkpoint that improves this "
-        "metric (%s; Loss: the lowest, the others: the highest) into best/ "
-        "in the train dir, with best.json (WORKSPACE.md). Unset: keep no "
-        "best checkpoint. A scenario other than the classifier names its "
-        "own metrics (docs/SCENARIOS.md)." % ", ".join(METRIC_NAMES),
+        "metric of the evaluation (the classifier's Accuracy, for example; "
+        "Loss and Loss/<part>: the lowest, the others: the highest) into "
+        "best/ in the train dir, with best.json (WORKSPACE.md). Unset: keep "
+        "no best checkpoint. Each scenario names its metrics "
+        "(docs/SCENARIOS.md).",
         group=EVALUATION)
 
     master: str = flag_field(
@@ -173,61 +173,3 @@ class EvalConfig(ModelSettings):
     def resolved_eval_dir(self):
         """--eval_dir, or the default `<train dir>/eval`."""
         return self.eval_dir or layout.eval_dir(self.train_dir)
-
-
-def eval_config_for_training(train_config, split_name=None, batch_size=None,
-                             max_num_batches=None,
-                             keep_best_checkpoint_by=None):
-    """Returns the validated `EvalConfig` that evaluates a training run.
-
-    What `eval.py --checkpoint_dir=<train dir>` would use, for evaluating
-    from inside the training process: the model and data settings of
-    `train_config`, the data set's held-out split unless `split_name` is
-    given, results and summaries in `<train dir>/eval`.
-
-    Args:
-      train_config: the run's `TrainConfig`.
-      split_name: the split to evaluate; None: `test`, else `validation`.
-      batch_size: None: eval.py's default (100).
-      max_num_batches: None: the whole split.
-      keep_best_checkpoint_by: a metric name to keep `best/` by (see
-        `evaluation.loop.ResultRecorder`); None: keep none.
-
-    Raises:
-      ConfigError: a value that cannot work (e.g. a batch size of 0).
-    """
-    config = EvalConfig(
-        checkpoint_dir=train_config.train_dir,
-        dataset_split_name=split_name,
-        batch_size=(EvalConfig.batch_size if batch_size is None
-                    else batch_size),
-        max_num_batches=max_num_batches,
-        num_preprocessing_threads=train_config.num_preprocessing_threads,
-        keep_best_checkpoint_by=keep_best_checkpoint_by)
-    return with_train_defaults(config, train_config).validate()
-
-
-def with_train_defaults(config, train_config):
-    """Returns `config` with its unset model and data settings filled in.
-
-    Each setting left None takes the value of `train_config` (the run that
-    wrote the checkpoints; may be None), else train.py's default, as
-    `rundir.opened_run.merge_settings` says; `dataset_split_name` stays None
-    (the held-out split is chosen with the data set, see
-    `dataset_factory.open_split`).
-    """
-    filled, image_size = merge_settings(
-        config, dataclasses.asdict(train_config) if train_config else None,
-        config.eval_image_size)
-    return dataclasses.replace(filled, eval_image_size=image_size)
-
-
-def with_run_defaults(config):
-    """`with_train_defaults` from the train_config.json of `config`'s train dir.
-
-    Raises:
-      ConfigError: the train dir (of --checkpoint_dir or --checkpoint_path)
-        does not exist.
-    """
-    run = open_run(config.source, config, config.eval_image_size)
-    return dataclasses.replace(run.settings, eval_image_size=run.image_size)

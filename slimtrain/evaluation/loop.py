@@ -39,7 +39,8 @@ from slimtrain.distributed.master import wait_for_master
 from slimtrain.rundir import checkpoint_files, run_files
 from slimtrain.rundir.checkpoint_reading import resolve_checkpoint
 from slimtrain.errors import ConfigError
-from slimtrain.evaluation.config import DEFAULT_TIMEOUT_SECS, with_run_defaults
+from slimtrain.evaluation.config import DEFAULT_TIMEOUT_SECS
+from slimtrain.evaluation.run_settings import with_run_defaults
 from slimtrain.evaluation.best import BestCheckpointKeeper
 from slimtrain.evaluation.results import (append_result, format_table,
                                           read_results)

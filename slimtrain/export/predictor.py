@@ -27,7 +27,8 @@ from slimtrain.export import writers
 from slimtrain.export.model import (TOP_K, build_inference_graph,
                                     resolve_model, restore)
 from slimtrain.export.runners import SavedModelRunner
-from slimtrain.rundir.opened_run import RunSource, open_run
+from slimtrain.rundir.opened_run import open_run
+from slimtrain.rundir.run_source import RunSource
 
 BATCH_SIZE = 32
 

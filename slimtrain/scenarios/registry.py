@@ -5,9 +5,9 @@
     --scenario=package.module:attribute    a `Scenario` subclass (or
                                            instance) of the user's module
 
-A user's module is imported as Python imports it, with the current
-directory added to the end of the path, so a module in the directory
-train.py is run from is found. --scenario_options='name=value,...' are passed to the scenario
+A user's module is imported as Python imports it; the programs add the
+directory they are run from to the end of the path (`slimtrain.cli.run`),
+so a module there is found. --scenario_options='name=value,...' are passed to the scenario
 class as keyword arguments; each value is read as a Python literal (a
 number, True/False, a quoted string) or else kept as text.
 
@@ -20,8 +20,6 @@ import ast
 import dataclasses
 import importlib
 import inspect
-import os
-import sys
 
 from slimtrain.errors import ConfigError
 from slimtrain.settings import split_comma_list
@@ -122,9 +120,7 @@ def parse_options(text):
 
 
 def _import(spec, module_name):
-    """Imports `module_name`, with the current directory on the path."""
-    if os.getcwd() not in sys.path:
-        sys.path.append(os.getcwd())
+    """Imports `module_name`; a ConfigError says why it does not import."""
     try:
         return importlib.import_module(module_name)
     except Exception as error:  # whatever the user's module raised

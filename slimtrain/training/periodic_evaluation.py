@@ -16,7 +16,7 @@ each evaluation step and hands it over (`step_hooks.CheckpointHook`).
 
 import time
 
-from slimtrain.evaluation.config import eval_config_for_training
+from slimtrain.evaluation.run_settings import eval_config_for_training
 from slimtrain.evaluation.evaluator import CheckpointEvaluator
 from slimtrain.evaluation.loop import ResultRecorder
 from slimtrain.training.step_hooks import crossed

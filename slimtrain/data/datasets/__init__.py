@@ -4,3 +4,7 @@
 point: it returns a `DatasetSplit` that says what the split holds and makes
 the `tf.data.Dataset` of `(image uint8 [H, W, C], label int64)` pairs.
 """
+
+# The split an evaluation reads when none is named: the first of these the
+# data set has. Both are held out from training.
+HELD_OUT_SPLITS = ("test", "validation")

@@ -25,7 +25,7 @@ import os
 
 import tensorflow as tf
 
-from slimtrain.data.datasets import cifar10_bin_format
+from slimtrain.data.datasets import HELD_OUT_SPLITS, cifar10_bin_format
 from slimtrain.data.datasets import dataset_utils
 from slimtrain.data.datasets import idx_format
 from slimtrain.data.datasets import tfrecord_format
@@ -64,10 +64,6 @@ _RAW_SPLITS = {"digits": ("train", "test"), "mnist_idx": ("train", "test"),
                "cifar10_bin": ("train", "test")}
 
 DATASET_NAMES = tuple(sorted(set(_TFRECORD_SPECS) | set(_RAW_SPLITS)))
-
-# The split an evaluation reads when none is named: the first of these the
-# data set has. Both are held out from training.
-HELD_OUT_SPLITS = ("test", "validation")
 
 # Every raw format holds ten classes (digits, MNIST, CIFAR-10).
 RAW_NUM_CLASSES = 10
