@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from slimtrain.distributed.cluster_task import CLUSTER_FAILURE_EXIT
+from slimtrain.errors import EXIT_CLUSTER_FAILURE as CLUSTER_FAILURE_EXIT
 from slimtrain.distributed.launch import cluster_tf_configs
 from slimtrain.rundir.layout import RESULTS_FILENAME
 from tests.training_helpers import checkpoint_steps

@@ -18,7 +18,7 @@ from slimtrain import cli, settings
 from slimtrain.compute.losses import add_classification_losses
 from slimtrain.data import record_check
 from slimtrain.data.datasets import converters, dataset_factory
-from slimtrain.distributed.master import wait_for_master
+from slimtrain.training.master import wait_for_master
 from slimtrain.errors import ConfigError
 from slimtrain.evaluation.config import EvalConfig
 from slimtrain.export.config import ExportConfig, PredictConfig

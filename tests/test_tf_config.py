@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from slimtrain.distributed.cluster_task import (describe_cluster_failure,
-                                                run_started, training_finished)
+from slimtrain.distributed.failures import describe_cluster_failure
+from slimtrain.distributed.run_state import run_started, training_finished
 from slimtrain.distributed.launch import cluster_tf_configs, parse_args
 from slimtrain.distributed.liveness import Liveness, answers
 from slimtrain.distributed.tf_config import Cluster

@@ -9,21 +9,57 @@ With TF_CONFIG set, it is the task of a cluster that TF_CONFIG names
 (docs/DISTRIBUTED.md).
 """
 
+import os
+import sys
+
 from slimtrain import cli
 from slimtrain.training.config import TrainConfig
 
 
 def main(argv):
-    """Trains as the flags say (TensorFlow is imported here: see `run`)."""
+    """Trains as the flags say, or runs this task of a TF_CONFIG cluster.
+
+    TensorFlow-heavy modules are imported here, after `cli.run` has set up
+    quiet output.
+    """
     del argv  # cli.run refuses positional arguments
+    from slimtrain.distributed import roles
+    from slimtrain.distributed.failures import failure_handler
+    from slimtrain.distributed.tf_config import Cluster
     from slimtrain.scenarios.registry import (load_scenario,
                                               with_scenario_defaults)
     from slimtrain.training.trainer import train
 
     config = cli.config_from_flags(TrainConfig)
     scenario = load_scenario(config.scenario, config.scenario_options)
-    train(with_scenario_defaults(config, cli.explicitly_set(TrainConfig),
-                                 scenario), scenario=scenario)
+    config = with_scenario_defaults(config, cli.explicitly_set(TrainConfig),
+                                    scenario).validate()
+    cluster = Cluster.from_environment()  # TF_CONFIG: docs/DISTRIBUTED.md
+    if cluster is None:
+        train(config, scenario=scenario)
+    elif not cluster.trains:  # a ps or the evaluator
+        roles.run_service_task(cluster, config, end_process)
+    else:
+        config, server = roles.join_as_training_task(cluster, config,
+                                                     end_process)
+        train(config, scenario=scenario,
+              on_cluster_error=failure_handler(cluster, end_process))
+        del server  # served until here
+
+
+def end_process(status, message=None):
+    """Ends the process at once with `status`, after `message` on stderr.
+
+    The cluster's roles call it from a thread that watches the other tasks,
+    or from a step that failed because one went away: the main thread may
+    be blocked in a step that will never return, so the process cannot end
+    by returning (`os._exit`; the only one in slimtrain).
+    """
+    if message:
+        print(message, file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
 
 
 def run():

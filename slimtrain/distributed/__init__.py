@@ -1,16 +1,21 @@
-"""Distributed training: processes of a TensorFlow cluster.
+"""Distributed training: the processes of a TensorFlow cluster.
 
 - `tf_config`: the cluster a task belongs to, read from `TF_CONFIG`.
-- `cluster_task`: what each task of a TF_CONFIG cluster does (chief and
-  workers train, a ps serves until training has finished, the evaluator
-  evaluates each checkpoint) and how a dead task ends the others.
-- `liveness`: which tasks still answer, by TCP probes.
+- `roles`: what each task of a TF_CONFIG cluster does: chief and workers
+  train, a ps serves until training has finished, the evaluator evaluates
+  each checkpoint. train.py dispatches the role (`slimtrain.commands.train`).
+- `servers`: this process's TensorFlow server, and what it exposes.
+- `watches`, `liveness`, `global_step`, `run_state`: how a task learns
+  that another has died (TCP probes) or that training has finished (the
+  global step on ps:0, the train dir's marker), and ends.
+- `failures`: the task a failed step is about, in one line.
 - `launch`: `python -m slimtrain.launch`, a whole cluster on this machine.
 - `server`: `python -m slimtrain.distributed.server`, one TensorFlow server
   of a cluster, for train.py's `--master` (TF-Slim's explicit way).
-- `master`: waits a bounded time for `--master` to answer, then gives up
-  with one line instead of hanging.
 
-It builds on `slimtrain.training` and `slimtrain.evaluation`; the trainer
-calls `cluster_task` when TF_CONFIG is set.
+A task that must end at once does so through the `end_process` action the
+program gives it; nothing here ends the process itself.
+
+May import: slimtrain.evaluation, slimtrain.training, slimtrain.rundir,
+slimtrain.errors, slimtrain.settings, TensorFlow.
 """

@@ -38,7 +38,7 @@ def cluster_spec(ps_hosts, worker_hosts):
 
 def main(argv):
     del argv
-    from slimtrain.distributed.cluster_task import start_server
+    from slimtrain.distributed.servers import start_server
 
     server = start_server(cluster_spec(FLAGS.ps_hosts, FLAGS.worker_hosts),
                           FLAGS.job_name, FLAGS.task_index,

@@ -35,7 +35,7 @@ import time
 import tf_slim as slim
 from absl import logging
 
-from slimtrain.distributed.master import wait_for_master
+from slimtrain.training.master import wait_for_master
 from slimtrain.rundir import checkpoint_files, run_files
 from slimtrain.rundir.checkpoint_reading import resolve_checkpoint
 from slimtrain.errors import ConfigError

@@ -45,7 +45,10 @@ class StopSignals:
     def _handle(self, signum, frame):
         del frame
         if self.received is not None:
-            os._exit(128 + signum)  # the second signal: stop now
+            # The second signal ends the process now, as if unhandled.
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
         self.received = signum
         logging.warning("%s received: stopping after the current step (send "
                         "it again to stop at once).",

@@ -24,8 +24,8 @@ What slimtrain adds around slim's loop:
 - `train_ops`: one op per kind of step, from the scenario's updates and
   schedule;
 - `clones`: --num_clones replicas of the classifier in one process.
-With TF_CONFIG set, the process is one task of a cluster
-(`slimtrain.distributed.cluster_task`).
+The program (`slimtrain.commands.train`) makes a TF_CONFIG task of a
+cluster a chief or worker first (`slimtrain.distributed.roles`).
 Bad settings are found before the train dir is touched.
 """
 
@@ -41,12 +41,6 @@ from slimtrain.compute.placement import (clone_device, device,
 from slimtrain.data import record_check
 from slimtrain.data.datasets import dataset_factory
 from slimtrain.data.input_pipeline import build_input_dataset, new_stream_seed
-from slimtrain.distributed.cluster_task import (cluster_failure,
-                                                describe_cluster_failure,
-                                                join_as_training_task,
-                                                run_service_task)
-from slimtrain.distributed.master import wait_for_master
-from slimtrain.distributed.tf_config import Cluster
 from slimtrain.errors import StoppedBySignal
 from slimtrain.rundir import checkpoint_files, run_files
 from slimtrain.rundir.checkpoint_reading import global_step_of
@@ -57,6 +51,7 @@ from slimtrain.training.initialization import (check_resumable,
                                                make_fine_tune_init_fn)
 from slimtrain.training.divergence import DivergencePolicy, all_finite
 from slimtrain.training.input_checks import log_start, warn_about_input
+from slimtrain.training.master import wait_for_master
 from slimtrain.training.input_position import InputPosition, read_position
 from slimtrain.training.periodic_evaluation import PeriodicEvaluation
 from slimtrain.scenarios.api import RunInfo
@@ -68,20 +63,23 @@ from slimtrain.training.stop_signals import StopSignals
 from slimtrain.training.train_ops import build_step_schedule
 
 
-def train(config, scenario=None):
+def train(config, scenario=None, on_cluster_error=None):
     """Trains `config.scenario` on `config.dataset_name`; returns the last loss.
 
     Returns None without training when the train dir's checkpoint already
     reached --max_number_of_steps.
 
-    With TF_CONFIG set, the process becomes the task it names
-    (`slimtrain.distributed.cluster_task`): the chief and workers train
-    here; a ps or evaluator task runs its role and returns None.
-
     Args:
-      config: the run's `TrainConfig`.
+      config: the run's `TrainConfig`; with --master, this task's session
+        target (a TF_CONFIG task's own server, which the program starts:
+        `slimtrain.distributed.roles`).
       scenario: the `Scenario` config.scenario names, when the caller has
         loaded it already (train.py does); None: it is loaded here.
+      on_cluster_error: None, or fn(error) called with an UnavailableError
+        or DeadlineExceededError of a step or save: a task of the cluster
+        went away. It may end the process with one line
+        (`distributed.failures.failure_handler`); if it returns, the error
+        is raised.
 
     Raises:
       ConfigError: for any setting, data set or checkpoint that cannot work;
@@ -93,20 +91,15 @@ def train(config, scenario=None):
     config.validate()
     if scenario is None:
         scenario = load_scenario(config.scenario, config.scenario_options)
-    cluster = Cluster.from_environment()  # TF_CONFIG: docs/DISTRIBUTED.md
-    if cluster is not None and not cluster.trains:
-        return run_service_task(cluster, config)  # a ps or the evaluator
-    if cluster is not None:
-        config = join_as_training_task(cluster, config)
     wait_for_master(config.master)
     lock = RunLock(config.train_dir)  # taken once the checks have passed
     try:
-        return _train(config, scenario, cluster, lock)
+        return _train(config, scenario, on_cluster_error, lock)
     finally:
         lock.release()
 
 
-def _train(config, scenario, cluster, lock):
+def _train(config, scenario, on_cluster_error, lock):
     """`train` for a chief or worker, with the run lock (taken when the
     train dir exists or is created, released when this returns)."""
     is_chief = config.task == 0
@@ -174,10 +167,9 @@ def _train(config, scenario, cluster, lock):
             except (tf.errors.UnavailableError,
                     tf.errors.DeadlineExceededError) as error:
                 # A task of the cluster went away during a step or a save.
-                line = cluster and describe_cluster_failure(error, cluster)
-                if not line:
-                    raise
-                cluster_failure(line)
+                if on_cluster_error is not None:
+                    on_cluster_error(error)
+                raise
     if step_runner.stopped_by is not None:
         raise StoppedBySignal(step_runner.stopped_by, step_runner.last_step)
     if is_chief and step_runner.reached_last_step:
