@@ -32,6 +32,8 @@ import tempfile
 import threading
 import time
 
+from slimtrain.training.hooks.progress import PROGRESS_PATTERN
+
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(BENCH_DIR)
 PYTHON = sys.executable
@@ -421,16 +423,13 @@ def absl_lines(output, reference_time):
         yield stamp.timestamp(), match.group(7)
 
 
-_PROGRESS = re.compile(r"^step (\d+)(?:/\d+)?: loss = ")
-
-
 def progress_times(output, reference_time):
     """{global step: epoch time} of train.py's progress lines in output."""
     times = {}
     for stamp, message in absl_lines(output, reference_time):
-        match = _PROGRESS.match(message)
+        match = PROGRESS_PATTERN.match(message)
         if match:
-            times[int(match.group(1))] = stamp
+            times[int(match.group("step"))] = stamp
     return times
 
 

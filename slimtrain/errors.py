@@ -10,7 +10,7 @@ print the message as one line on stderr and exit with the exception's
        run again
   3    DivergedError: the loss or a gradient became NaN or Inf
   4    a task of a TF_CONFIG cluster stopped answering
-       (`slimtrain.distributed.cluster_task`, which exits at once)
+       (`slimtrain.distributed.roles`, through train.py's end_process)
   128 + signal number (143 for SIGTERM, 130 for SIGINT)
        StoppedBySignal: stopped on request after a checkpoint; run the same
        command to resume

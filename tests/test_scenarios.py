@@ -22,6 +22,7 @@ from slimtrain.data.input_pipeline import build_input_dataset
 from slimtrain.data.preprocessing import preprocessing_factory
 from slimtrain.errors import ConfigError
 from slimtrain.evaluation.config import EvalConfig
+from slimtrain.evaluation.during_training import train_and_evaluate
 from slimtrain.evaluation.run_settings import with_train_defaults
 from slimtrain.evaluation.loop import run_evaluation
 from slimtrain.export.config import ExportConfig
@@ -144,7 +145,7 @@ def test_multi_head_trains_each_head_and_evaluates_them(tmp_path):
     config = small_config(tmp_path, scenario="multi_head",
                           max_number_of_steps=120, batch_size=32,
                           eval_every_n_steps=120, eval_batch_size=120)
-    train(config)
+    train_and_evaluate(config)
     result, = run_evaluation(EvalConfig(checkpoint_dir=str(tmp_path),
                                         batch_size=120))
     assert set(result.metrics) == {"Accuracy/digit", "Accuracy/odd",

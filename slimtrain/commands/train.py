@@ -26,9 +26,9 @@ def main(argv):
     from slimtrain.distributed import roles
     from slimtrain.distributed.failures import failure_handler
     from slimtrain.distributed.tf_config import Cluster
+    from slimtrain.evaluation.during_training import train_and_evaluate
     from slimtrain.scenarios.registry import (load_scenario,
                                               with_scenario_defaults)
-    from slimtrain.training.trainer import train
 
     config = cli.config_from_flags(TrainConfig)
     scenario = load_scenario(config.scenario, config.scenario_options)
@@ -36,14 +36,15 @@ def main(argv):
                                     scenario).validate()
     cluster = Cluster.from_environment()  # TF_CONFIG: docs/DISTRIBUTED.md
     if cluster is None:
-        train(config, scenario=scenario)
+        train_and_evaluate(config, scenario=scenario)
     elif not cluster.trains:  # a ps or the evaluator
         roles.run_service_task(cluster, config, end_process)
     else:
         config, server = roles.join_as_training_task(cluster, config,
                                                      end_process)
-        train(config, scenario=scenario,
-              on_cluster_error=failure_handler(cluster, end_process))
+        train_and_evaluate(
+            config, scenario=scenario,
+            on_cluster_error=failure_handler(cluster, end_process))
         del server  # served until here
 
 

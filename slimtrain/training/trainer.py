@@ -9,7 +9,7 @@ checkpoint. The scenario (`slimtrain.scenarios`, --scenario) builds
 only the model; everything else here is the same for every scenario.
 
 What slimtrain adds around slim's loop:
-- `step_runner` and `step_hooks`: one `session.run` per step that also
+- `step_runner` and `hooks`: one `session.run` per step that also
   fetches the summaries due at that step, step and timed checkpoints on the
   training thread, progress lines (the Supervisor's own summary and
   checkpoint threads are off: they pulled batches from the input and wrote
@@ -41,7 +41,7 @@ from slimtrain.compute.placement import (clone_device, device,
 from slimtrain.data import record_check
 from slimtrain.data.datasets import dataset_factory
 from slimtrain.data.input_pipeline import build_input_dataset, new_stream_seed
-from slimtrain.errors import StoppedBySignal
+from slimtrain.errors import ConfigError, StoppedBySignal
 from slimtrain.rundir import checkpoint_files, run_files
 from slimtrain.rundir.checkpoint_reading import global_step_of
 from slimtrain.rundir.layout import checkpoint_prefix
@@ -53,17 +53,19 @@ from slimtrain.training.divergence import DivergencePolicy, all_finite
 from slimtrain.training.input_checks import log_start, warn_about_input
 from slimtrain.training.master import wait_for_master
 from slimtrain.training.input_position import InputPosition, read_position
-from slimtrain.training.periodic_evaluation import PeriodicEvaluation
 from slimtrain.scenarios.api import RunInfo
 from slimtrain.scenarios.registry import load_scenario
-from slimtrain.training.step_hooks import (CheckpointHook, ProgressHook,
-                                           SummaryHook)
+from slimtrain.training.hooks.checkpoints import (CheckpointHook,
+                                                  CheckpointListener)
+from slimtrain.training.hooks.progress import ProgressHook
+from slimtrain.training.hooks.summaries import SummaryHook
+from slimtrain.training.hooks.tracing import TracingHook
 from slimtrain.training.step_runner import StepRunner
 from slimtrain.training.stop_signals import StopSignals
 from slimtrain.training.train_ops import build_step_schedule
 
 
-def train(config, scenario=None, on_cluster_error=None):
+def train(config, scenario=None, hooks=(), on_cluster_error=None):
     """Trains `config.scenario` on `config.dataset_name`; returns the last loss.
 
     Returns None without training when the train dir's checkpoint already
@@ -75,6 +77,11 @@ def train(config, scenario=None, on_cluster_error=None):
         `slimtrain.distributed.roles`).
       scenario: the `Scenario` config.scenario names, when the caller has
         loaded it already (train.py does); None: it is loaded here.
+      hooks: `hooks.Hook`s of the caller, run before slimtrain's own at
+        every phase (so a stop one requests is seen by the checkpoint and
+        progress hooks of that step); those that are `CheckpointListener`s
+        also hear of the checkpoint hook's saves. Evaluation during
+        training is one (`evaluation.during_training.train_and_evaluate`).
       on_cluster_error: None, or fn(error) called with an UnavailableError
         or DeadlineExceededError of a step or save: a task of the cluster
         went away. It may end the process with one line
@@ -92,22 +99,26 @@ def train(config, scenario=None, on_cluster_error=None):
     if scenario is None:
         scenario = load_scenario(config.scenario, config.scenario_options)
     wait_for_master(config.master)
+    if config.evaluates and config.task == 0 and not any(
+            isinstance(hook, CheckpointListener) for hook in hooks):
+        raise ConfigError(
+            "--eval_every_n_steps/--eval_every_secs need the evaluation "
+            "hook: train with slimtrain.evaluation.during_training."
+            "train_and_evaluate (as train.py does).")
     lock = RunLock(config.train_dir)  # taken once the checks have passed
     try:
-        return _train(config, scenario, on_cluster_error, lock)
+        return _train(config, scenario, list(hooks), on_cluster_error, lock)
     finally:
         lock.release()
 
 
-def _train(config, scenario, on_cluster_error, lock):
+def _train(config, scenario, hooks, on_cluster_error, lock):
     """`train` for a chief or worker, with the run lock (taken when the
     train dir exists or is created, released when this returns)."""
     is_chief = config.task == 0
     resume_from = _open_train_dir(config, is_chief, lock)
     if resume_from and _already_trained(config, resume_from, is_chief):
         return None
-    evaluation = (PeriodicEvaluation(config, scenario)
-                  if is_chief and config.evaluates else None)
     with StopSignals() as stop_signals, tf.Graph().as_default():
         if config.seed is not None:
             tf.set_random_seed(config.seed)
@@ -136,8 +147,9 @@ def _train(config, scenario, on_cluster_error, lock):
             summary_writer = tf.summary.FileWriter(config.train_dir)
         step_runner = StepRunner(
             schedule=model["schedule"],
-            hooks=_step_hooks(config, is_chief, model, saver, summary_writer,
-                              summary_op, saved_variables, evaluation),
+            hooks=hooks + _own_hooks(config, is_chief, model, saver,
+                                     summary_writer, summary_op,
+                                     saved_variables, hooks),
             max_steps=config.max_number_of_steps,
             stop_signals=stop_signals,
             divergence=DivergencePolicy(
@@ -145,10 +157,7 @@ def _train(config, scenario, on_cluster_error, lock):
                 config.train_dir, model["global_step"], position),
             input_position=position,
             last_step_op=(model["sync_optimizer"].close_token_queue_op
-                          if model["sync_optimizer"] and is_chief else None),
-            trace_every_n_steps=(config.trace_every_n_steps
-                                 if is_chief else None),
-            summary_writer=summary_writer, train_dir=config.train_dir)
+                          if model["sync_optimizer"] and is_chief else None))
         with warnings.catch_warnings():
             # slim stops the Supervisor, then leaving its managed session
             # stops it again, writing a STOP record to the closed writer.
@@ -172,11 +181,11 @@ def _train(config, scenario, on_cluster_error, lock):
                 raise
     if step_runner.stopped_by is not None:
         raise StoppedBySignal(step_runner.stopped_by, step_runner.last_step)
-    if is_chief and step_runner.reached_last_step:
-        if (evaluation is not None and
-                evaluation.last_evaluated_step != step_runner.last_step):
-            evaluation.evaluate(tf.train.latest_checkpoint(config.train_dir),
-                                step_runner.last_step)
+    if is_chief and (step_runner.reached_last_step or
+                     step_runner.stop_requested):
+        final = tf.train.latest_checkpoint(config.train_dir)
+        for hook in hooks:
+            hook.finish(final, step_runner.last_step)
         run_files.mark_finished(config.train_dir, step_runner.last_step)
     return total_loss
 
@@ -252,27 +261,32 @@ def _input_start(config, resume_from):
     return seed, examples
 
 
-def _step_hooks(config, is_chief, model, saver, summary_writer, summary_op,
-                saved_variables, evaluation):
-    """The hooks around each step: summaries and checkpoints on the chief,
-    progress lines everywhere."""
-    hooks = []
+def _own_hooks(config, is_chief, model, saver, summary_writer, summary_op,
+               saved_variables, hooks):
+    """slimtrain's hooks around each step: summaries, checkpoints (telling
+    the listeners among `hooks`) and traces on the chief, progress lines
+    everywhere."""
+    own = []
     if is_chief:
         if summary_op is not None:
-            hooks.append(SummaryHook(
+            own.append(SummaryHook(
                 summary_writer, summary_op, _scalar_summaries(),
                 every_steps=config.save_summaries_steps,
                 every_secs=config.save_summaries_secs))
-        hooks.append(CheckpointHook(
+        own.append(CheckpointHook(
             saver, checkpoint_prefix(config.train_dir),
             every_steps=config.save_interval_steps,
             every_secs=config.save_interval_secs,
             variables_finite=all_finite(saved_variables),
-            evaluation=evaluation))
-    hooks.append(ProgressHook(model["schedule"], config.log_every_n_steps,
-                              config.batch_size * config.num_clones,
-                              config.max_number_of_steps))
-    return hooks
+            listeners=[hook for hook in hooks
+                       if isinstance(hook, CheckpointListener)]))
+        if config.trace_every_n_steps:
+            own.append(TracingHook(config.trace_every_n_steps, summary_writer,
+                                   config.train_dir))
+    own.append(ProgressHook(model["schedule"], config.log_every_n_steps,
+                            config.batch_size * config.num_clones,
+                            config.max_number_of_steps))
+    return own
 
 
 def _run_slim_training(config, model, step_runner, init_fn, summary_writer,
@@ -415,7 +429,7 @@ def _scalar_summaries():
     A histogram of a large tensor costs more than a training step of a small
     network (LeNet's fc3 weights alone take several steps' time), so the
     histograms are written only with the timed summaries (as TF-Slim does)
-    and after the last step (see step_hooks.SummaryHook).
+    and after the last step (see hooks.summaries.SummaryHook).
     """
     scalars = [summary for summary in tf.get_collection(tf.GraphKeys.SUMMARIES)
                if summary.op.type != "HistogramSummary"]
