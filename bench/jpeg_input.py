@@ -12,7 +12,7 @@ in rotating order, --repeats rounds:
 
 Training input (Inception preprocessing at 224 px, batch 32, 2 readers, 2
 preprocessing threads, as `--num_readers=2 --num_preprocessing_threads=2`):
-  slimtrain           `build_input_dataset` as train.py builds it (only the
+  slimtrain           `training_stream` as train.py builds it (only the
                       crop's window of each JPEG is decoded)
   slimtrain_full      the same with fast_mode=False (four resize methods,
                       hue and contrast too)
@@ -28,7 +28,7 @@ preprocessing threads, as `--num_readers=2 --num_preprocessing_threads=2`):
   limit_distort       the limit plus flip, brightness and saturation (fast
                       mode's distortions)
 Evaluation input (central 87.5% crop, 224 px, batch 100, 2 threads):
-  slimtrain_eval      `build_input_dataset(is_training=False)`, repeated
+  slimtrain_eval      `evaluation_pass`, repeated
   eval_limit          a bare tf.data loop: read, decode whole, central
                       crop, resize
 
@@ -142,7 +142,7 @@ def _slimtrain_images(variant, dataset_dir, batch_size, readers, threads):
     import tensorflow.compat.v1 as tf
 
     from slimtrain.data.datasets import dataset_factory
-    from slimtrain.data.input_pipeline import build_input_dataset
+    from slimtrain.data.input_pipeline import evaluation_pass, training_stream
     from slimtrain.data.preprocessing import preprocessing_factory
 
     training = variant != "slimtrain_eval"
@@ -155,10 +155,10 @@ def _slimtrain_images(variant, dataset_dir, batch_size, readers, threads):
     else:
         preprocessing_fn = preprocessing_factory.get_preprocessing(
             "inception_v3", is_training=False)
-    batches = build_input_dataset(
+    build = training_stream if training else evaluation_pass
+    batches = build(
         split, preprocessing_fn, image_size=IMAGE_SIZE, batch_size=batch_size,
-        is_training=training, num_readers=readers,
-        num_preprocessing_threads=threads)
+        num_readers=readers, num_preprocessing_threads=threads)
     if not training:
         batches = batches.repeat()  # passes over the split, back to back
     return tf.data.make_one_shot_iterator(batches).get_next()[0]

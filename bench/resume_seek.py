@@ -75,7 +75,7 @@ def first_batch_secs(dataset_name, dataset_dir, network, position):
 
     from nets import nets_factory
     from slimtrain.data.datasets import dataset_factory
-    from slimtrain.data.input_pipeline import build_input_dataset
+    from slimtrain.data.input_pipeline import training_stream
     from slimtrain.data.preprocessing import preprocessing_factory
 
     split = dataset_factory.get_dataset(dataset_name, "train", dataset_dir)
@@ -83,8 +83,8 @@ def first_batch_secs(dataset_name, dataset_dir, network, position):
         network, is_training=True)
     size = nets_factory.get_network_fn(network, 10).default_image_size
     with tf.Graph().as_default():
-        batches = build_input_dataset(
-            split, preprocessing, batch_size=32, is_training=True,
+        batches = training_stream(
+            split, preprocessing, batch_size=32,
             image_size=size, seed=1, start_position=position,
             shuffle_buffer_size=SHUFFLE_BUFFER)
         images, _ = tf.data.make_one_shot_iterator(batches).get_next()

@@ -28,7 +28,7 @@ BENCH_RESULT line of JSON (benchlib.ChildRun.result reads it):
 
 The in-memory batches are made by the harness's own input pipeline before
 the clock starts, so all sides see the same preprocessed data. The graphs
-come from slimtrain's own builders, `trainer.build_model` and
+come from slimtrain's own builders, `graph.build_train_graph` and
 `CheckpointEvaluator.build_graph`, so that they are the harness's graphs
 exactly, not copies of them.
 """
@@ -65,17 +65,18 @@ def _iterator_outputs(graph):
 def limit(args):
     import tensorflow.compat.v1 as tf
 
-    from slimtrain.training import trainer
+    from slimtrain.scenarios.registry import load_scenario
+    from slimtrain.training.graph import build_train_graph
+    from slimtrain.training.session import session_config
 
     config = _train_config(args)
     with tf.Graph().as_default() as graph:
-        model = trainer.build_model(config)
+        model = build_train_graph(config, load_scenario(config.scenario))
         images, labels = _iterator_outputs(graph)
-        session_config = trainer.session_config(config)
-        with tf.Session(config=session_config) as sess:
+        with tf.Session(config=session_config(config)) as sess:
             sess.run([tf.global_variables_initializer(),
                       tf.local_variables_initializer()])
-            train_op = model["train_op"]
+            train_op = model.train_op
             times = []
             if args.input == "pipeline":
                 graph.finalize()
@@ -153,17 +154,17 @@ def _eager_training_batches(config, count):
     """`count` training batches from the harness's pipeline, as numpy."""
     from nets import nets_factory
     from slimtrain.data.datasets import dataset_factory
-    from slimtrain.data.input_pipeline import build_input_dataset
+    from slimtrain.data.input_pipeline import training_stream
     from slimtrain.data.preprocessing import preprocessing_factory
 
     split = dataset_factory.get_dataset(config.dataset_name, "train",
                                         config.dataset_dir)
     image_size = nets_factory.get_network_fn(
         config.model_name, split.num_classes).default_image_size
-    dataset = build_input_dataset(
+    dataset = training_stream(
         split, preprocessing_factory.get_preprocessing(config.model_name,
                                                        is_training=True),
-        image_size=image_size, batch_size=config.batch_size, is_training=True,
+        image_size=image_size, batch_size=config.batch_size,
         num_readers=config.num_readers,
         num_preprocessing_threads=config.num_preprocessing_threads)
     return split, list(dataset.take(count).as_numpy_iterator())
@@ -174,9 +175,9 @@ def input_only(args):
     import tensorflow.compat.v1 as tf
 
     from nets import nets_factory
-    from slimtrain.training import trainer
+    from slimtrain.training.session import session_config
     from slimtrain.data.datasets import dataset_factory
-    from slimtrain.data.input_pipeline import build_input_dataset
+    from slimtrain.data.input_pipeline import evaluation_pass, training_stream
     from slimtrain.data.preprocessing import preprocessing_factory
 
     config = _train_config(args)
@@ -188,16 +189,15 @@ def input_only(args):
             args.model_name, split.num_classes).default_image_size
         preprocessing_fn = preprocessing_factory.get_preprocessing(
             args.model_name, is_training=training_input)
-        batches = build_input_dataset(
+        build = training_stream if training_input else evaluation_pass
+        batches = build(
             split, preprocessing_fn, image_size=image_size,
-            batch_size=args.batch_size, is_training=training_input,
-            num_readers=config.num_readers,
+            batch_size=args.batch_size, num_readers=config.num_readers,
             num_preprocessing_threads=config.num_preprocessing_threads)
         if not training_input:
             batches = batches.repeat()  # passes over the split, back to back
         images, _ = tf.data.make_one_shot_iterator(batches).get_next()
-        session_config = trainer.session_config(config)
-        with tf.Session(config=session_config) as sess:
+        with tf.Session(config=session_config(config)) as sess:
             for _ in range(args.warmup_batches):
                 sess.run(images)
             start, cpu_start = time.time(), _cpu_seconds()
@@ -263,7 +263,8 @@ def train_probe(train_py, train_args):
 
     The phases are read off public functions train.py calls in order, each
     wrapped to note the time (a phase whose function a checkout does not
-    call is left out): `trainer.build_model` (the whole graph but the
+    call is left out): `trainer.build_train_graph` (`trainer.build_model`
+    before it; the whole graph but the
     saver, summary writer and checks), the first `tf.losses.get_total_loss`
     (the network and its losses built), slim's `create_train_op`
     (gradients and optimizer), the Supervisor's construction and its
@@ -300,6 +301,7 @@ def train_probe(train_py, train_args):
 
         setattr(owner, name, wrapper)
 
+    noting(trainer, "build_train_graph", end="build_end")
     noting(trainer, "build_model", end="build_end")
     noting(tf.losses, "get_total_loss", end="forward_built")
     noting(slim.training, "create_train_op", "train_op_start",

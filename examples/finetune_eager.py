@@ -45,9 +45,14 @@ def even_or_odd(split_name, is_training, batch_size, seed):
     split = dataset_factory.get_dataset('digits', split_name)
     preprocessing = preprocessing_factory.get_preprocessing(
         'lenet', is_training=is_training)
-    batches = input_pipeline.build_input_dataset(
-        split, preprocessing, batch_size=batch_size, is_training=is_training,
-        num_readers=1, num_preprocessing_threads=2, seed=seed)
+    if is_training:
+        batches = input_pipeline.training_stream(
+            split, preprocessing, batch_size=batch_size, num_readers=1,
+            num_preprocessing_threads=2, seed=seed)
+    else:
+        batches = input_pipeline.evaluation_pass(
+            split, preprocessing, batch_size=batch_size, num_readers=1,
+            num_preprocessing_threads=2)
     return batches.map(lambda images, labels: (images, labels % 2))
 
 

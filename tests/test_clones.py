@@ -14,7 +14,9 @@ import tf_slim as slim
 
 from nets import nets_factory
 from slimtrain.scenarios.clones import build_clones
-from slimtrain.training.trainer import build_model, session_config
+from slimtrain.scenarios.registry import load_scenario
+from slimtrain.training.graph import build_train_graph
+from slimtrain.training.session import session_config
 from tests import tf_keras_helpers
 from tests.training_helpers import small_config
 
@@ -60,15 +62,15 @@ def one_step(tmp_path, steps=1, **overrides):
         num_preprocessing_threads=1, **overrides).validate()
     with tf.Graph().as_default():
         tf.set_random_seed(3)
-        model = build_model(config)
+        model = build_train_graph(config, load_scenario(config.scenario))
         with tf.Session(config=session_config(config)) as sess:
             sess.run([tf.global_variables_initializer(),
                       tf.local_variables_initializer()])  # input position
-            losses = [sess.run(model["train_op"]) for _ in range(steps)]
+            losses = [sess.run(model.train_op) for _ in range(steps)]
             weights = {var.op.name: sess.run(var)
                        for var in tf.trainable_variables()}
             ops = {op.name for op in tf.get_default_graph().get_operations()}
-            taken = sess.run(model["input_position"].variables[1])
+            taken = sess.run(model.input_position.variables[1])
     return weights, losses, ops, taken
 
 

@@ -22,7 +22,7 @@ import tensorflow.compat.v1 as tf1
 from ai_edge_litert.interpreter import Interpreter
 
 from slimtrain.data.datasets import dataset_factory
-from slimtrain.data.input_pipeline import build_input_dataset
+from slimtrain.data.input_pipeline import evaluation_pass
 from slimtrain.data.preprocessing import preprocessing_factory
 from slimtrain.errors import ConfigError
 from slimtrain.evaluation.config import EvalConfig
@@ -80,9 +80,9 @@ def held_out_images():
     """The test split through LeNet's evaluation preprocessing (NumPy)."""
     split = dataset_factory.get_dataset("digits", "test")
     with tf.Graph().as_default():
-        batches = build_input_dataset(
+        batches = evaluation_pass(
             split, preprocessing_factory.get_preprocessing("lenet"),
-            batch_size=HELD_OUT, is_training=False)
+            batch_size=HELD_OUT)
         batch = tf1.data.make_one_shot_iterator(batches).get_next()
         with tf1.Session() as session:
             return session.run(batch)

@@ -24,8 +24,8 @@ def _lenet(is_training):
 
 
 def test_training_batches_have_static_shapes(digits_test):
-    dataset = input_pipeline.build_input_dataset(
-        digits_test, _lenet(True), batch_size=32, is_training=True,
+    dataset = input_pipeline.training_stream(
+        digits_test, _lenet(True), batch_size=32,
         image_size=24, labels_offset=1, seed=0)
     assert dataset.element_spec[0].shape == (32, 24, 24, 1)
     assert dataset.element_spec[1].shape == (32,)
@@ -37,16 +37,16 @@ def test_training_batches_have_static_shapes(digits_test):
 
 
 def test_training_epochs_give_full_batches_only(digits_test):
-    dataset = input_pipeline.build_input_dataset(
-        digits_test, _lenet(True), batch_size=50, is_training=True,
+    dataset = input_pipeline.training_stream(
+        digits_test, _lenet(True), batch_size=50,
         num_epochs=2, seed=0)
     sizes = [len(labels) for _, labels in dataset]
     assert sizes == [50] * (720 // 50)
 
 
 def test_evaluation_sees_every_example_once_in_order(digits_test):
-    dataset = input_pipeline.build_input_dataset(
-        digits_test, _lenet(False), batch_size=50, is_training=False,
+    dataset = input_pipeline.evaluation_pass(
+        digits_test, _lenet(False), batch_size=50,
         num_readers=2, num_preprocessing_threads=3)
     batches = list(dataset.as_numpy_iterator())
     assert [len(labels) for _, labels in batches] == [50] * 7 + [10]
@@ -71,8 +71,8 @@ def test_seed_makes_training_input_repeatable(tmp_path):
     fn = preprocessing_factory.get_preprocessing("inception_v3", True)
 
     def first_batches(seed):
-        dataset = input_pipeline.build_input_dataset(
-            split, fn, batch_size=5, is_training=True, image_size=16,
+        dataset = input_pipeline.training_stream(
+            split, fn, batch_size=5, image_size=16,
             num_readers=3, num_preprocessing_threads=3, seed=seed)
         return list(dataset.take(7).as_numpy_iterator())  # past one epoch
 
@@ -92,9 +92,9 @@ def test_batch_decoded_evaluation_input_equals_per_example(
     assert split.decode_batch is not None
 
     def evaluation_input(split):
-        dataset = input_pipeline.build_input_dataset(
+        dataset = input_pipeline.evaluation_pass(
             split, preprocessing_factory.get_preprocessing(preprocessing),
-            batch_size=7, is_training=False, image_size=24)
+            batch_size=7, image_size=24)
         return list(dataset.as_numpy_iterator())
 
     batched = evaluation_input(split)
@@ -110,9 +110,9 @@ def test_batch_decoded_evaluation_input_equals_per_example(
 
 def test_graph_mode_one_shot_iterator(digits_test):
     with tf.Graph().as_default():
-        dataset = input_pipeline.build_input_dataset(
+        dataset = input_pipeline.training_stream(
             digits_test, preprocessing_factory.get_preprocessing(
-                "mobilenet_v2", True), batch_size=4, is_training=True,
+                "mobilenet_v2", True), batch_size=4,
             image_size=(20, 16))
         images, labels = tf.compat.v1.data.make_one_shot_iterator(
             dataset).get_next()
@@ -125,9 +125,9 @@ def test_graph_mode_one_shot_iterator(digits_test):
 
 def test_bad_arguments(digits_test):
     def build(dataset=digits_test, **kwargs):
-        arguments = dict(batch_size=8, is_training=True)
+        arguments = dict(batch_size=8)
         arguments.update(kwargs)
-        input_pipeline.build_input_dataset(dataset, _lenet(True), **arguments)
+        input_pipeline.training_stream(dataset, _lenet(True), **arguments)
 
     with pytest.raises(ConfigError, match="batch_size is 0"):
         build(batch_size=0)

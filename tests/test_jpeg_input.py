@@ -132,8 +132,8 @@ def jpeg_flowers(tmp_path_factory):
 
 
 def _batches(split, preprocessing_fn, seed, count=7, start_position=0):
-    dataset = input_pipeline.build_input_dataset(
-        split, preprocessing_fn, batch_size=4, is_training=True,
+    dataset = input_pipeline.training_stream(
+        split, preprocessing_fn, batch_size=4,
         image_size=20, num_readers=2, num_preprocessing_threads=2,
         seed=seed, start_position=start_position)
     return list(dataset.take(count).as_numpy_iterator())  # two epochs

@@ -7,8 +7,8 @@ import pytest
 import tensorflow.compat.v1 as tf
 
 from slimtrain.training.config import OPTIMIZERS, TrainConfig
-from slimtrain.compute.learning_rate import (configure_learning_rate, epochs_to_steps,
-                                     examples_per_global_step)
+from slimtrain.compute.learning_rate import (configure_learning_rate,
+                                             epochs_to_steps)
 from slimtrain.compute.losses import AUX_LOSS_WEIGHT, add_classification_losses
 from slimtrain.compute.optimizers import configure_optimizer
 
@@ -23,11 +23,11 @@ def _rates(config, num_samples, steps):
 
 def test_decay_steps_count_every_example_of_the_job():
     config = TrainConfig(batch_size=32, num_epochs_per_decay=2.0)
-    assert examples_per_global_step(config) == 32
+    assert config.examples_per_job_step == 32
     assert epochs_to_steps(2.0, 3200, config) == 200
     synced = TrainConfig(batch_size=32, sync_replicas=True,
                          replicas_to_aggregate=4, worker_replicas=4)
-    assert examples_per_global_step(synced) == 128
+    assert synced.examples_per_job_step == 128
     assert epochs_to_steps(2.0, 3200, synced) == 50
 
 

@@ -18,7 +18,7 @@ import pytest
 import tensorflow.compat.v1 as tf
 
 from slimtrain.data.datasets import dataset_factory
-from slimtrain.data.input_pipeline import build_input_dataset
+from slimtrain.data.input_pipeline import evaluation_pass
 from slimtrain.data.preprocessing import preprocessing_factory
 from slimtrain.errors import ConfigError
 from slimtrain.evaluation.config import EvalConfig
@@ -204,9 +204,9 @@ def _samples(scenario, checkpoint, count=256):
 def _digits_at_32_pixels():
     with tf.Graph().as_default():
         split = dataset_factory.get_dataset("digits", "train", None)
-        batches = build_input_dataset(
+        batches = evaluation_pass(
             split, preprocessing_factory.get_preprocessing("lenet"),
-            batch_size=split.num_samples, is_training=False, image_size=32)
+            batch_size=split.num_samples, image_size=32)
         with tf.Session() as sess:
             return sess.run(tf.data.make_one_shot_iterator(
                 batches).get_next()[0])

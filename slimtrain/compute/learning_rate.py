@@ -9,16 +9,11 @@ sync replicas does not silently stretch the schedule (tensorflow/models#4065).
 import tensorflow.compat.v1 as tf
 
 
-def examples_per_global_step(config):
-    """How many examples the whole job consumes per global-step increment."""
-    replicas = config.replicas_to_aggregate if config.sync_replicas else 1
-    return config.batch_size * config.num_clones * replicas
-
-
 def epochs_to_steps(epochs, num_samples_per_epoch, config):
-    """Global steps that cover `epochs` passes over the data set (at least 1)."""
+    """Global steps that cover `epochs` passes over the data set (at least 1),
+    counting every example of the job (`TrainConfig.examples_per_job_step`)."""
     return max(1, int(num_samples_per_epoch * epochs /
-                      examples_per_global_step(config)))
+                      config.examples_per_job_step))
 
 
 def configure_learning_rate(config, num_samples_per_epoch, global_step):

@@ -33,7 +33,8 @@ order and with the same distortions, that an uninterrupted run sees from p
 on. Entering at p costs reading, not decoding, the p mod num_samples records
 of epoch p // num_samples that come before it.
 
-The caller makes the iterator, e.g. in a TF1-style graph with
+`training_stream` builds the first, `evaluation_pass` the second. The
+caller makes the iterator, e.g. in a TF1-style graph with
 `tf.compat.v1.data.make_one_shot_iterator(dataset)` or
 `make_initializable_iterator`. No queue runners are involved.
 """
@@ -53,109 +54,131 @@ MAX_SHUFFLE_BUFFER = 10000
 _EPOCH_SEED_STRIDE = 1000003
 
 
-def new_stream_seed():
-    """A random seed for a training stream started without one."""
-    return random.SystemRandom().randrange(2**31)
+def stream_seed(seed=None):
+    """The seed of a training stream: `seed` (--seed), or, without one, a
+    new random seed (a run started without --seed gets its own order)."""
+    if seed is None:
+        return random.SystemRandom().randrange(2**31)
+    return seed
 
 
-def build_input_dataset(dataset, preprocessing_fn, *, batch_size,
-                        is_training, image_size=None, num_readers=4,
-                        num_preprocessing_threads=4, shuffle_buffer_size=None,
-                        labels_offset=0, seed=None, num_epochs=None,
-                        start_position=0):
-    """Returns a tf.data.Dataset of (images, labels) batches.
+def training_stream(dataset, preprocessing_fn, *, batch_size,
+                    image_size=None, num_readers=4,
+                    num_preprocessing_threads=4, shuffle_buffer_size=None,
+                    labels_offset=0, seed=None, num_epochs=None,
+                    start_position=0):
+    """Returns the training input: a tf.data.Dataset of full batches.
+
+    Epoch by epoch: files (shuffled, `num_readers` at once) -> shuffle the
+    encoded records -> skip to `start_position` -> decode and preprocess in
+    parallel (with per-example seeds) -> batch -> prefetch (module doc).
 
     Args:
       dataset: a `DatasetSplit` from `dataset_factory.get_dataset`.
-      preprocessing_fn: fn(image, height, width, **kwargs) -> float image,
+      preprocessing_fn: fn(image, height, width, seed=...) -> float image,
         e.g. from `preprocessing_factory.get_preprocessing(name,
-        is_training)`. In training it is called with a `seed` keyword (a [2]
-        int tensor) that it must accept and use for its random choices. If
-        it has a true attribute `accepts_encoded_images` (see
-        `preprocessing_factory.get_preprocessing`) and the data set a
-        `parse_encoded`, training hands it the encoded image bytes instead.
+        is_training=True)`; it must accept and use the `seed` keyword (a
+        [2] int tensor) for its random choices. If it has a true attribute
+        `accepts_encoded_images` and the data set a `parse_encoded`, it is
+        handed the encoded image bytes instead.
       batch_size: examples per batch.
-      is_training: training input (shuffled, repeated, full batches) or
-        evaluation input (in order, one pass, last batch partial).
       image_size: output size, an int (square) or (height, width); defaults
         to the data set's own size when all its images share one.
       num_readers: files read at the same time.
       num_preprocessing_threads: examples decoded and preprocessed at once.
-      shuffle_buffer_size: records in the shuffle buffer (training only);
-        defaults to min(dataset.num_samples, MAX_SHUFFLE_BUFFER).
+      shuffle_buffer_size: records in the shuffle buffer; defaults to
+        min(dataset.num_samples, MAX_SHUFFLE_BUFFER).
       labels_offset: subtracted from every label (e.g. 1 to drop ImageNet's
         background class for a 1000-way network).
-      seed: optional int making training input repeatable (None: a new
-        random stream).
-      num_epochs: training only: passes over the data; None repeats forever.
-      start_position: training only: the number of examples of the stream
-        to skip, e.g. those a resumed run has already trained on.
+      seed: the stream's seed (`stream_seed`); None: a new random stream.
+      num_epochs: passes over the data; None repeats forever.
+      start_position: the number of examples of the stream to skip, e.g.
+        those a resumed run has already trained on.
 
     Returns:
       A dataset of (images float32 [batch, height, width, channels], labels
-      int64 [batch]); the batch dimension is static in training.
+      int64 [batch]), with a static batch dimension.
 
     Raises:
       ConfigError: for a non-positive size or count, or no image_size for a
         data set whose images differ in size.
     """
     height, width = _output_size(image_size, dataset)
-    for argument, value in (("batch_size", batch_size),
-                            ("num_readers", num_readers),
-                            ("num_preprocessing_threads",
-                             num_preprocessing_threads)):
-        if value < 1:
-            raise ConfigError("%s is %d: it must be at least 1."
-                              % (argument, value))
-    records = dataset.read_records(num_parallel_reads=num_readers,
-                                   shuffle_files=is_training, seed=seed)
-    parallel = parallel_options(num_preprocessing_threads)
+    _check_counts(batch_size, num_readers, num_preprocessing_threads)
+    buffer_size = shuffle_buffer_size or min(dataset.num_samples,
+                                             MAX_SHUFFLE_BUFFER)
+    if buffer_size < 1:
+        raise ConfigError("shuffle_buffer_size is %d: it must be at "
+                          "least 1." % buffer_size)
+    seed = stream_seed(seed)
+    start_epoch, offset = divmod(start_position, dataset.num_samples)
+
+    def epoch_records(epoch):
+        epoch_seed = seed * _EPOCH_SEED_STRIDE + epoch
+        return dataset.read_records(
+            num_parallel_reads=num_readers, shuffle_files=True,
+            seed=epoch_seed).shuffle(buffer_size, seed=epoch_seed,
+                                     reshuffle_each_iteration=False)
+
+    last_epoch = tf.int64.max if num_epochs is None else num_epochs
+    records = tf.data.Dataset.range(start_epoch, last_epoch).flat_map(
+        epoch_records).skip(offset)
+    # The example at stream position p draws its distortions from
+    # (seed, p), so they do not depend on threads or on where the
+    # stream was entered.
+    base_seed = tf.constant([seed, 0], tf.int64)
+    element_seeds = tf.data.Dataset.range(start_position, tf.int64.max).map(
+        lambda position: tf.random.experimental.stateless_fold_in(
+            base_seed, position))
     decode = dataset.decode
-    if (is_training and dataset.parse_encoded is not None and
+    if (dataset.parse_encoded is not None and
             getattr(preprocessing_fn, "accepts_encoded_images", False)):
         decode = dataset.parse_encoded
 
-    def prepare(record, *element_seed):
+    def prepare(record, element_seed):
         image, label = decode(record)
-        seed_kwargs = {"seed": element_seed[0]} if element_seed else {}
-        image = preprocessing_fn(image, height, width, **seed_kwargs)
+        image = preprocessing_fn(image, height, width, seed=element_seed)
         return image, label - labels_offset
 
-    if is_training:
-        buffer_size = shuffle_buffer_size or min(dataset.num_samples,
-                                                 MAX_SHUFFLE_BUFFER)
-        if buffer_size < 1:
-            raise ConfigError("shuffle_buffer_size is %d: it must be at "
-                              "least 1." % buffer_size)
-        if seed is None:
-            seed = new_stream_seed()
-        start_epoch, offset = divmod(start_position, dataset.num_samples)
+    examples = tf.data.Dataset.zip((records, element_seeds)).map(
+        prepare, **parallel_options(num_preprocessing_threads))
+    return examples.batch(batch_size, drop_remainder=True).prefetch(
+        tf.data.AUTOTUNE)
 
-        def epoch_records(epoch):
-            epoch_seed = seed * _EPOCH_SEED_STRIDE + epoch
-            return dataset.read_records(
-                num_parallel_reads=num_readers, shuffle_files=True,
-                seed=epoch_seed).shuffle(buffer_size, seed=epoch_seed,
-                                         reshuffle_each_iteration=False)
 
-        last_epoch = tf.int64.max if num_epochs is None else num_epochs
-        records = tf.data.Dataset.range(start_epoch, last_epoch).flat_map(
-            epoch_records).skip(offset)
-        # The example at stream position p draws its distortions from
-        # (seed, p), so they do not depend on threads or on where the
-        # stream was entered.
-        base_seed = tf.constant([seed, 0], tf.int64)
-        element_seeds = tf.data.Dataset.range(
-            start_position, tf.int64.max).map(
-                lambda position: tf.random.experimental.stateless_fold_in(
-                    base_seed, position))
-        examples = tf.data.Dataset.zip((records, element_seeds)).map(
-            prepare, **parallel)
-        batches = examples.batch(batch_size, drop_remainder=True)
-    elif dataset.decode_batch is not None:
-        def preprocess(image):
-            return preprocessing_fn(image, height, width)
+def evaluation_pass(dataset, preprocessing_fn, *, batch_size,
+                    image_size=None, num_readers=4,
+                    num_preprocessing_threads=4, labels_offset=0):
+    """Returns one evaluation pass: every example once, in file order.
 
+    Files in order -> decode and preprocess in parallel -> batch (the last
+    batch may be partial) -> prefetch; no shuffle, no repeat. Data sets
+    with a `decode_batch` (the fixed-size raw formats) are decoded and
+    preprocessed a batch per call (`tf.vectorized_map`).
+
+    Args:
+      dataset, batch_size, image_size, num_readers,
+        num_preprocessing_threads, labels_offset: as `training_stream`.
+      preprocessing_fn: fn(image, height, width) -> float image, e.g. from
+        `preprocessing_factory.get_preprocessing(name, is_training=False)`.
+
+    Returns:
+      A dataset of (images float32 [batch, height, width, channels], labels
+      int64 [batch]).
+
+    Raises:
+      ConfigError: as `training_stream`.
+    """
+    height, width = _output_size(image_size, dataset)
+    _check_counts(batch_size, num_readers, num_preprocessing_threads)
+    records = dataset.read_records(num_parallel_reads=num_readers,
+                                   shuffle_files=False, seed=None)
+    parallel = parallel_options(num_preprocessing_threads)
+
+    def preprocess(image):
+        return preprocessing_fn(image, height, width)
+
+    if dataset.decode_batch is not None:
         def prepare_batch(batch_records):
             images, labels = dataset.decode_batch(batch_records)
             try:
@@ -168,8 +191,22 @@ def build_input_dataset(dataset, preprocessing_fn, *, batch_size,
 
         batches = records.batch(batch_size).map(prepare_batch, **parallel)
     else:
+        def prepare(record):
+            image, label = dataset.decode(record)
+            return preprocess(image), label - labels_offset
+
         batches = records.map(prepare, **parallel).batch(batch_size)
     return batches.prefetch(tf.data.AUTOTUNE)
+
+
+def _check_counts(batch_size, num_readers, num_preprocessing_threads):
+    for argument, value in (("batch_size", batch_size),
+                            ("num_readers", num_readers),
+                            ("num_preprocessing_threads",
+                             num_preprocessing_threads)):
+        if value < 1:
+            raise ConfigError("%s is %d: it must be at least 1."
+                              % (argument, value))
 
 
 def _output_size(image_size, dataset):

@@ -48,7 +48,7 @@ from slimtrain.data import record_check
 from slimtrain.data.datasets import dataset_factory
 from slimtrain.errors import ConfigError
 from slimtrain.evaluation.results import EvalResult
-from slimtrain.data.input_pipeline import build_input_dataset
+from slimtrain.data.input_pipeline import evaluation_pass
 
 EXAMPLES = "Examples"
 
@@ -153,9 +153,9 @@ class CheckpointEvaluator:
         config = self._config
         global_step = tf.train.get_or_create_global_step()
         with tf.device("/cpu:0"):
-            batches = build_input_dataset(
+            batches = evaluation_pass(
                 self.split, self._preprocessing_fn,
-                batch_size=config.batch_size, is_training=False,
+                batch_size=config.batch_size,
                 image_size=self._image_size,
                 labels_offset=config.labels_offset,
                 num_preprocessing_threads=config.num_preprocessing_threads)

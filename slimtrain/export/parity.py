@@ -24,7 +24,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow.compat.v1 as tf1
 
-from slimtrain.data.input_pipeline import build_input_dataset
+from slimtrain.data.input_pipeline import evaluation_pass
 from slimtrain.errors import ConfigError
 from slimtrain.export.model import restore
 
@@ -93,8 +93,8 @@ def reference_outputs(spec, split, checkpoint, moving_average_decay, count,
       ConfigError: the checkpoint does not fit the model.
     """
     with tf.Graph().as_default():
-        batches = build_input_dataset(
-            split, spec.preprocessing_fn, batch_size=count, is_training=False,
+        batches = evaluation_pass(
+            split, spec.preprocessing_fn, batch_size=count,
             image_size=spec.image_size, labels_offset=spec.labels_offset,
             num_preprocessing_threads=1)
         images, labels = tf1.data.make_one_shot_iterator(batches).get_next()

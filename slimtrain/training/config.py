@@ -331,6 +331,18 @@ class TrainConfig(ModelSettings):
         return self
 
     @property
+    def examples_per_worker_step(self):
+        """The examples one step of one worker takes: a batch per clone."""
+        return self.batch_size * self.num_clones
+
+    @property
+    def examples_per_job_step(self):
+        """The examples the whole job consumes per global-step increment:
+        a worker's step, times the replicas a sync update aggregates."""
+        replicas = self.replicas_to_aggregate if self.sync_replicas else 1
+        return self.examples_per_worker_step * replicas
+
+    @property
     def evaluates(self):
         """Whether the run evaluates during training."""
         return bool(self.eval_every_n_steps or self.eval_every_secs)

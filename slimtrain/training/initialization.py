@@ -1,5 +1,8 @@
 """How a run's variables start: resumed from its own checkpoint or fine-tuned.
 
+`choose_init_fn` decides, and says in one line, which checkpoint a run
+starts from; `make_fine_tune_init_fn` and `check_resumable` do the work.
+
 Fine-tuning restores only model variables (`slim.get_model_variables()`), so
 optimizer slot variables and the global step of a foreign checkpoint are
 never restored. Every variable is checked against the checkpoint by name and
@@ -7,6 +10,7 @@ shape before anything runs (`rundir.checkpoint_reading`): a mismatch is
 reported by name as a ConfigError instead of a half-restored model.
 """
 
+import tensorflow.compat.v1 as tf
 import tf_slim as slim
 from absl import logging
 
@@ -84,3 +88,29 @@ def check_resumable(checkpoint, variables):
             "cannot resume from %s, written by a different model or settings "
             "(it %s): use a fresh --train_dir, or the flags that run used."
             % (checkpoint, describe_misfit(missing, mismatched)))
+
+
+def choose_init_fn(config, resume_from, variables_to_restore):
+    """Returns slim's init_fn, after saying which checkpoint the run starts from.
+
+    A checkpoint already in the train dir wins over --checkpoint_path: it is
+    this run's own progress, and restoring the fine-tuning source over it
+    would throw that progress away. TF-Slim made the same choice silently
+    (tensorflow/models#975); slimtrain says so.
+
+    Args:
+      variables_to_restore: the variables fine-tuning may restore (None: the
+        model variables), before --checkpoint_exclude_scopes.
+    """
+    if resume_from:
+        check_resumable(resume_from, tf.global_variables())
+        ignored = (" (--checkpoint_path=%s is not used: the train dir's own "
+                   "checkpoint wins)" % config.checkpoint_path
+                   if config.checkpoint_path else "")
+        logging.info("Resuming from %s%s.", resume_from, ignored)
+        return None
+    if config.checkpoint_path:
+        return make_fine_tune_init_fn(
+            config.checkpoint_path, config.checkpoint_exclude_scopes,
+            config.ignore_missing_vars, candidates=variables_to_restore)
+    return None
