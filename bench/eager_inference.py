@@ -43,8 +43,7 @@ def worker(variant, model_name):
     import numpy as np
     import tensorflow as tf
 
-    from nets import eager
-    from nets import nets_factory
+    from nets import eager, nets_factory
 
     shape, batch_size, calls = MODELS[model_name]
     batch = np.random.RandomState(0).uniform(

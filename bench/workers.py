@@ -117,10 +117,10 @@ class _StepTimer:
 
 def keras_fit(args):
     import keras
+    import keras_models
     import numpy as np
     import tensorflow as tf
 
-    import keras_models
     from slimtrain.compute.learning_rate import epochs_to_steps
 
     config = _train_config(args)
@@ -175,10 +175,10 @@ def input_only(args):
     import tensorflow.compat.v1 as tf
 
     from nets import nets_factory
-    from slimtrain.training.session import session_config
     from slimtrain.data.datasets import dataset_factory
     from slimtrain.data.input_pipeline import evaluation_pass, training_stream
     from slimtrain.data.preprocessing import preprocessing_factory
+    from slimtrain.training.session import session_config
 
     config = _train_config(args)
     training_input = args.split == "train"

@@ -17,8 +17,7 @@ import sys
 
 import keras
 import tensorflow as tf
-from absl import app
-from absl import flags
+from absl import app, flags
 
 from nets import eager
 from slimtrain.data import input_pipeline

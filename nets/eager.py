@@ -49,7 +49,6 @@ from slimtrain.errors import ConfigError
 from slimtrain.rundir import checkpoint_reading
 from slimtrain.settings import split_comma_list
 
-
 # Networks whose training mode builds what their inference mode does not:
 # NASNet and PNASNet add auxiliary heads and take their drop-path schedule
 # from the graph's global step. nets.eager runs them in inference mode only.

@@ -11,8 +11,7 @@ Inception v1 checkpoint maps onto it and its own checkpoints restore.
 import tensorflow.compat.v1 as tf
 import tf_slim as slim
 
-from nets import i3d_utils
-from nets import s3dg
+from nets import i3d_utils, s3dg
 
 conv3d_spatiotemporal = i3d_utils.conv3d_spatiotemporal
 

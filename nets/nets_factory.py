@@ -13,23 +13,23 @@ import functools
 
 import tf_slim as slim
 
-from nets import alexnet
-from nets import cifarnet
-from nets import i3d
-from nets import inception
-from nets import inception_resnet_v2
-from nets import inception_v4
-from nets import lenet
-from nets import mobilenet_v1
-from nets import overfeat
-from nets import resnet_v1
-from nets import resnet_v2
-from nets import s3dg
-from nets import vgg
-from nets.mobilenet import mobilenet_v2
-from nets.mobilenet import mobilenet_v3
-from nets.nasnet import nasnet
-from nets.nasnet import pnasnet
+from nets import (
+    alexnet,
+    cifarnet,
+    i3d,
+    inception,
+    inception_resnet_v2,
+    inception_v4,
+    lenet,
+    mobilenet_v1,
+    overfeat,
+    resnet_v1,
+    resnet_v2,
+    s3dg,
+    vgg,
+)
+from nets.mobilenet import mobilenet_v2, mobilenet_v3
+from nets.nasnet import nasnet, pnasnet
 
 # The networks that take video clips [batch, frames, height, width, 3], and
 # the clip length of research/slim's video models.

@@ -20,9 +20,7 @@ the latter, which tf_slim's versions lack.
 
 import tensorflow.compat.v1 as tf
 import tf_slim as slim
-from tf_slim.nets.resnet_utils import Block
-from tf_slim.nets.resnet_utils import conv2d_same
-from tf_slim.nets.resnet_utils import subsample
+from tf_slim.nets.resnet_utils import Block, conv2d_same, subsample
 
 __all__ = ['Block', 'conv2d_same', 'resnet_arg_scope', 'stack_blocks_dense',
            'subsample']

@@ -17,8 +17,7 @@ clashes with another command's flags of the same name.
 
 import sys
 
-from absl import app
-from absl import flags
+from absl import app, flags
 
 from slimtrain.data.datasets import converters
 from slimtrain.errors import ConfigError

@@ -40,7 +40,7 @@ class DivergedError(RuntimeError):
     exit_status = EXIT_DIVERGED
 
 
-class StoppedBySignal(Exception):
+class StoppedBySignal(Exception):  # noqa: N818 (a stop asked for, not an error)
     """Training stopped cleanly because the process received a signal.
 
     Attributes:

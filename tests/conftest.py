@@ -1,4 +1,4 @@
-"""Shared pytest set-up.
+"""Shared pytest set-up: the repository's path, shared fixtures, file order.
 
 SLIMTRAIN_HIDE_TF_KERAS=1 makes `import tf_keras` fail for the whole run, so
 the compatibility layer can be tested as on a machine without tf_keras even
@@ -9,10 +9,31 @@ itself that way).
 import os
 import sys
 
+import pytest
+from absl import flags
+
 if os.environ.get("SLIMTRAIN_HIDE_TF_KERAS") == "1":
     sys.modules["tf_keras"] = None  # an import of tf_keras now raises ImportError
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+# The checkout under test: its scripts are run, and its packages imported.
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture
+def parse_flags():
+    """parse_flags(ConfigClass, *argv): the FlagValues of a program whose
+    flags are ConfigClass's (`cli.define_flags`), parsed from argv."""
+    from slimtrain import cli
+
+    def parse(config_class, *argv):
+        values = flags.FlagValues()
+        cli.define_flags(config_class, values)
+        values(["program", *argv])
+        return values
+
+    return parse
 
 # Files whose tests take minutes, longest first (seconds on CI's two busy
 # cores, 2026-11-24). The workers take whole files (--dist loadfile) in

@@ -10,9 +10,8 @@ import subprocess
 import sys
 
 from slimtrain.training.trainer import train
+from tests.conftest import REPO
 from tests.training_helpers import small_config
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Runs argv[1] as __main__ with the remaining arguments, tf_keras hidden.
 _LAUNCHER = (

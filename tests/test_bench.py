@@ -13,7 +13,8 @@ import sys
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from tests.conftest import REPO
+
 sys.path.insert(0, os.path.join(REPO, "bench"))
 import benchlib  # noqa: E402
 import eval_throughput  # noqa: E402

@@ -17,7 +17,6 @@ from slimtrain.errors import ConfigError
 from slimtrain.evaluation.config import EvalConfig
 from slimtrain.evaluation.loop import run_evaluation
 from slimtrain.rundir import checkpoint_files, checkpoint_reading
-from slimtrain.training import initialization
 from slimtrain.training.trainer import train
 from tests.training_helpers import checkpoint_steps, small_config
 

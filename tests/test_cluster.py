@@ -15,12 +15,12 @@ import time
 
 import pytest
 
-from slimtrain.errors import EXIT_CLUSTER_FAILURE as CLUSTER_FAILURE_EXIT
 from slimtrain.distributed.launch import cluster_tf_configs
+from slimtrain.errors import EXIT_CLUSTER_FAILURE as CLUSTER_FAILURE_EXIT
 from slimtrain.rundir.layout import RESULTS_FILENAME
+from tests.conftest import REPO
 from tests.training_helpers import checkpoint_steps
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TIMEOUT_SECS = 8
 SMALL_RUN = ["--batch_size=8", "--save_summaries_steps=0", "--num_readers=1",
              "--num_preprocessing_threads=1", "--log_every_n_steps=2",

@@ -19,10 +19,10 @@ import types
 
 import numpy as np
 import pytest
-
-import slimtrain  # noqa: F401  (applies slimtrain.compat)
 import tensorflow.compat.v1 as tf
 import tf_slim as slim
+
+import slimtrain  # noqa: F401  (applies slimtrain.compat)
 from slimtrain import compat
 from tests import tf_keras_helpers
 

@@ -3,17 +3,22 @@
 import dataclasses
 
 import pytest
-from absl import flags
 
 from nets import nets_factory
-from slimtrain import cli
+from slimtrain import cli, settings
 from slimtrain.compute.classifier import resolve_classifier
 from slimtrain.data.datasets import dataset_factory
-from slimtrain.training.config import (DEFAULTS_CHANGED, TrainConfig,
-                              parse_gradient_multipliers, read_config)
-from slimtrain.rundir.run_files import write_run_config
 from slimtrain.errors import ConfigError
+from slimtrain.evaluation.config import EvalConfig
+from slimtrain.export.config import ExportConfig, PredictConfig
+from slimtrain.rundir.run_files import write_run_config
 from slimtrain.settings import split_comma_list
+from slimtrain.training.config import (
+    DEFAULTS_CHANGED,
+    TrainConfig,
+    parse_gradient_multipliers,
+    read_config,
+)
 
 # Every flag of research/slim's train_image_classifier.py: (type, default).
 REFERENCE_FLAGS = {
@@ -50,15 +55,8 @@ _FLAG_TYPE = {str: "string", int: "int", float: "float", bool: "bool"}
 
 
 @pytest.fixture
-def parsed():
-    values = flags.FlagValues()
-    cli.define_flags(TrainConfig, values)
-
-    def parse(*argv):
-        values.unparse_flags()
-        values(["train.py", *argv])
-        return values
-    return parse
+def parsed(parse_flags):
+    return lambda *argv: parse_flags(TrainConfig, *argv)
 
 
 def test_every_reference_flag_has_its_type_and_default(parsed):
@@ -152,3 +150,14 @@ def test_the_classifier_refuses_video_networks_in_one_line(tmp_path):
         config = TrainConfig(train_dir=str(tmp_path), model_name=name)
         with pytest.raises(ConfigError, match="takes video clips"):
             resolve_classifier(config, dataset, is_training=True)
+
+
+def test_every_flag_is_in_one_help_group():
+    for config_class in (TrainConfig, EvalConfig, ExportConfig,
+                         PredictConfig):
+        for field in dataclasses.fields(config_class):
+            assert settings.group_of(field) in settings.GROUPS, field.name
+        text = cli.grouped_help(config_class, "summary")
+        for field in dataclasses.fields(config_class):
+            heading = "\n  --%s (default: " % field.name
+            assert text.count(heading) == 1, field.name

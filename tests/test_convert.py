@@ -10,12 +10,15 @@ import pytest
 from absl import flags
 
 from slimtrain import convert
-from slimtrain.data.datasets import converters
-from slimtrain.data.datasets import dataset_factory
+from slimtrain.data.datasets import converters, dataset_factory
 from slimtrain.errors import ConfigError
 from tests.test_datasets_writers import (
-    random_images, read_all, write_cifar_bin, write_idx,
-    write_image_folder)
+    random_images,
+    read_all,
+    write_cifar_bin,
+    write_idx,
+    write_image_folder,
+)
 
 
 def test_mnist_idx_round_trip(tmp_path):

@@ -10,8 +10,13 @@ import tensorflow as tf
 from slimtrain.data.datasets import dataset_factory
 from slimtrain.errors import ConfigError
 from tests.test_datasets_writers import (
-    random_images, read_all, write_cifar_bin, write_idx, write_labels_txt,
-    write_slim_tfrecord)
+    random_images,
+    read_all,
+    write_cifar_bin,
+    write_idx,
+    write_labels_txt,
+    write_slim_tfrecord,
+)
 
 
 @pytest.mark.parametrize("split_name, count", [("train", 1437),

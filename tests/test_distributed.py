@@ -13,9 +13,9 @@ import time
 
 import pytest
 
+from tests.conftest import REPO
 from tests.training_helpers import checkpoint_steps
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEADLINE_SECS = 300
 
 

@@ -15,13 +15,12 @@ import time
 import pytest
 import tensorflow.compat.v1 as tf
 
-from slimtrain.rundir import run_files
 from slimtrain.errors import ConfigError
 from slimtrain.evaluation.config import EvalConfig
 from slimtrain.evaluation.loop import run_evaluation
+from slimtrain.rundir import run_files
 from slimtrain.rundir.layout import RESULTS_FILENAME
-from tests.eval_helpers import (copy_run, finished_run, read_results,
-                                set_latest)
+from tests.eval_helpers import copy_run, finished_run, read_results, set_latest
 from tests.training_helpers import scalar_events
 
 DIGITS_TEST_SIZE = 360

@@ -19,14 +19,15 @@ from slimtrain.errors import ConfigError
 from slimtrain.evaluation import best as best_module
 from slimtrain.evaluation.best import BestCheckpointKeeper
 from slimtrain.evaluation.config import EvalConfig
-from slimtrain.evaluation.run_settings import (eval_config_for_training,
-                                               with_train_defaults)
 from slimtrain.evaluation.evaluator import CheckpointEvaluator
-from slimtrain.evaluation.loop import (ResultRecorder,
-                                      run_evaluation)
-from slimtrain.scenarios.classifier import METRIC_NAMES
+from slimtrain.evaluation.loop import ResultRecorder, run_evaluation
+from slimtrain.evaluation.run_settings import (
+    eval_config_for_training,
+    with_train_defaults,
+)
 from slimtrain.rundir.checkpoint_files import find_checkpoints
 from slimtrain.rundir.layout import RESULTS_FILENAME
+from slimtrain.scenarios.classifier import METRIC_NAMES
 from slimtrain.training.config import read_config
 from slimtrain.training.trainer import train
 from tests.eval_helpers import copy_run, finished_run, read_results
@@ -180,7 +181,10 @@ def test_keeper_compares_by_direction_and_continues_after_restart(
     results = {step: dataclasses.replace(result, checkpoint_path=os.path.join(
         train_dir, os.path.basename(result.checkpoint_path)))
         for step, result in results.items()}
-    accuracy = lambda step: results[step].metrics["Accuracy"]
+
+    def accuracy(step):
+        return results[step].metrics["Accuracy"]
+
     assert accuracy(20) > accuracy(5)
     keeper = BestCheckpointKeeper(train_dir, "Accuracy")
     assert keeper.best() is None

@@ -19,10 +19,10 @@ from concurrent import futures
 import pytest
 
 from slimtrain.rundir import run_files
+from tests.conftest import REPO
 from tests.eval_helpers import copy_run, finished_run, read_results
 from tests.training_helpers import scalar_events
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EVAL_PY = os.path.join(REPO, "eval.py")
 
 

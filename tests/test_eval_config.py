@@ -1,13 +1,12 @@
 """EvalConfig: flag parity with eval_image_classifier.py, train-dir defaults."""
 
 import pytest
-from absl import flags
 
 from slimtrain import cli
-from slimtrain.training.config import TrainConfig
 from slimtrain.errors import ConfigError
 from slimtrain.evaluation.config import DEFAULTS_CHANGED, EvalConfig
 from slimtrain.evaluation.run_settings import with_train_defaults
+from slimtrain.training.config import TrainConfig
 
 # Every flag of research/slim's eval_image_classifier.py but --quantize:
 # (type, default).
@@ -26,15 +25,8 @@ _FLAG_TYPE = {str: "string", int: "int", float: "float", bool: "bool"}
 
 
 @pytest.fixture
-def parsed():
-    values = flags.FlagValues()
-    cli.define_flags(EvalConfig, values)
-
-    def parse(*argv):
-        values.unparse_flags()
-        values(["eval.py", *argv])
-        return values
-    return parse
+def parsed(parse_flags):
+    return lambda *argv: parse_flags(EvalConfig, *argv)
 
 
 def test_every_reference_flag_has_its_type_and_default(parsed):

@@ -1,29 +1,13 @@
-"""Checks made before a run writes anything, and the one-line messages for
-faults found later: corrupt data, write failures, an absent --master,
-input sizes; and the loss that replaced slim.losses."""
+"""Checks of the training input made before a run writes anything, and the
+one-line message for corrupt data found later; warnings about input sizes."""
 
-import dataclasses
-import errno
 import logging
-import os
-import socket
-import subprocess
 
-import numpy as np
 import pytest
-import tensorflow.compat.v1 as tf
-import tf_slim as slim
 
-from slimtrain import cli, settings
-from slimtrain.compute.losses import add_classification_losses
 from slimtrain.data import record_check
 from slimtrain.data.datasets import converters, dataset_factory
-from slimtrain.training.master import wait_for_master
 from slimtrain.errors import ConfigError
-from slimtrain.evaluation.config import EvalConfig
-from slimtrain.export.config import ExportConfig, PredictConfig
-from slimtrain.rundir import write_guard
-from slimtrain.rundir.run_lock import RunLock
 from slimtrain.training.config import TrainConfig
 from slimtrain.training.input_checks import warn_about_input
 from slimtrain.training.trainer import train
@@ -79,116 +63,3 @@ def test_warnings_for_a_batch_larger_than_the_data_and_a_far_input_size(
         for image_size in (28, 3):  # 3 is refused later, by apply_network
             warn_about_input(TrainConfig(), split, image_size, "lenet")
     assert not caplog.records
-
-
-def test_write_failures_become_one_line(tmp_path):
-    with pytest.raises(OSError) as full:
-        with open("/dev/full", "w") as handle:  # a real ENOSPC
-            handle.write("x")
-    assert full.value.errno == errno.ENOSPC
-    message = str(write_guard.write_failure(full.value, "/data/run"))
-    assert message.startswith("no space left on the device of /data/run")
-    assert "resumes from the last complete checkpoint" in message
-    resource_error = tf.errors.ResourceExhaustedError(
-        None, None, "/data/run/model.ckpt-5.tempstate1; No space left on "
-        "device")
-    assert "no space left" in str(write_guard.write_failure(resource_error,
-                                                          "/data/run"))
-    a_file = tmp_path / "a_file"
-    a_file.write_text("")
-    for path in (a_file, a_file / "run"):
-        with pytest.raises(ConfigError, match="cannot be used as a directory"):
-            RunLock(str(path)).acquire()
-    assert write_guard.write_failure(ValueError("other"), "/data/run") is None
-
-
-def test_an_absent_master_is_one_line_after_a_bounded_wait():
-    with socket.socket() as probe:  # a port nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    with pytest.raises(ConfigError, match="did not answer within 1 s"):
-        wait_for_master("grpc://127.0.0.1:%d" % port, timeout_secs=1)
-    with pytest.raises(ConfigError, match="is not an address"):
-        wait_for_master("127.0.0.1:2222")
-    with socket.socket() as server:
-        server.bind(("127.0.0.1", 0))
-        server.listen()
-        wait_for_master("grpc://127.0.0.1:%d" % server.getsockname()[1])
-
-
-@pytest.mark.parametrize("label_smoothing", [0.0, 0.1])
-def test_losses_equal_those_of_the_deprecated_slim_losses(label_smoothing):
-    rng = np.random.RandomState(0)
-    logits_value = rng.randn(8, 10).astype(np.float32)
-    aux_value = rng.randn(8, 10).astype(np.float32)
-    labels_value = rng.randint(0, 10, 8)
-
-    def total_and_terms(add_losses):
-        with tf.Graph().as_default():
-            logits = tf.constant(logits_value)
-            labels = tf.constant(labels_value)
-            tf.losses.add_loss(tf.constant(0.25),
-                               tf.GraphKeys.REGULARIZATION_LOSSES)
-            total = add_losses(logits, {"AuxLogits": tf.constant(aux_value)},
-                               labels)
-            terms = tf.losses.get_losses()
-            with tf.Session() as session:
-                return (session.run(total), session.run(terms),
-                        [term.op.name for term in terms])
-
-    def with_slim_losses(logits, end_points, labels):
-        # TF-Slim's train_image_classifier.py, as slimtrain called it before.
-        one_hot = slim.one_hot_encoding(labels, 10)
-        slim.losses.softmax_cross_entropy(
-            end_points["AuxLogits"], one_hot, label_smoothing=label_smoothing,
-            weights=0.4, scope="aux_loss")
-        slim.losses.softmax_cross_entropy(
-            logits, one_hot, label_smoothing=label_smoothing, weights=1.0)
-        return slim.losses.get_total_loss()
-
-    def with_slimtrain(logits, end_points, labels):
-        return add_classification_losses(logits, end_points, labels, 10,
-                                         label_smoothing)
-
-    expected = total_and_terms(with_slim_losses)
-    found = total_and_terms(with_slimtrain)
-    assert found[0] == pytest.approx(expected[0], rel=1e-6)
-    np.testing.assert_allclose(found[1], expected[1], rtol=1e-6)
-    assert found[2] == expected[2] == ["aux_loss/value",
-                                       "softmax_cross_entropy_loss/value"]
-
-
-def test_every_flag_is_in_one_help_group():
-    for config_class in (TrainConfig, EvalConfig, ExportConfig,
-                         PredictConfig):
-        for field in dataclasses.fields(config_class):
-            assert settings.group_of(field) in settings.GROUPS, field.name
-        text = cli.grouped_help(config_class, "summary")
-        for field in dataclasses.fields(config_class):
-            heading = "\n  --%s (default: " % field.name
-            assert text.count(heading) == 1, field.name
-
-
-def test_a_read_only_train_dir_is_one_line(tmp_path):
-    """A dir without write permission; as root, where permissions do not
-    stop writes, a read-only tmpfs (skipped where mounting is not allowed)."""
-    read_only = tmp_path / "read_only"
-    read_only.mkdir()
-    if os.geteuid() != 0:
-        read_only.chmod(0o555)
-        unmount = []
-    else:
-        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m",
-                                  "tmpfs", str(read_only)],
-                                 capture_output=True)
-        if mounted.returncode != 0:
-            pytest.skip("mounting a tmpfs is not allowed here")
-        unmount = ["umount", str(read_only)]
-    try:
-        with pytest.raises(ConfigError, match="cannot be written"):
-            RunLock(str(read_only / "run")).acquire()
-    finally:
-        if unmount:
-            subprocess.run(unmount, check=True)
-        else:
-            read_only.chmod(0o755)

@@ -8,10 +8,9 @@ import tensorflow as tf
 
 from slimtrain.data import input_pipeline
 from slimtrain.data.datasets import dataset_factory
-from slimtrain.errors import ConfigError
 from slimtrain.data.preprocessing import preprocessing_factory
-from tests.test_datasets_writers import (random_images, read_all,
-                                         write_cifar_bin)
+from slimtrain.errors import ConfigError
+from tests.test_datasets_writers import random_images, read_all, write_cifar_bin
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,7 @@ import tensorflow as tf
 
 from slimtrain.data import input_pipeline
 from slimtrain.data.datasets import dataset_factory
-from slimtrain.data.preprocessing import inception_preprocessing
-from slimtrain.data.preprocessing import preprocessing_factory
+from slimtrain.data.preprocessing import inception_preprocessing, preprocessing_factory
 from slimtrain.data.preprocessing.window_decoding import decode_window
 from tests.test_datasets_writers import write_slim_tfrecord
 
@@ -56,7 +55,8 @@ def test_a_decoded_window_equals_the_whole_image_decoded_then_sliced():
             for crop_seed in range(12):
                 begin, size, _ = inception_preprocessing.sample_crop_window(
                     tf.shape(whole), _WHOLE_IMAGE, seed=[seed, crop_seed])
-                window = decode_window(encoded, lambda shape: (begin, size))
+                window = decode_window(
+                    encoded, lambda shape, begin=begin, size=size: (begin, size))
                 np.testing.assert_array_equal(
                     window, tf.slice(whole, begin, size),
                     err_msg="%s, window %s + %s" % (name, begin, size))

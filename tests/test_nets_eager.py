@@ -20,16 +20,12 @@ import pytest
 import tensorflow as tf
 import tf_slim as slim
 
-from nets import eager
-from nets import nets_factory
+from nets import eager, nets_factory
 from slimtrain.data.datasets import dataset_factory
 from slimtrain.data.preprocessing import preprocessing_factory
 from slimtrain.errors import ConfigError
 from slimtrain.training import trainer
-from tests.eager_helpers import REPO
-from tests.eager_helpers import launcher
-from tests.eager_helpers import run_without_tf_keras
-from tests.eager_helpers import without_tf_keras
+from tests.eager_helpers import REPO, launcher, run_without_tf_keras, without_tf_keras
 from tests.training_helpers import small_config
 from tests.zoo_helpers import DOC
 

@@ -21,9 +21,9 @@ S3D-G. The others are slow: the large ones (VGG, AlexNet, OverFeat,
 Inception v2 to v4, Inception-ResNet v2, the deeper ResNets, NASNet and
 PNASNet, I3D) and the other widths and variants of the MobileNets. NASNet
 and PNASNet run in nets.eager in inference mode only
-(`eager.INFERENCE_ONLY`): their training mode must raise. A network added to networks_map is tested here without a
-line to add (fast unless it joins SLOW), at 64 pixels unless SETTINGS says
-otherwise.
+(`eager.INFERENCE_ONLY`): their training mode must raise. A network added
+to networks_map is tested here without a line to add (fast unless it joins
+SLOW), at 64 pixels unless SETTINGS says otherwise.
 
 The tests run without tf_keras (see tests/eager_helpers.py).
 """
@@ -35,14 +35,13 @@ import pytest
 import tensorflow as tf
 import tf_slim as slim
 
-from nets import eager
-from nets import nets_factory
+from nets import eager, nets_factory
 from slimtrain.errors import ConfigError
-from tests.eager_helpers import launcher
-from tests.eager_helpers import run_without_tf_keras
-from tests.eager_helpers import without_tf_keras
-from tests.zoo_helpers import fast_graph_building  # noqa: F401
-from tests.zoo_helpers import session
+from tests.eager_helpers import launcher, run_without_tf_keras, without_tf_keras
+from tests.zoo_helpers import (
+    fast_graph_building,  # noqa: F401
+    session,
+)
 
 NUM_CLASSES = 7
 DEFAULT_SIZE = 64

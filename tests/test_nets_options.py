@@ -5,14 +5,16 @@ import pytest
 import tensorflow.compat.v1 as tf
 import tf_slim as slim
 
-from nets import alexnet
-from nets import inception
-from nets import inception_utils
-from nets import overfeat
-from nets import resnet_utils
-from nets import resnet_v1
-from nets import resnet_v2
-from nets import vgg
+from nets import (
+    alexnet,
+    inception,
+    inception_utils,
+    overfeat,
+    resnet_utils,
+    resnet_v1,
+    resnet_v2,
+    vgg,
+)
 
 
 def _variables():

@@ -5,12 +5,12 @@ import math
 import numpy as np
 import pytest
 import tensorflow.compat.v1 as tf
+import tf_slim as slim
 
-from slimtrain.training.config import OPTIMIZERS, TrainConfig
-from slimtrain.compute.learning_rate import (configure_learning_rate,
-                                             epochs_to_steps)
+from slimtrain.compute.learning_rate import configure_learning_rate, epochs_to_steps
 from slimtrain.compute.losses import AUX_LOSS_WEIGHT, add_classification_losses
 from slimtrain.compute.optimizers import configure_optimizer
+from slimtrain.training.config import OPTIMIZERS, TrainConfig
 
 
 def _rates(config, num_samples, steps):
@@ -109,3 +109,45 @@ def test_label_smoothing_moves_the_target(smoothing):
     log_q = 0.0 - math.log(math.exp(5.0) + 1.0)
     assert value == pytest.approx(-(target * log_p + (1 - target) * log_q),
                                   rel=1e-5)
+
+
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.1])
+def test_losses_equal_those_of_the_deprecated_slim_losses(label_smoothing):
+    rng = np.random.RandomState(0)
+    logits_value = rng.randn(8, 10).astype(np.float32)
+    aux_value = rng.randn(8, 10).astype(np.float32)
+    labels_value = rng.randint(0, 10, 8)
+
+    def total_and_terms(add_losses):
+        with tf.Graph().as_default():
+            logits = tf.constant(logits_value)
+            labels = tf.constant(labels_value)
+            tf.losses.add_loss(tf.constant(0.25),
+                               tf.GraphKeys.REGULARIZATION_LOSSES)
+            total = add_losses(logits, {"AuxLogits": tf.constant(aux_value)},
+                               labels)
+            terms = tf.losses.get_losses()
+            with tf.Session() as session:
+                return (session.run(total), session.run(terms),
+                        [term.op.name for term in terms])
+
+    def with_slim_losses(logits, end_points, labels):
+        # TF-Slim's train_image_classifier.py, as slimtrain called it before.
+        one_hot = slim.one_hot_encoding(labels, 10)
+        slim.losses.softmax_cross_entropy(
+            end_points["AuxLogits"], one_hot, label_smoothing=label_smoothing,
+            weights=0.4, scope="aux_loss")
+        slim.losses.softmax_cross_entropy(
+            logits, one_hot, label_smoothing=label_smoothing, weights=1.0)
+        return slim.losses.get_total_loss()
+
+    def with_slimtrain(logits, end_points, labels):
+        return add_classification_losses(logits, end_points, labels, 10,
+                                         label_smoothing)
+
+    expected = total_and_terms(with_slim_losses)
+    found = total_and_terms(with_slimtrain)
+    assert found[0] == pytest.approx(expected[0], rel=1e-6)
+    np.testing.assert_allclose(found[1], expected[1], rtol=1e-6)
+    assert found[2] == expected[2] == ["aux_loss/value",
+                                       "softmax_cross_entropy_loss/value"]

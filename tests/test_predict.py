@@ -14,11 +14,11 @@ import pytest
 import tensorflow as tf
 
 from slimtrain.data.datasets import dataset_factory
-from slimtrain.rundir.opened_run import open_run
-from slimtrain.rundir.run_source import RunSource
 from slimtrain.export.model import resolve_model
 from slimtrain.export.parity import reference_outputs
 from slimtrain.rundir.checkpoint_reading import resolve_checkpoint
+from slimtrain.rundir.opened_run import open_run
+from slimtrain.rundir.run_source import RunSource
 from tests.export_helpers import exported_run, run_script
 
 COUNT = 4

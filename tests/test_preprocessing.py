@@ -5,12 +5,14 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from slimtrain.data.preprocessing import (
+    cifarnet_preprocessing,
+    inception_preprocessing,
+    lenet_preprocessing,
+    preprocessing_factory,
+    vgg_preprocessing,
+)
 from slimtrain.errors import ConfigError
-from slimtrain.data.preprocessing import cifarnet_preprocessing
-from slimtrain.data.preprocessing import inception_preprocessing
-from slimtrain.data.preprocessing import lenet_preprocessing
-from slimtrain.data.preprocessing import preprocessing_factory
-from slimtrain.data.preprocessing import vgg_preprocessing
 
 _RGB = tf.constant(np.random.RandomState(0).randint(
     0, 256, (37, 45, 3)).astype(np.uint8))

@@ -22,15 +22,14 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from slimtrain.data.preprocessing import inception_preprocessing
-from slimtrain.data.preprocessing import preprocessing_factory
+from slimtrain.data.preprocessing import inception_preprocessing, preprocessing_factory
 
 # research/slim's preprocessing_factory, as a table of this test's own: which
 # family of preprocessing each name uses. slimtrain's extra MobileNet v1
 # width names follow their network (Inception's).
 _RESEARCH_SLIM_FAMILIES = {
     "cifarnet": "cifarnet", "lenet": "lenet",
-    **{name: "inception" for name in (
+    **dict.fromkeys((
         "inception", "inception_v1", "inception_v2", "inception_v3",
         "inception_v4", "inception_resnet_v2", "mobilenet_v1",
         "mobilenet_v1_075", "mobilenet_v1_050", "mobilenet_v1_025",
@@ -38,11 +37,11 @@ _RESEARCH_SLIM_FAMILIES = {
         "mobilenet_v3_small", "mobilenet_v3_large",
         "mobilenet_v3_small_minimalistic", "mobilenet_v3_large_minimalistic",
         "mobilenet_edgetpu", "mobilenet_edgetpu_075", "nasnet_mobile",
-        "nasnet_large", "pnasnet_mobile", "pnasnet_large")},
-    **{name: "vgg" for name in (
+        "nasnet_large", "pnasnet_mobile", "pnasnet_large"), "inception"),
+    **dict.fromkeys((
         "resnet_v1_50", "resnet_v1_101", "resnet_v1_152", "resnet_v1_200",
         "resnet_v2_50", "resnet_v2_101", "resnet_v2_152", "resnet_v2_200",
-        "vgg", "vgg_a", "vgg_16", "vgg_19")},
+        "vgg", "vgg_a", "vgg_16", "vgg_19"), "vgg"),
 }
 _VGG_MEANS = np.array([123.68, 116.78, 103.94], np.float32)
 _GRAY_WEIGHTS = np.array([0.2989, 0.5870, 0.1140], np.float32)

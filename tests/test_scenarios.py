@@ -23,22 +23,27 @@ from slimtrain.data.preprocessing import preprocessing_factory
 from slimtrain.errors import ConfigError
 from slimtrain.evaluation.config import EvalConfig
 from slimtrain.evaluation.during_training import train_and_evaluate
-from slimtrain.evaluation.run_settings import with_train_defaults
 from slimtrain.evaluation.loop import run_evaluation
+from slimtrain.evaluation.run_settings import with_train_defaults
 from slimtrain.export.config import ExportConfig
 from slimtrain.export.exporter import run_export
-from slimtrain.training.initialization import make_fine_tune_init_fn
-from slimtrain.training.config import TrainConfig, read_config
 from slimtrain.scenarios import TrainStep, Update
 from slimtrain.scenarios.gan import GanScenario
-from slimtrain.scenarios.registry import (load_scenario,
-                                                   with_scenario_defaults)
+from slimtrain.scenarios.registry import load_scenario, with_scenario_defaults
+from slimtrain.training.config import TrainConfig, read_config
+from slimtrain.training.initialization import make_fine_tune_init_fn
 from slimtrain.training.train_ops import StepSchedule
 from slimtrain.training.trainer import train
-from tests.training_helpers import (PROCESS_DEADLINE_SECS, REPO,
-                                    assert_same_variables, checkpoint_steps,
-                                    scalar_events, signal_after,
-                                    small_config, train_command)
+from tests.training_helpers import (
+    PROCESS_DEADLINE_SECS,
+    REPO,
+    assert_same_variables,
+    checkpoint_steps,
+    scalar_events,
+    signal_after,
+    small_config,
+    train_command,
+)
 
 USER_SCENARIO = "tests.user_scenario:AlternatingScenario"
 

@@ -7,14 +7,15 @@ import time
 import pytest
 
 from slimtrain.distributed.failures import describe_cluster_failure
-from slimtrain.distributed.run_state import run_started, training_finished
 from slimtrain.distributed.launch import cluster_tf_configs, parse_args
 from slimtrain.distributed.liveness import Liveness, answers
+from slimtrain.distributed.run_state import run_started, training_finished
 from slimtrain.distributed.tf_config import Cluster
 from slimtrain.errors import ConfigError
 from slimtrain.rundir import run_files
 from slimtrain.rundir.run_files import write_run_config
 from slimtrain.training.config import TrainConfig
+from slimtrain.training.master import wait_for_master
 
 TFJOB_CLUSTER = {"chief": ["c:1"], "worker": ["w0:1", "w1:1"],
                  "ps": ["p0:1", "p1:1"], "evaluator": ["e:1"]}
@@ -146,3 +147,17 @@ def test_the_evaluator_ignores_an_earlier_runs_finished_marker(tmp_path):
     assert not run_started(config) and not training_finished(config)
     run_files.mark_finished(str(tmp_path), 200)
     assert run_started(config) and training_finished(config)
+
+
+def test_an_absent_master_is_one_line_after_a_bounded_wait():
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(ConfigError, match="did not answer within 1 s"):
+        wait_for_master("grpc://127.0.0.1:%d" % port, timeout_secs=1)
+    with pytest.raises(ConfigError, match="is not an address"):
+        wait_for_master("127.0.0.1:2222")
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        wait_for_master("grpc://127.0.0.1:%d" % server.getsockname()[1])

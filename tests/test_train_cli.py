@@ -7,9 +7,8 @@ import sys
 import pytest
 
 from slimtrain.data.datasets import converters, dataset_factory
+from tests.conftest import REPO
 from tests.training_helpers import checkpoint_steps
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def run_train(*flags, cwd=None):

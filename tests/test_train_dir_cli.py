@@ -16,8 +16,8 @@ from concurrent import futures
 import pytest
 
 from slimtrain.rundir.run_lock import RunLock
+from tests.conftest import REPO
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 QUICK = ("--max_number_of_steps=20", "--batch_size=16", "--num_readers=1",
          "--num_preprocessing_threads=2")
 

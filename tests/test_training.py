@@ -9,15 +9,21 @@ import pytest
 import tensorflow.compat.v1 as tf
 
 from nets import nets_factory
+from slimtrain.data.datasets import converters, dataset_factory
+from slimtrain.errors import ConfigError
 from slimtrain.rundir import checkpoint_files, run_files
 from slimtrain.training import initialization, trainer
 from slimtrain.training.config import read_config
-from slimtrain.data.datasets import converters, dataset_factory
-from slimtrain.errors import ConfigError
 from slimtrain.training.trainer import train
-from tests.training_helpers import (all_checkpoints, assert_same_variables,
-                                    checkpoint_steps, checkpoint_value,
-                                    scalar_events, small_config, summary_tags)
+from tests.training_helpers import (
+    all_checkpoints,
+    assert_same_variables,
+    checkpoint_steps,
+    checkpoint_value,
+    scalar_events,
+    small_config,
+    summary_tags,
+)
 
 
 def test_training_learns_and_leaves_checkpoints_and_events(tmp_path):

@@ -7,8 +7,8 @@ import tensorflow.compat.v1 as tf
 
 from slimtrain.errors import ConfigError
 from slimtrain.evaluation.best import read_best
-from slimtrain.rundir.layout import RESULTS_FILENAME
 from slimtrain.evaluation.during_training import train_and_evaluate as train
+from slimtrain.rundir.layout import RESULTS_FILENAME
 from tests.training_helpers import scalar_events, small_config, variables_of
 
 

@@ -22,11 +22,19 @@ from slimtrain.errors import DivergedError
 from slimtrain.rundir import run_files
 from slimtrain.training.input_position import EXAMPLES_NAME, read_position
 from slimtrain.training.trainer import train
-from tests.training_helpers import (PROCESS_DEADLINE_SECS, StderrLines,
-                                    all_checkpoints, assert_same_variables,
-                                    checkpoint_steps, scalar_events,
-                                    signal_after, small_config, train_command,
-                                    variables_of)
+from tests.training_helpers import (
+    PROCESS_DEADLINE_SECS,
+    StderrLines,
+    all_checkpoints,
+    assert_same_variables,
+    checkpoint_steps,
+    scalar_events,
+    signal_after,
+    small_config,
+    train_command,
+    variables_of,
+)
+
 
 def _assert_all_finite(train_dir):
     checkpoints = all_checkpoints(train_dir)

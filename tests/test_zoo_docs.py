@@ -11,11 +11,14 @@ import pytest
 import tensorflow.compat.v1 as tf
 import tf_slim as slim
 
-from nets import mobilenet_v1
-from nets import nets_factory
+from nets import mobilenet_v1, nets_factory
 from slimtrain.data.preprocessing import preprocessing_factory
-from tests.zoo_helpers import DOC, NETWORKS, session
-from tests.zoo_helpers import fast_graph_building  # noqa: F401
+from tests.zoo_helpers import (
+    DOC,
+    NETWORKS,
+    fast_graph_building,  # noqa: F401
+    session,
+)
 
 pytestmark = pytest.mark.usefixtures('fast_graph_building')
 

@@ -12,13 +12,10 @@ import pytest
 import tensorflow.compat.v1 as tf
 import tf_slim as slim
 
-from nets import cyclegan
-from nets import dcgan
-from nets import pix2pix
+from nets import cyclegan, dcgan, pix2pix
 from slimtrain.rundir import checkpoint_reading
 from slimtrain.training import initialization
-from tests.zoo_helpers import DOC, parameter_count, session
-from tests.zoo_helpers import variable_shapes
+from tests.zoo_helpers import DOC, parameter_count, session, variable_shapes
 
 
 def _conv(kernel, depth_in, depth_out, normalizer_parameters=0):

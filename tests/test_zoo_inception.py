@@ -18,10 +18,13 @@ import pytest
 import tensorflow.compat.v1 as tf
 import tf_slim as slim
 
-from nets import inception_resnet_v2
-from nets import inception_v4
-from tests.zoo_helpers import build, build_once, session
-from tests.zoo_helpers import fast_graph_building  # noqa: F401
+from nets import inception_resnet_v2, inception_v4
+from tests.zoo_helpers import (
+    build,
+    build_once,
+    fast_graph_building,  # noqa: F401
+    session,
+)
 
 pytestmark = pytest.mark.usefixtures('fast_graph_building')
 

@@ -15,11 +15,14 @@ import tensorflow.compat.v1 as tf
 import tf_slim as slim
 
 from nets import mobilenet_v1
-from nets.mobilenet import mobilenet_v2
-from nets.mobilenet import mobilenet_v3
-from tests.zoo_helpers import build, build_once, session
-from tests.zoo_helpers import variable_shapes
-from tests.zoo_helpers import fast_graph_building  # noqa: F401
+from nets.mobilenet import mobilenet_v2, mobilenet_v3
+from tests.zoo_helpers import (
+    build,
+    build_once,
+    fast_graph_building,  # noqa: F401
+    session,
+    variable_shapes,
+)
 
 pytestmark = pytest.mark.usefixtures('fast_graph_building')
 

@@ -21,12 +21,14 @@ import pytest
 import tensorflow.compat.v1 as tf
 import tf_slim as slim
 
-from nets.nasnet import nasnet
-from nets.nasnet import nasnet_utils
-from nets.nasnet import pnasnet
-from tests.zoo_helpers import NETWORKS, parameter_count, session
-from tests.zoo_helpers import variable_shapes
-from tests.zoo_helpers import fast_graph_building  # noqa: F401
+from nets.nasnet import nasnet, nasnet_utils, pnasnet
+from tests.zoo_helpers import (
+    NETWORKS,
+    fast_graph_building,  # noqa: F401
+    parameter_count,
+    session,
+    variable_shapes,
+)
 
 pytestmark = pytest.mark.usefixtures('fast_graph_building')
 

@@ -20,9 +20,15 @@ import tf_slim as slim
 from nets import nets_factory
 from slimtrain.rundir import checkpoint_reading
 from slimtrain.training import initialization
-from tests.zoo_helpers import NETWORKS, build, build_once, forget
-from tests.zoo_helpers import session, variable_shapes
-from tests.zoo_helpers import fast_graph_building  # noqa: F401
+from tests.zoo_helpers import (
+    NETWORKS,
+    build,
+    build_once,
+    fast_graph_building,  # noqa: F401
+    forget,
+    session,
+    variable_shapes,
+)
 
 pytestmark = pytest.mark.usefixtures('fast_graph_building')
 

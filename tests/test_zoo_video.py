@@ -13,11 +13,13 @@ import pytest
 import tensorflow.compat.v1 as tf
 import tf_slim as slim
 
-from nets import i3d
-from nets import i3d_utils
-from nets import s3dg
-from tests.zoo_helpers import NETWORKS, build_once, session
-from tests.zoo_helpers import fast_graph_building  # noqa: F401
+from nets import i3d, i3d_utils, s3dg
+from tests.zoo_helpers import (
+    NETWORKS,
+    build_once,
+    fast_graph_building,  # noqa: F401
+    session,
+)
 
 pytestmark = pytest.mark.usefixtures('fast_graph_building')
 

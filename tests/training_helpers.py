@@ -10,6 +10,7 @@ import numpy as np
 import tensorflow.compat.v1 as tf
 
 from slimtrain.training.config import TrainConfig
+from tests.conftest import REPO
 
 
 def small_config(train_dir, **overrides):
@@ -59,7 +60,6 @@ def checkpoint_value(checkpoint, name):
 # How long a test waits for a train.py process, or a line of it.
 PROCESS_DEADLINE_SECS = 240
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Runs train.py as `python train.py` would, with tf_keras unimportable, as
 # after a user's `pip install -e .` (tf_keras is only a test dependency).

@@ -88,7 +88,8 @@ def split_conv(input_tensor, num_outputs, num_ways, scope, divisible_by=8,
 
 @slim.add_arg_scope
 def expanded_conv(
-        input_tensor, num_outputs, expansion_size=expand_input_by_factor(6),
+        input_tensor, num_outputs,
+        expansion_size=expand_input_by_factor(6),  # noqa: B008 (research/slim's)
         stride=1, rate=1, kernel_size=(3, 3), residual=True,
         normalizer_fn=None, split_projection=1, split_expansion=1,
         split_divisible_by=8, expansion_transform=None,

@@ -20,8 +20,7 @@ import os
 import tensorflow.compat.v1 as tf
 import tf_slim as slim
 
-from nets.mobilenet.conv_blocks import _fixed_padding
-from nets.mobilenet.conv_blocks import _make_divisible
+from nets.mobilenet.conv_blocks import _fixed_padding, _make_divisible
 
 
 @contextlib.contextmanager

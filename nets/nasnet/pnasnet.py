@@ -13,8 +13,7 @@ import copy
 
 import tensorflow.compat.v1 as tf
 
-from nets.nasnet import nasnet
-from nets.nasnet import nasnet_utils
+from nets.nasnet import nasnet, nasnet_utils
 
 
 def large_imagenet_config():

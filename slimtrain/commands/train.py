@@ -27,8 +27,7 @@ def main(argv):
     from slimtrain.distributed.failures import failure_handler
     from slimtrain.distributed.tf_config import Cluster
     from slimtrain.evaluation.during_training import train_and_evaluate
-    from slimtrain.scenarios.registry import (load_scenario,
-                                              with_scenario_defaults)
+    from slimtrain.scenarios.registry import load_scenario, with_scenario_defaults
 
     config = cli.config_from_flags(TrainConfig)
     scenario = load_scenario(config.scenario, config.scenario_options)

@@ -7,8 +7,8 @@ same checks and the same one-line errors.
 """
 
 from nets import nets_factory
-from slimtrain.errors import ConfigError
 from slimtrain.data.preprocessing import preprocessing_factory
+from slimtrain.errors import ConfigError
 
 
 def resolve_classifier(config, dataset, *, is_training, weight_decay=0.0):

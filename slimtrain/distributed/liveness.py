@@ -54,8 +54,8 @@ class Liveness:
         self._startup = max(startup_secs, timeout_secs)
         self._probe = probe
         self._started = time.monotonic()
-        self._last_seen = {name: None for name in self._addresses}
-        self._answered = {name: False for name in self._addresses}
+        self._last_seen = dict.fromkeys(self._addresses)
+        self._answered = dict.fromkeys(self._addresses, False)
 
     @property
     def names(self):

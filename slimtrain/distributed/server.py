@@ -14,8 +14,7 @@ The server listens on all network interfaces, whatever host the cluster
 names, with no authentication or encryption; it says so when it starts.
 """
 
-from absl import app
-from absl import flags
+from absl import app, flags
 
 flags.DEFINE_string("ps_hosts", "", "Comma-separated host:port of the "
                     "parameter servers.")

@@ -51,7 +51,8 @@ class Cluster:
             value = json.loads(text)
         except ValueError as error:
             raise ConfigError("%s is not valid JSON (%s): set it as TFJob "
-                              "writes it, or unset it." % (ENV_VAR, error))
+                              "writes it, or unset it." % (ENV_VAR, error)
+                              ) from None
         if not isinstance(value, dict):
             raise ConfigError("%s must be a JSON object with 'cluster' and "
                               "'task'." % ENV_VAR)

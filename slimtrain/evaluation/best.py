@@ -46,10 +46,14 @@ import tempfile
 from absl import logging
 
 from slimtrain.errors import ConfigError
+from slimtrain.rundir.layout import (
+    BEST_FILENAME,
+    BEST_FOLDER_PREFIX,
+    BEST_LINK,
+    CONFIG_FILENAME,
+    STATE_FILENAME,
+)
 from slimtrain.scenarios.classifier import METRIC_NAMES
-from slimtrain.rundir.layout import (BEST_FILENAME, BEST_FOLDER_PREFIX,
-                                     BEST_LINK, CONFIG_FILENAME,
-                                     STATE_FILENAME)
 
 # The metric that is better when lower, alone or as "Loss/<part>" (a
 # scenario's per-head losses); every other one is better higher.
@@ -81,7 +85,7 @@ def read_best(train_dir):
     except ValueError as error:
         raise ConfigError("%s is unreadable (%s): remove %s to start keeping "
                           "the best checkpoint afresh." % (
-                              path, error, os.path.dirname(path)))
+                              path, error, os.path.dirname(path))) from None
 
 
 class BestCheckpointKeeper:

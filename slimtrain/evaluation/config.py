@@ -22,11 +22,20 @@ from typing import Optional
 
 from slimtrain.data.datasets import HELD_OUT_SPLITS
 from slimtrain.errors import ConfigError
-from slimtrain.settings import (CHECKPOINTS, DATA, DISTRIBUTION, EVALUATION,
-                                MODEL, ModelSettings, check_fields, flag_field,
-                                not_negative, positive)
 from slimtrain.rundir import layout
 from slimtrain.rundir.run_source import RunSource
+from slimtrain.settings import (
+    CHECKPOINTS,
+    DATA,
+    DISTRIBUTION,
+    EVALUATION,
+    MODEL,
+    ModelSettings,
+    check_fields,
+    flag_field,
+    not_negative,
+    positive,
+)
 
 # Continuous evaluation stops after waiting this long for a new checkpoint.
 # It is six times train.py's default --save_interval_secs (600), so a normal

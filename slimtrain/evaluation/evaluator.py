@@ -40,15 +40,15 @@ import tensorflow.compat.v1 as tf
 import tf_slim as slim
 from absl import logging
 
+from slimtrain.data import record_check
+from slimtrain.data.datasets import dataset_factory
+from slimtrain.data.input_pipeline import evaluation_pass
+from slimtrain.errors import ConfigError
+from slimtrain.evaluation.results import EvalResult
 from slimtrain.rundir import checkpoint_files, checkpoint_reading
 from slimtrain.rundir.write_guard import write_errors
 from slimtrain.scenarios.api import RunInfo
 from slimtrain.scenarios.registry import CLASSIFIER, load_scenario
-from slimtrain.data import record_check
-from slimtrain.data.datasets import dataset_factory
-from slimtrain.errors import ConfigError
-from slimtrain.evaluation.results import EvalResult
-from slimtrain.data.input_pipeline import evaluation_pass
 
 EXAMPLES = "Examples"
 

@@ -35,16 +35,15 @@ import time
 import tf_slim as slim
 from absl import logging
 
-from slimtrain.training.master import wait_for_master
+from slimtrain.errors import ConfigError
+from slimtrain.evaluation.best import BestCheckpointKeeper
+from slimtrain.evaluation.config import DEFAULT_TIMEOUT_SECS
+from slimtrain.evaluation.evaluator import CheckpointEvaluator
+from slimtrain.evaluation.results import append_result, format_table, read_results
+from slimtrain.evaluation.run_settings import with_run_defaults
 from slimtrain.rundir import checkpoint_files, run_files
 from slimtrain.rundir.checkpoint_reading import resolve_checkpoint
-from slimtrain.errors import ConfigError
-from slimtrain.evaluation.config import DEFAULT_TIMEOUT_SECS
-from slimtrain.evaluation.run_settings import with_run_defaults
-from slimtrain.evaluation.best import BestCheckpointKeeper
-from slimtrain.evaluation.results import (append_result, format_table,
-                                          read_results)
-from slimtrain.evaluation.evaluator import CheckpointEvaluator
+from slimtrain.training.master import wait_for_master
 
 # How often a continuous evaluation with no new checkpoint looks for the
 # training-finished marker and checks its --timeout, in seconds.

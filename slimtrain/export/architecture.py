@@ -118,4 +118,5 @@ def write_graph_def(graph_def, path, as_text):
         if os.path.exists(temp_path):
             os.remove(temp_path)
         raise ConfigError("--output_file=%s cannot be written (%s): choose a "
-                          "writable path." % (path, str(error).splitlines()[0]))
+                          "writable path." % (path, str(error).splitlines()[0])
+                          ) from None

@@ -19,9 +19,19 @@ from typing import Optional
 from slimtrain.errors import ConfigError
 from slimtrain.rundir import layout
 from slimtrain.rundir.run_source import RunSource
-from slimtrain.settings import (ARCHITECTURE, CHECKPOINTS, EXPORT, MODEL,
-                                PREDICTION, ModelSettings, check_fields,
-                                flag_field, one_of, positive, split_comma_list)
+from slimtrain.settings import (
+    ARCHITECTURE,
+    CHECKPOINTS,
+    EXPORT,
+    MODEL,
+    PREDICTION,
+    ModelSettings,
+    check_fields,
+    flag_field,
+    one_of,
+    positive,
+    split_comma_list,
+)
 
 FORMATS = ("saved_model", "frozen", "tflite")
 TFLITE_QUANTIZATIONS = ("none", "dynamic")

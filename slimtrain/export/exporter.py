@@ -27,14 +27,17 @@ import time
 import tensorflow as tf
 import tensorflow.compat.v1 as tf1
 
-from slimtrain.errors import ConfigError
 from slimtrain.data.datasets import dataset_factory
+from slimtrain.errors import ConfigError
 from slimtrain.export import parity, writers
 from slimtrain.export.architecture import export_architecture
-from slimtrain.export.model import (INPUT_NAME, build_inference_graph,
-                                    resolve_model, restore)
-from slimtrain.export.runners import (FrozenGraphRunner, SavedModelRunner,
-                                      TFLiteRunner)
+from slimtrain.export.model import (
+    INPUT_NAME,
+    build_inference_graph,
+    resolve_model,
+    restore,
+)
+from slimtrain.export.runners import FrozenGraphRunner, SavedModelRunner, TFLiteRunner
 from slimtrain.rundir.opened_run import open_run
 
 FILENAMES = {
@@ -207,7 +210,7 @@ def open_staging(output_dir):
         shutil.rmtree(staging, ignore_errors=True)
         raise ConfigError("--output_dir=%s cannot be written (%s): choose a "
                           "writable directory." % (output_dir, error.strerror
-                                                   or error))
+                                                   or error)) from None
     return staging
 
 

@@ -24,8 +24,7 @@ import tensorflow.compat.v1 as tf1
 from slimtrain.data.datasets import dataset_factory, dataset_utils
 from slimtrain.errors import ConfigError
 from slimtrain.export import writers
-from slimtrain.export.model import (TOP_K, build_inference_graph,
-                                    resolve_model, restore)
+from slimtrain.export.model import TOP_K, build_inference_graph, resolve_model, restore
 from slimtrain.export.runners import SavedModelRunner
 from slimtrain.rundir.opened_run import open_run
 from slimtrain.rundir.run_source import RunSource

@@ -76,7 +76,7 @@ def read_shapes(checkpoint, flag="--checkpoint_path"):
     except (tf.errors.OpError, ValueError) as error:
         message = str(error).strip().splitlines()[0]
         raise ConfigError("%s=%s is unreadable (%s): use an intact checkpoint."
-                          % (flag, checkpoint, message))
+                          % (flag, checkpoint, message)) from None
     return reader.get_variable_to_shape_map()
 
 

@@ -40,7 +40,7 @@ def read_run_config(train_dir):
             values = json.load(handle)
     except (OSError, ValueError) as error:
         raise ConfigError("%s is unreadable (%s): delete it or train again "
-                          "into a fresh --train_dir." % (path, error))
+                          "into a fresh --train_dir." % (path, error)) from None
     if not isinstance(values, dict):
         raise ConfigError("%s holds no settings: delete it or train again "
                           "into a fresh --train_dir." % path)

@@ -15,10 +15,9 @@ import tensorflow.compat.v1 as tf
 import tf_slim as slim
 
 from slimtrain.compute.classifier import apply_network, resolve_classifier
-from slimtrain.compute.losses import (add_classification_losses,
-                                      add_loss_summaries)
-from slimtrain.scenarios.clones import build_clones
+from slimtrain.compute.losses import add_classification_losses, add_loss_summaries
 from slimtrain.scenarios.api import Scenario, TrainStep, Update
+from slimtrain.scenarios.clones import build_clones
 
 # The metrics the classifier's evaluation measures, the keys of its
 # `EvalResult.metrics` (Recall_5 only for more than 5 classes).

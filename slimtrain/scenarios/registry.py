@@ -7,9 +7,9 @@
 
 A user's module is imported as Python imports it; the programs add the
 directory they are run from to the end of the path (`slimtrain.cli.run`),
-so a module there is found. --scenario_options='name=value,...' are passed to the scenario
-class as keyword arguments; each value is read as a Python literal (a
-number, True/False, a quoted string) or else kept as text.
+so a module there is found. --scenario_options='name=value,...' are passed
+to the scenario class as keyword arguments; each value is read as a Python
+literal (a number, True/False, a quoted string) or else kept as text.
 
 Every way this can fail (an unknown name, a module that does not import, a
 missing attribute, an object that is not a scenario, an option the class
@@ -22,8 +22,8 @@ import importlib
 import inspect
 
 from slimtrain.errors import ConfigError
-from slimtrain.settings import split_comma_list
 from slimtrain.scenarios.api import Scenario
+from slimtrain.settings import split_comma_list
 
 CLASSIFIER = "classifier"
 
@@ -132,5 +132,5 @@ def _import(spec, module_name):
 
 def _takes(scenario_class):
     """' (name, other)' listing a scenario class's options, or ''."""
-    names = [name for name in inspect.signature(scenario_class).parameters]
+    names = list(inspect.signature(scenario_class).parameters)
     return " (%s)" % ", ".join(names) if names else " (none)"

@@ -20,11 +20,23 @@ from typing import Optional
 from slimtrain.errors import ConfigError
 from slimtrain.rundir.layout import DEFAULT_TRAIN_DIR
 from slimtrain.rundir.run_files import read_run_config
-from slimtrain.settings import (CHECKPOINTS, DATA, DISTRIBUTION, EVALUATION,
-                                LEARNING_RATE, MODEL, OPTIMIZATION,
-                                ModelSettings, check_fields, flag_field,
-                                not_negative, one_of, positive,
-                                split_comma_list, trained_default)
+from slimtrain.settings import (
+    CHECKPOINTS,
+    DATA,
+    DISTRIBUTION,
+    EVALUATION,
+    LEARNING_RATE,
+    MODEL,
+    OPTIMIZATION,
+    ModelSettings,
+    check_fields,
+    flag_field,
+    not_negative,
+    one_of,
+    positive,
+    split_comma_list,
+    trained_default,
+)
 
 OPTIMIZERS = ("adadelta", "adagrad", "adam", "ftrl", "momentum", "sgd",
               "rmsprop")

@@ -18,8 +18,7 @@ from typing import Any, Optional, Sequence
 
 import tensorflow.compat.v1 as tf
 
-from slimtrain.compute.placement import (clone_device, device,
-                                         variables_device)
+from slimtrain.compute.placement import clone_device, device, variables_device
 from slimtrain.data import record_check
 from slimtrain.data.datasets import dataset_factory
 from slimtrain.data.input_pipeline import stream_seed, training_stream

@@ -15,12 +15,15 @@ import tf_slim as slim
 from absl import logging
 
 from slimtrain.errors import ConfigError
-from slimtrain.rundir.checkpoint_reading import (compare_with_checkpoint,
-                                                 describe_mismatches,
-                                                 describe_misfit,
-                                                 describe_names, excluded,
-                                                 read_shapes,
-                                                 resolve_checkpoint)
+from slimtrain.rundir.checkpoint_reading import (
+    compare_with_checkpoint,
+    describe_misfit,
+    describe_mismatches,
+    describe_names,
+    excluded,
+    read_shapes,
+    resolve_checkpoint,
+)
 from slimtrain.settings import split_comma_list
 
 

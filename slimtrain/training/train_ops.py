@@ -87,25 +87,8 @@ def build_step_schedule(train_step, config, *, global_step, num_samples,
         tf.summary.scalar("losses/" + name, loss)
     learning_rate = configure_learning_rate(config, num_samples, global_step)
     tf.summary.scalar("learning_rate", learning_rate)
-
-    extra_update_ops = []
-    sync_optimizer = None
-    averages = (tf.train.ExponentialMovingAverage(
-        config.moving_average_decay, global_step)
-        if config.moving_average_decay else None)
-    optimizers = {}
-    for update in train_step.updates:
-        optimizer = update.optimizer or configure_optimizer(config,
-                                                            learning_rate)
-        if config.sync_replicas:
-            # The sync optimizer applies the moving averages on the chief.
-            optimizer = sync_optimizer = make_sync_optimizer(
-                optimizer, config, variable_averages=averages,
-                variables_to_average=slim.get_model_variables())
-        optimizers[update.name] = optimizer
-    if averages is not None and not config.sync_replicas:
-        extra_update_ops.append(averages.apply(slim.get_model_variables()))
-
+    optimizers, sync_optimizer, extra_update_ops = _optimizers(
+        train_step.updates, config, learning_rate, global_step)
     trained = _trainable_variables(config.trainable_scopes)
     variables = {update.name: _variables_of(update, trained)
                  for update in train_step.updates}
@@ -114,37 +97,19 @@ def build_step_schedule(train_step, config, *, global_step, num_samples,
         {var for chosen in variables.values() for var in chosen})
 
     def group_op(group):
-        losses = []
-        for update in group:
-            update_ops = (list(tf.get_collection(tf.GraphKeys.UPDATE_OPS))
-                          if update.update_ops is None
-                          else list(update.update_ops))
-            losses.append(slim.training.create_train_op(
-                update.loss, optimizers[update.name],
-                global_step=global_step if len(group) == 1 else None,
-                update_ops=update_ops + extra_update_ops,
-                variables_to_train=variables[update.name],
-                transform_grads_fn=_transform_gradients(
-                    config, update.loss, multipliers),
-                summarize_gradients=config.summarize_gradients,
-                # Each clone's backward pass runs on its own device.
-                colocate_gradients_with_ops=config.num_clones > 1,
-                check_numerics=False))  # slim's check comes after the update
-        train_op = losses[0]
-        if len(group) > 1:
-            train_op = tf.add_n(losses)
-            with tf.control_dependencies([train_op]):
-                increment = global_step.assign_add(1)
-            with tf.control_dependencies([increment]):
-                train_op = tf.identity(train_op)
-        after = list(batch)
-        if input_position is not None:
-            after.append(input_position.advance_op)
-        with tf.control_dependencies(after):
-            train_op = tf.identity(train_op)
-        with tf.control_dependencies([train_op]):
-            step_after_train = global_step.read_value()
-        return StepOp(train_op, step_after_train)
+        train_ops = [slim.training.create_train_op(
+            update.loss, optimizers[update.name],
+            global_step=global_step if len(group) == 1 else None,
+            update_ops=_update_ops(update) + extra_update_ops,
+            variables_to_train=variables[update.name],
+            transform_grads_fn=_transform_gradients(config, update.loss,
+                                                    multipliers),
+            summarize_gradients=config.summarize_gradients,
+            # Each clone's backward pass runs on its own device.
+            colocate_gradients_with_ops=config.num_clones > 1,
+            check_numerics=False)  # slim's check comes after the update
+            for update in group]
+        return _step_op(train_ops, global_step, batch, input_position)
 
     built = {}
     step_ops = []
@@ -154,6 +119,67 @@ def build_step_schedule(train_step, config, *, global_step, num_samples,
             built[key] = group_op(group)
         step_ops.append(built[key])
     return StepSchedule(step_ops), sync_optimizer
+
+
+def _optimizers(updates, config, learning_rate, global_step):
+    """Each update's optimizer, and what the moving averages add.
+
+    Returns:
+      ({update name: optimizer}: the update's own, or one made from the
+      flags, wrapped for --sync_replicas; the SyncReplicasOptimizer or None;
+      the ops that update the --moving_average_decay averages, unless the
+      sync optimizer applies them on the chief).
+    """
+    averages = (tf.train.ExponentialMovingAverage(
+        config.moving_average_decay, global_step)
+        if config.moving_average_decay else None)
+    optimizers, sync_optimizer = {}, None
+    for update in updates:
+        optimizer = update.optimizer or configure_optimizer(config,
+                                                            learning_rate)
+        if config.sync_replicas:
+            # The sync optimizer applies the moving averages on the chief.
+            optimizer = sync_optimizer = make_sync_optimizer(
+                optimizer, config, variable_averages=averages,
+                variables_to_average=slim.get_model_variables())
+        optimizers[update.name] = optimizer
+    extra_update_ops = []
+    if averages is not None and not config.sync_replicas:
+        extra_update_ops.append(averages.apply(slim.get_model_variables()))
+    return optimizers, sync_optimizer, extra_update_ops
+
+
+def _update_ops(update):
+    """The update's own update ops, or the graph's UPDATE_OPS (slim's
+    default, e.g. batch norm's moving statistics)."""
+    if update.update_ops is None:
+        return list(tf.get_collection(tf.GraphKeys.UPDATE_OPS))
+    return list(update.update_ops)
+
+
+def _step_op(train_ops, global_step, batch, input_position):
+    """One `StepOp` from the train ops of a step's updates.
+
+    The step's loss is the sum of theirs. Several updates add one to the
+    global step once, after all of them (one update's create_train_op does
+    it itself). The step takes its batch whether or not the updates read
+    it, and advances the input position.
+    """
+    train_op = train_ops[0]
+    if len(train_ops) > 1:
+        train_op = tf.add_n(train_ops)
+        with tf.control_dependencies([train_op]):
+            increment = global_step.assign_add(1)
+        with tf.control_dependencies([increment]):
+            train_op = tf.identity(train_op)
+    after = list(batch)
+    if input_position is not None:
+        after.append(input_position.advance_op)
+    with tf.control_dependencies(after):
+        train_op = tf.identity(train_op)
+    with tf.control_dependencies([train_op]):
+        step_after_train = global_step.read_value()
+    return StepOp(train_op, step_after_train)
 
 
 def _transform_gradients(config, loss, multipliers):
@@ -216,7 +242,7 @@ def _gradient_multipliers(text, variables_to_train):
                 "--gradient_multipliers names %r, which holds no variable being "
                 "trained: use scopes such as %s." %
                 (scope, _top_scopes(variables_to_train)))
-        multipliers.update({var: factor for var in matched})
+        multipliers.update(dict.fromkeys(matched, factor))
     return multipliers
 
 

@@ -46,8 +46,7 @@ from slimtrain.rundir.run_lock import RunLock
 from slimtrain.scenarios.registry import load_scenario
 from slimtrain.training.divergence import DivergencePolicy, all_finite
 from slimtrain.training.graph import build_train_graph
-from slimtrain.training.hooks.checkpoints import (CheckpointHook,
-                                                  CheckpointListener)
+from slimtrain.training.hooks.checkpoints import CheckpointHook, CheckpointListener
 from slimtrain.training.hooks.progress import ProgressHook
 from slimtrain.training.hooks.summaries import SummaryHook
 from slimtrain.training.hooks.tracing import TracingHook

@@ -25,8 +25,7 @@ import tempfile
 
 import tensorflow as tf
 
-from slimtrain.data.datasets import dataset_factory
-from slimtrain.data.datasets import dataset_utils
+from slimtrain.data.datasets import dataset_factory, dataset_utils
 from slimtrain.errors import ConfigError
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")

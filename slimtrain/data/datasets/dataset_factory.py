@@ -25,10 +25,13 @@ import os
 
 import tensorflow as tf
 
-from slimtrain.data.datasets import HELD_OUT_SPLITS, cifar10_bin_format
-from slimtrain.data.datasets import dataset_utils
-from slimtrain.data.datasets import idx_format
-from slimtrain.data.datasets import tfrecord_format
+from slimtrain.data.datasets import (
+    HELD_OUT_SPLITS,
+    cifar10_bin_format,
+    dataset_utils,
+    idx_format,
+    tfrecord_format,
+)
 from slimtrain.data.datasets.split import DatasetSplit
 from slimtrain.errors import ConfigError
 

@@ -9,8 +9,7 @@ input is kept unless `use_grayscale` asks for one channel.
 
 import tensorflow as tf
 
-from slimtrain.data.preprocessing.channels import num_channels
-from slimtrain.data.preprocessing.channels import to_grayscale
+from slimtrain.data.preprocessing.channels import num_channels, to_grayscale
 from slimtrain.data.preprocessing.random_seeds import SeedStream
 
 _PADDING = 4

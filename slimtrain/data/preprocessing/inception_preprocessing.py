@@ -22,11 +22,9 @@ import functools
 
 import tensorflow as tf
 
-from slimtrain.data.preprocessing.channels import to_grayscale
-from slimtrain.data.preprocessing.channels import to_rgb
+from slimtrain.data.preprocessing.channels import to_grayscale, to_rgb
 from slimtrain.data.preprocessing.random_seeds import SeedStream
-from slimtrain.data.preprocessing.window_decoding import decode_whole
-from slimtrain.data.preprocessing.window_decoding import decode_window
+from slimtrain.data.preprocessing.window_decoding import decode_whole, decode_window
 
 # TF 1's four resize methods, in the order of its ResizeMethod enum (which
 # research/slim draws an index into); fast mode uses the first only.

@@ -4,11 +4,13 @@ Names of networks slimtrain does not (yet) provide are listed too, so that
 a preprocessing can be chosen by the network it was made for.
 """
 
+from slimtrain.data.preprocessing import (
+    cifarnet_preprocessing,
+    inception_preprocessing,
+    lenet_preprocessing,
+    vgg_preprocessing,
+)
 from slimtrain.errors import ConfigError
-from slimtrain.data.preprocessing import cifarnet_preprocessing
-from slimtrain.data.preprocessing import inception_preprocessing
-from slimtrain.data.preprocessing import lenet_preprocessing
-from slimtrain.data.preprocessing import vgg_preprocessing
 
 _INCEPTION_NAMES = (
     "inception", "inception_v1", "inception_v2", "inception_v3",
@@ -30,8 +32,8 @@ _VGG_NAMES = (
 PREPROCESSING_MODULES = {
     "cifarnet": cifarnet_preprocessing,
     "lenet": lenet_preprocessing,
-    **{name: inception_preprocessing for name in _INCEPTION_NAMES},
-    **{name: vgg_preprocessing for name in _VGG_NAMES},
+    **dict.fromkeys(_INCEPTION_NAMES, inception_preprocessing),
+    **dict.fromkeys(_VGG_NAMES, vgg_preprocessing),
 }
 
 # The modules whose training preprocessing also takes an image's encoded

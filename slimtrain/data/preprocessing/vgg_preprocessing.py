@@ -15,8 +15,7 @@ research/slim raises an error: it subtracts three means from one channel).
 
 import tensorflow as tf
 
-from slimtrain.data.preprocessing.channels import to_grayscale
-from slimtrain.data.preprocessing.channels import to_rgb
+from slimtrain.data.preprocessing.channels import to_grayscale, to_rgb
 from slimtrain.data.preprocessing.random_seeds import SeedStream
 
 _R_MEAN = 123.68
