@@ -1,0 +1,255 @@
+"""Child processes and the machine: what every figure is measured in.
+
+Every figure is measured in a fresh child process (`ChildRun`: its wall and
+CPU time, its result line), so no run inherits another's threads, caches
+or memory; the machine's load is sampled while a benchmark runs
+(`LoadMonitor`); `progress_times` reads train.py's progress lines.
+"""
+
+import datetime
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+from slimtrain.training.hooks.progress import PROGRESS_PATTERN
+
+# bench/, the folder of the benchmark scripts (this package lives in it).
+BENCH_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+REPO_ROOT = os.path.dirname(BENCH_DIR)
+
+
+PYTHON = sys.executable
+
+
+TRAIN_PY = os.path.join(REPO_ROOT, "train.py")
+
+
+EVAL_PY = os.path.join(REPO_ROOT, "eval.py")
+
+
+WORKERS_PY = os.path.join(BENCH_DIR, "workers.py")
+
+
+RESULT_PREFIX = "BENCH_RESULT "
+
+
+def load_average():
+    with open("/proc/loadavg") as handle:
+        return float(handle.read().split()[0])
+
+
+def machine_info():
+    """nproc, CPU model, memory, Python and library versions."""
+    cpu_model = platform.processor() or "unknown"
+    try:
+        with open("/proc/cpuinfo") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    cpu_model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    memory_gib = None
+    try:
+        with open("/proc/meminfo") as handle:
+            total_kib = int(handle.readline().split()[1])
+            memory_gib = round(total_kib / 2 ** 20, 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    versions = subprocess.run(
+        [PYTHON, "-c", "import tensorflow as tf, keras, numpy, tf_slim; "
+         "print(tf.__version__, keras.__version__, numpy.__version__, "
+         "tf_slim.__version__ if hasattr(tf_slim, '__version__') else '?')"],
+        capture_output=True, text=True, env=child_env()).stdout.split()
+    names = ("tensorflow", "keras", "numpy", "tf_slim")
+    return {"nproc": os.cpu_count(), "cpu_model": cpu_model,
+            "memory_gib": memory_gib, "python": platform.python_version(),
+            **dict(zip(names, versions + ["?"] * (4 - len(versions))))}
+
+
+class LoadMonitor:
+    """Samples the 1-minute load average in the background while in use."""
+
+    def __init__(self, every_secs=5.0):
+        self._every = every_secs
+        self._samples = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self._stop.is_set():
+            self._samples.append(load_average())
+            self._stop.wait(self._every)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self._samples.append(load_average())
+
+    def summary(self):
+        samples = self._samples or [load_average()]
+        return {"min": min(samples), "median": statistics.median(samples),
+                "max": max(samples), "samples": len(samples)}
+
+
+def wait_for_quiet(max_load, max_wait_secs, poll_secs=120):
+    """Waits until the 1-minute load is below max_load; returns the load."""
+    deadline = time.time() + max_wait_secs
+    load = load_average()
+    while load >= max_load and time.time() < deadline:
+        print("load %.2f >= %.2f; waiting %d s" % (load, max_load, poll_secs),
+              flush=True)
+        time.sleep(min(poll_secs, max(1.0, deadline - time.time())))
+        load = load_average()
+    print("load %.2f: starting" % load, flush=True)
+    return load
+
+
+def child_env():
+    """The environment of child processes: quiet TensorFlow C++ logging."""
+    env = dict(os.environ)
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+    env["PYTHONPATH"] = os.pathsep.join(
+        [REPO_ROOT] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep)
+                       if p])
+    return env
+
+
+class ChildRun:
+    """One finished child process: its output, exit status, launch time, and
+    samples of its CPU time and memory taken while it ran.
+
+    samples: [(epoch time, CPU seconds (user + system, all threads), VmRSS
+    KiB, VmHWM KiB)], every `sample_every` seconds.
+    """
+
+    def __init__(self, args, timeout=1800, cwd=None, sample_every=0.05):
+        self.args = args
+        self.samples = []
+        self.launched = time.time()
+        child = subprocess.Popen(
+            args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env=child_env(), cwd=cwd or REPO_ROOT)
+        chunks = []
+        reader = threading.Thread(target=lambda: chunks.extend(child.stdout),
+                                  daemon=True)
+        reader.start()
+        deadline = self.launched + timeout
+        while child.poll() is None:
+            sample = _sample_process(child.pid)
+            if sample is not None:
+                self.samples.append(sample)
+            if time.time() > deadline:
+                child.kill()
+            time.sleep(sample_every)
+        self.ended = time.time()
+        reader.join()
+        self.output = "".join(chunks)
+        self.returncode = child.returncode
+        if child.returncode != 0:
+            raise RuntimeError("%s failed with status %d:\n%s" % (
+                " ".join(args), child.returncode, self.output[-4000:]))
+
+    def cpu_seconds_between(self, start, end):
+        """CPU seconds the child used between two epoch times (interpolated
+        between samples)."""
+        return _interpolate(self.samples, end) - _interpolate(self.samples,
+                                                               start)
+
+    def result(self):
+        """The JSON a bench worker printed on its BENCH_RESULT line."""
+        for line in reversed(self.output.splitlines()):
+            if line.startswith(RESULT_PREFIX):
+                return json.loads(line[len(RESULT_PREFIX):])
+        raise RuntimeError("no %sline in the output of %s:\n%s" % (
+            RESULT_PREFIX, " ".join(self.args), self.output[-4000:]))
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _sample_process(pid):
+    """(time, CPU seconds, VmRSS KiB, VmHWM KiB) of a live process, or None."""
+    try:
+        with open("/proc/%d/stat" % pid) as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        memory = {}
+        with open("/proc/%d/status" % pid) as handle:
+            for line in handle:
+                if line.startswith(("VmRSS:", "VmHWM:")):
+                    memory[line[:5]] = int(line.split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+    # Fields 14 and 15 of /proc/PID/stat (utime, stime), counted from 1,
+    # are 11 and 12 after the command name.
+    cpu = (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+    return (time.time(), cpu, memory.get("VmRSS"), memory.get("VmHWM"))
+
+
+def _interpolate(samples, when):
+    """CPU seconds at time `when`, linear between the samples around it."""
+    before = [s for s in samples if s[0] <= when]
+    after = [s for s in samples if s[0] >= when]
+    if not before or not after:
+        raise ValueError("no CPU samples around %.3f" % when)
+    (t0, c0), (t1, c1) = before[-1][:2], after[0][:2]
+    return c0 if t1 == t0 else c0 + (c1 - c0) * (when - t0) / (t1 - t0)
+
+
+def print_result(result):
+    """What a worker prints last, for `ChildRun.result`."""
+    print(RESULT_PREFIX + json.dumps(result), flush=True)
+
+
+# An absl log line: "I1122 06:02:34.827950 140026417249152 file.py:101] text".
+_ABSL_LINE = re.compile(
+    r"^[IWEF](\d\d)(\d\d) (\d\d):(\d\d):(\d\d)\.(\d{6}) +\d+ [^\]]*\] (.*)$")
+
+
+def absl_lines(output, reference_time):
+    """Yields (epoch seconds, message) of each absl log line in output.
+
+    absl stamps lines with local month, day and time; the year comes from
+    reference_time (an epoch time near the run), corrected at a new year.
+    """
+    reference = datetime.datetime.fromtimestamp(reference_time)
+    for line in output.splitlines():
+        match = _ABSL_LINE.match(line)
+        if not match:
+            continue
+        month, day, hour, minute, second, micro = map(int, match.groups()[:6])
+        stamp = datetime.datetime(reference.year, month, day, hour, minute,
+                                  second, micro)
+        if (stamp - reference).days > 180:
+            stamp = stamp.replace(year=reference.year - 1)
+        elif (reference - stamp).days > 180:
+            stamp = stamp.replace(year=reference.year + 1)
+        yield stamp.timestamp(), match.group(7)
+
+
+def progress_times(output, reference_time):
+    """{global step: epoch time} of train.py's progress lines in output."""
+    times = {}
+    for stamp, message in absl_lines(output, reference_time):
+        match = PROGRESS_PATTERN.match(message)
+        if match:
+            times[int(match.group("step"))] = stamp
+    return times
+
+
+def rate(step_times, first, last, examples_per_step):
+    """Examples/sec between the ends of steps `first` and `last`."""
+    elapsed = step_times[last] - step_times[first]
+    return (last - first) * examples_per_step / elapsed
