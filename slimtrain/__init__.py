@@ -5,6 +5,8 @@ current TensorFlow and NumPy: `slimtrain.compat` patches tf-slim as soon as
 it is imported. Nothing else happens on import (TensorFlow itself is not
 imported); the programs' own set-up (quiet start-up output, flags) is done
 by their entry points (`slimtrain.cli`).
+
+May import: slimtrain.compat.
 """
 
 from slimtrain import compat as _compat

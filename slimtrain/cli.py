@@ -7,6 +7,8 @@ written once, in the config class (`slimtrain.settings`); `--help` prints
 them by group (`grouped_help`); `main` reads them back as a config object
 (`config_from_flags`); and the errors of `slimtrain.errors` end the program
 with one line and their exit status. Library code never reads flags.
+
+May import: anything in slimtrain (a program's edge).
 """
 
 import dataclasses

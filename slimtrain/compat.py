@@ -22,6 +22,8 @@ patches (`apply()`) as soon as `tf_slim` is imported, or at once if it
 already is, so importing slimtrain does not import TensorFlow itself.
 `apply()` is idempotent and safe to call after tf_slim has already been
 used: every patch is looked up by tf-slim at call time.
+
+May import: nothing of slimtrain.
 """
 
 import functools

@@ -13,6 +13,8 @@ for training and evaluation. See `slimtrain.data.datasets.converters`.
 The flags are registered only when this module runs as a program (or when a
 caller passes its own FlagValues to `define_flags`), so importing it never
 clashes with another command's flags of the same name.
+
+May import: anything in slimtrain (a program's edge).
 """
 
 import sys

@@ -16,6 +16,8 @@ print the message as one line on stderr and exit with the exception's
        command to resume
 
 `first_line` gives the gist of another error for such a message.
+
+May import: nothing of slimtrain.
 """
 
 import signal

@@ -22,6 +22,8 @@ default of its own uses `default_of`, so its help is still written once.
 
 This module imports nothing of TensorFlow: `--help` needs only these
 declarations.
+
+May import: slimtrain.errors.
 """
 
 import dataclasses

@@ -18,6 +18,8 @@ around a program's first import of TensorFlow:
   the same case: deprecation log records and Python warnings raised inside
   TensorFlow, tf-slim and Keras are dropped; slimtrain's own lines and
   every other warning stay.
+
+May import: nothing of slimtrain.
 """
 
 import contextlib

@@ -5,7 +5,11 @@
 - `losses`: slim's classification losses and their summaries.
 - `optimizers`, `learning_rate`: research/slim's optimizers and decay
   schedules, configured from a `TrainConfig`.
+- `placement`: where variables and clones go (parameter servers, CPU, GPU).
 
 The networks themselves live in the top-level `nets` package. Nothing here
 runs a session or writes files.
+
+May import: slimtrain.data, slimtrain.rundir, slimtrain.settings,
+slimtrain.errors, nets.
 """

@@ -9,6 +9,8 @@
 - `record_check`: reads a split's first records before a run writes
   anything, and names the file and record of a read error found later.
 
-Nothing here knows about networks, losses or training; it may import
-`slimtrain.errors` and TensorFlow only.
+Nothing here knows about networks, losses or training. A new data set is
+a format module in `datasets` and an entry in `dataset_factory`.
+
+May import: slimtrain.settings, slimtrain.errors.
 """

@@ -1,6 +1,7 @@
 """Export: from a checkpoint to the files a served model is made of.
 
-- `config`: `ExportConfig`, one field per `export.py` flag.
+- `config`: `ExportConfig`, one field per `export.py` flag, and
+  `PredictConfig`.
 - `model`: the inference graph shared by every format (input, network,
   named outputs) and the model description it is built from.
 - `architecture`: research/slim's architecture-only GraphDef.
@@ -13,7 +14,9 @@
 - `predictor`: classify image files with an export dir or a train dir
   (`predict.py`).
 
-It builds on `slimtrain.evaluation` (model settings from the train dir, the
-held-out split) and `slimtrain.training.checkpoints` (finding and checking
-checkpoints); nothing in training or evaluation imports it.
+A new export format is a writer in `writers`, a runner in `runners`, and a
+name in `config.FORMATS`.
+
+May import: slimtrain.scenarios, slimtrain.compute, slimtrain.data,
+slimtrain.rundir, slimtrain.settings, slimtrain.errors, nets.
 """
