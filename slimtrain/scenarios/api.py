@@ -231,6 +231,17 @@ class Scenario:
         images, labels = batches[0]
         return self.build_train(images, labels, run)
 
+    def hooks(self, run):
+        """Hooks to run around each training step: a list of
+        `tf.compat.v1.train.SessionRunHook`s (or slimtrain Hooks).
+
+        Called once, in the training graph, after `build_train` (so a hook
+        may watch a tensor it built, e.g. a `LoggingTensorHook`); their
+        fetches ride in the step's own `session.run`. None by default.
+        """
+        del run
+        return []
+
     def build_eval(self, images, labels, run):
         """Builds the model for evaluation; returns {metric name: (value, update_op)}.
 

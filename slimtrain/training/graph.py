@@ -44,6 +44,7 @@ class TrainGraph:
         the model variables).
       summary_op: every summary merged, or None.
       scalar_summary_op: the summaries but histograms, or None.
+      run: the `RunInfo` the scenario was built with.
     """
 
     schedule: StepSchedule
@@ -54,6 +55,7 @@ class TrainGraph:
     variables_to_restore: Optional[Sequence[Any]]
     summary_op: Any
     scalar_summary_op: Any
+    run: RunInfo
 
     @property
     def train_op(self):
@@ -121,7 +123,7 @@ def build_train_graph(config, scenario, input_seed=None, start_position=0):
         dataset=dataset,
         variables_to_restore=train_step.variables_to_restore,
         summary_op=tf.summary.merge_all(),
-        scalar_summary_op=_scalar_summaries())
+        scalar_summary_op=_scalar_summaries(), run=run)
 
 
 def _scalar_summaries():

@@ -69,7 +69,7 @@ class StepRunner:
             self._max_steps) and next_step >= self._max_steps)
         step_op = self._schedule.for_step(next_step)
         fetches = {"loss": step_op.train_op, "step": step_op.step_after_train}
-        feed_dict, trace = {}, False
+        feed_dict, options = {}, None
         for index, hook in enumerate(self._hooks):
             args = hook.before_step(context)
             if args is None:
@@ -77,10 +77,12 @@ class StepRunner:
             if args.fetches is not None:
                 fetches[index] = args.fetches
             feed_dict.update(args.feed_dict or {})
-            trace = trace or args.trace
+            if args.options is not None:
+                options = options or tf.RunOptions()
+                options.MergeFrom(args.options)
         try:
             values, context.run_metadata = self._run(sess, fetches, feed_dict,
-                                                     trace)
+                                                     options)
         except tf.errors.InvalidArgumentError as error:
             restored_step = self._divergence.handle(sess, error, next_step)
             self._begin(sess, restored_step)
@@ -112,11 +114,10 @@ class StepRunner:
             hook.begin(sess, step)
 
     @staticmethod
-    def _run(sess, fetches, feed_dict, trace):
+    def _run(sess, fetches, feed_dict, options):
         """Runs the step; returns (values, its RunMetadata or None)."""
-        if not trace:
+        if options is None:
             return sess.run(fetches, feed_dict or None), None
-        options = tf.RunOptions(trace_level=tf.RunOptions.FULL_TRACE)
         metadata = tf.RunMetadata()
         values = sess.run(fetches, feed_dict or None, options=options,
                           run_metadata=metadata)

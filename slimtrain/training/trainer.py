@@ -48,6 +48,11 @@ from slimtrain.training.divergence import DivergencePolicy, all_finite
 from slimtrain.training.graph import build_train_graph
 from slimtrain.training.hooks.checkpoints import CheckpointHook, CheckpointListener
 from slimtrain.training.hooks.progress import ProgressHook
+from slimtrain.training.hooks.session_run_hooks import (
+    as_hooks,
+    hooks_from_factories,
+    resolve_factories,
+)
 from slimtrain.training.hooks.summaries import SummaryHook
 from slimtrain.training.hooks.tracing import TracingHook
 from slimtrain.training.initialization import choose_init_fn
@@ -71,11 +76,13 @@ def train(config, scenario=None, hooks=(), on_cluster_error=None):
         `slimtrain.distributed.roles`).
       scenario: the `Scenario` config.scenario names, when the caller has
         loaded it already (train.py does); None: it is loaded here.
-      hooks: `hooks.Hook`s of the caller, run before slimtrain's own at
-        every phase (so a stop one requests is seen by the checkpoint and
-        progress hooks of that step); those that are `CheckpointListener`s
-        also hear of the checkpoint hook's saves. Evaluation during
-        training is one (`evaluation.during_training.train_and_evaluate`).
+      hooks: `hooks.Hook`s (or TensorFlow `SessionRunHook`s) of the caller,
+        run with the scenario's (`Scenario.hooks`) and --hooks' before
+        slimtrain's own at every phase (so a stop one requests is seen by
+        the checkpoint and progress hooks of that step); those that are
+        `CheckpointListener`s also hear of the checkpoint hook's saves.
+        Evaluation during training is one
+        (`evaluation.during_training.train_and_evaluate`).
       on_cluster_error: None, or fn(error) called with an UnavailableError
         or DeadlineExceededError of a step or save: a task of the cluster
         went away. It may end the process with one line
@@ -92,7 +99,8 @@ def train(config, scenario=None, hooks=(), on_cluster_error=None):
     config.validate()
     if scenario is None:
         scenario = load_scenario(config.scenario, config.scenario_options)
-    hooks = list(hooks)
+    hooks = as_hooks(hooks)
+    factories = resolve_factories(config.hooks)
     if config.evaluates and config.task == 0 and not any(
             isinstance(hook, CheckpointListener) for hook in hooks):
         raise ConfigError(
@@ -110,6 +118,8 @@ def train(config, scenario=None, hooks=(), on_cluster_error=None):
                 tf.set_random_seed(config.seed)
             graph = build_train_graph(config, scenario, start.input_seed,
                                       start.start_position)
+            hooks += as_hooks(scenario.hooks(graph.run))
+            hooks += hooks_from_factories(factories)
             init_fn = choose_init_fn(config, start.resume_from,
                                      graph.variables_to_restore)
             saved_variables = _saved_variables(graph, start.resume_from)
@@ -151,10 +161,13 @@ def _run(config, graph, hooks, stop_signals, init_fn, saver,
         # this writer once the session is ready; a second copy would cost
         # ~1 s of serializing a deep network's graph.
         summary_writer = tf.summary.FileWriter(config.train_dir)
+    all_hooks = hooks + _own_hooks(config, graph, saver, summary_writer,
+                                   saved_variables, hooks)
+    for hook in all_hooks:
+        hook.setup()
     runner = StepRunner(
         schedule=graph.schedule,
-        hooks=hooks + _own_hooks(config, graph, saver, summary_writer,
-                                 saved_variables, hooks),
+        hooks=all_hooks,
         max_steps=config.max_number_of_steps,
         stop_signals=stop_signals,
         divergence=DivergencePolicy(

@@ -1,15 +1,17 @@
 """What a hook is: one concern around the training steps, in phases.
 
-`StepRunner` (slimtrain.training.step_runner) calls every hook of a run,
-in order, at each phase; each phase does nothing unless a hook overrides
-it (tensorpack's callbacks and TensorFlow's `SessionRunHook` are built the
-same way):
+The trainer and `StepRunner` (slimtrain.training.step_runner) call every
+hook of a run, in order, at each phase; each phase does nothing unless a
+hook overrides it (tensorpack's callbacks and TensorFlow's `SessionRunHook`
+are built the same way):
 
+  setup()                     once, in the run's graph, before the session
+                              exists: a hook may add ops here;
   begin(session, step)        before the first step, with the global step
                               (again after a rollback to a checkpoint);
   before_step(context)        before each step: a `StepArgs` naming what to
                               add to the step's own `session.run` (fetches,
-                              feeds, a full trace), or None;
+                              feeds, run options), or None;
   after_step(context, values) after it: the hook's fetched values (None if
                               it asked for nothing);
   end(session, step)          after the last step of the loop, the session
@@ -34,13 +36,14 @@ class StepArgs:
     Attributes:
       fetches: any fetch structure `session.run` takes, or None.
       feed_dict: tensors to feed, or None (never the training input's).
-      trace: run the step with a full trace; `StepContext.run_metadata`
-        then holds it after the step.
+      options: a `tf.compat.v1.RunOptions` (e.g. a full trace), or None;
+        every hook's are merged, and `StepContext.run_metadata` then holds
+        the step's `RunMetadata`.
     """
 
     fetches: Any = None
     feed_dict: Optional[dict] = None
-    trace: bool = False
+    options: Any = None
 
 
 class StepContext:
@@ -54,7 +57,8 @@ class StepContext:
       ends_run: after the step: it was the run's last, or a stop signal
         arrived during it.
       stop_requested: a hook asked to stop after this step.
-      run_metadata: after a traced step, its `RunMetadata`, else None.
+      run_metadata: after a step run with options, its `RunMetadata`,
+        else None.
     """
 
     def __init__(self, session, step, is_last=False):
@@ -79,6 +83,9 @@ class StepContext:
 
 class Hook:
     """Base class of the step hooks: every phase is a no-op (module doc)."""
+
+    def setup(self):
+        pass
 
     def begin(self, session, step):
         del session, step

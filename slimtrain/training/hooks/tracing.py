@@ -27,7 +27,10 @@ class TracingHook(Hook):
     def before_step(self, context):
         self._traced_step = (context.step if self._trigger.due(context.step)
                              else None)
-        return None if self._traced_step is None else StepArgs(trace=True)
+        if self._traced_step is None:
+            return None
+        return StepArgs(options=tf.RunOptions(
+            trace_level=tf.RunOptions.FULL_TRACE))
 
     def after_step(self, context, values):
         if self._traced_step is not None and context.run_metadata is not None:

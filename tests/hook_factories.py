@@ -1,0 +1,80 @@
+"""Hooks as a user gives them: --hooks factories and a scenario's hooks().
+
+tests/test_hooks.py trains with them through train.py. The custom hook
+records what it saw in a JSON file named by SLIMTRAIN_TEST_HOOK_RECORD, the
+ProfilerHook writes into SLIMTRAIN_TEST_PROFILE_DIR.
+"""
+
+import json
+import os
+
+import tensorflow.compat.v1 as tf
+
+from slimtrain.scenarios.classifier import ClassifierScenario
+from slimtrain.training.hooks import Hook
+
+
+class RecordingHook(tf.train.SessionRunHook):
+    """A hook of the user's own: fetches the global step and the total loss
+    with each step, and writes what it saw when the run ends."""
+
+    def __init__(self, path):
+        self._path = path
+        self._seen = {"begin": 0, "sessions": 0, "steps": [], "losses": [],
+                      "end": 0}
+
+    def begin(self):
+        self._seen["begin"] += 1
+        self._step = tf.train.get_global_step()
+        self._loss = tf.losses.get_total_loss()
+
+    def after_create_session(self, session, coord):
+        del session, coord
+        self._seen["sessions"] += 1
+
+    def before_run(self, run_context):
+        return tf.train.SessionRunArgs({"step": self._step,
+                                        "loss": self._loss})
+
+    def after_run(self, run_context, run_values):
+        self._seen["steps"].append(int(run_values.results["step"]))
+        self._seen["losses"].append(float(run_values.results["loss"]))
+
+    def end(self, session):
+        self._seen["end"] += 1
+        with open(self._path, "w") as handle:
+            json.dump(self._seen, handle)
+
+
+def standard_hooks():
+    """TensorFlow's StopAtStepHook, LoggingTensorHook and ProfilerHook."""
+    return [
+        tf.train.StopAtStepHook(last_step=6),
+        tf.train.LoggingTensorHook(
+            {"logged_loss": tf.losses.get_total_loss()}, every_n_iter=2),
+        tf.train.ProfilerHook(save_steps=4, output_dir=os.environ[
+            "SLIMTRAIN_TEST_PROFILE_DIR"]),
+    ]
+
+
+def nan_hook():
+    """TensorFlow's NanTensorHook on the total loss."""
+    return tf.train.NanTensorHook(tf.losses.get_total_loss())
+
+
+class CountingStepHook(Hook):
+    """A slimtrain Hook: counts the steps it was called after."""
+
+    def __init__(self):
+        self.steps = 0
+
+    def after_step(self, context, values):
+        self.steps += 1
+
+
+class HookedClassifier(ClassifierScenario):
+    """The classifier, with the user's recording hook (`Scenario.hooks`)."""
+
+    def hooks(self, run):
+        del run
+        return [RecordingHook(os.environ["SLIMTRAIN_TEST_HOOK_RECORD"])]
