@@ -17,8 +17,9 @@ once, with `flag_field`, and carries everything said about it:
 its data (scenario, network, preprocessing, data set, labels offset, ...).
 TrainConfig sets them; EvalConfig and ExportConfig inherit them unset
 (None), meaning "as the checkpoint's train dir was trained", and fill them
-in from that run (`slimtrain.rundir.open_run`). A subclass that gives one a
-default of its own uses `default_of`, so its help is still written once.
+in from that run (`slimtrain.rundir.opened_run.open_run`). TrainConfig
+redeclares them with train.py's defaults through `trained_default`, so their
+help is still written once.
 
 This module imports nothing of TensorFlow: `--help` needs only these
 declarations.
