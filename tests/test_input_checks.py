@@ -3,6 +3,7 @@ faults found later: corrupt data, write failures, an absent --master,
 input sizes; and the loss that replaced slim.losses."""
 
 import errno
+import gzip
 import logging
 import os
 import socket
@@ -24,6 +25,7 @@ from slimtrain.training import workspace
 from slimtrain.training.config import TrainConfig
 from slimtrain.training.input_checks import warn_about_input
 from slimtrain.training.trainer import train
+from tests.test_datasets_writers import random_images, write_idx
 from tests.training_helpers import small_config
 
 
@@ -50,6 +52,29 @@ def test_a_corrupt_record_later_in_the_data_ends_training_in_one_line(
     assert message.startswith("%s: record " % records)
     index = int(message.split("record ", 1)[1].split(" ", 1)[0])
     assert 600 < index < 800  # the middle of its 1,437 records
+
+
+@pytest.mark.parametrize("gzipped", [False, True])
+def test_a_short_idx_file_is_refused_before_anything_is_written(tmp_path,
+                                                               gzipped):
+    """Its header counts 20 images; 12 whole ones remain, so its first
+    records read and decode: only the length gives it away."""
+    raw = tmp_path / "raw"
+    images = random_images(20, 28, 28, 1)[..., 0]
+    write_idx(raw, "train", images, np.arange(20) % 10, gzipped=gzipped)
+    name = "train-images-idx3-ubyte" + (".gz" if gzipped else "")
+    with (gzip.open if gzipped else open)(raw / name, "rb") as handle:
+        data = handle.read()
+    with (gzip.open if gzipped else open)(raw / name, "wb") as handle:
+        handle.write(data[:16 + 12 * 28 * 28])
+    with pytest.raises(ConfigError) as raised:
+        train(small_config(tmp_path / "run", dataset_name="mnist_idx",
+                           dataset_dir=str(raw)))
+    assert str(raised.value) == (
+        "%s holds 9424%s bytes but its header counts 20 images of 28x28 "
+        "(15696 bytes): the file is cut short; replace it with an intact "
+        "copy." % (raw / name, " uncompressed" if gzipped else ""))
+    assert not (tmp_path / "run").exists()
 
 
 def test_an_empty_split_is_refused(mnist_dir):
