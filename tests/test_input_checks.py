@@ -6,6 +6,7 @@ import errno
 import gzip
 import logging
 import os
+import re
 import socket
 import subprocess
 
@@ -25,6 +26,7 @@ from slimtrain.training import workspace
 from slimtrain.training.config import TrainConfig
 from slimtrain.training.input_checks import warn_about_input
 from slimtrain.training.trainer import train
+from tests.export_helpers import run_script
 from tests.test_datasets_writers import random_images, write_idx
 from tests.training_helpers import small_config
 
@@ -75,6 +77,29 @@ def test_a_short_idx_file_is_refused_before_anything_is_written(tmp_path,
         "(15696 bytes): the file is cut short; replace it with an intact "
         "copy." % (raw / name, " uncompressed" if gzipped else ""))
     assert not (tmp_path / "run").exists()
+
+
+def test_a_record_cut_short_mid_run_is_one_line_without_a_stack_dump(
+        mnist_dir, tmp_path):
+    """train.py on a TFRecord file cut at 60 %: its first records pass the
+    check, and the read fails at step ~14; stderr ends in the one error line
+    and holds none of the Coordinator's ~30-line copy of the error."""
+    records = mnist_dir / "mnist_train.tfrecord"
+    records.write_bytes(records.read_bytes()[:int(0.6 * records.stat().st_size)])
+    result = run_script(
+        "train.py", "--dataset_name=mnist", "--dataset_dir=%s" % mnist_dir,
+        "--train_dir=%s" % (tmp_path / "run"), "--max_number_of_steps=40",
+        "--batch_size=64", "--save_summaries_steps=0", "--num_readers=1")
+    assert result.returncode == 2, result.stderr[-3000:]
+    lines = result.stderr.splitlines()
+    assert lines[-1].startswith("error: %s: record 861 cannot be read as "
+                                "mnist data (truncated record at " % records)
+    # Apart from log lines ("I1206 21:05:41.105454 ... learning.py:746] ...").
+    assert [line for line in lines
+            if not re.match(r"[IWE]\d{4} ", line)] == lines[-1:]
+    for dump_line in ("Error reported to Coordinator", "Detected at node",
+                      "Original stack trace", "Traceback"):
+        assert dump_line not in result.stderr
 
 
 def test_an_empty_split_is_refused(mnist_dir):
