@@ -215,3 +215,10 @@ class PredictConfig:
         "used, with the settings of its train_config.json).")
     json: bool = flag_field(
         False, "Print one JSON object per image instead of a table.")
+    resize: bool = flag_field(
+        False, "Scale each image to the network's input size before its "
+        "preprocessing, for models whose preprocessing crops or pads "
+        "(lenet, cifarnet: a 224-pixel photo would lose all but its central "
+        "28 or 32 pixels). Without it such an image is preprocessed as in "
+        "eval.py and TF Serving, with a note. The other preprocessings "
+        "resize every image anyway.")
