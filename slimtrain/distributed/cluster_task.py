@@ -45,6 +45,7 @@ import time
 import tensorflow.compat.v1 as tf
 from absl import logging
 
+from slimtrain.distributed import ports
 from slimtrain.distributed.liveness import PROBE_INTERVAL_SECS, Liveness
 from slimtrain.errors import EXIT_CLUSTER_FAILURE, ConfigError
 from slimtrain.evaluation.config import EvalConfig
@@ -72,13 +73,22 @@ RUNNING_SERVERS = []
 
 
 def start_server(cluster_spec, job_name, task_index, name):
-    """Starts this process's TensorFlow server; says who can reach it."""
-    server = tf.train.Server(tf.train.ClusterSpec(cluster_spec),
-                             job_name=job_name, task_index=task_index,
-                             start=True)
+    """Starts this process's TensorFlow server; says who can reach it.
+
+    Raises:
+      ConfigError: the server cannot listen on its port (in use, e.g. by a
+        second task given the same address, or not allowed), naming the
+        task and the port (`ports.server_start_error`).
+    """
+    address = cluster_spec[job_name][task_index]
+    try:
+        server = tf.train.Server(tf.train.ClusterSpec(cluster_spec),
+                                 job_name=job_name, task_index=task_index,
+                                 start=True)
+    except tf.errors.UnknownError as error:  # "Could not start gRPC server"
+        raise ports.server_start_error(name, address, error) from None
     RUNNING_SERVERS.append(server)
-    port = cluster_spec[job_name][task_index].rpartition(":")[2]
-    logging.warning(SECURITY_NOTICE, name, port)
+    logging.warning(SECURITY_NOTICE, name, address.rpartition(":")[2])
     return server
 
 

@@ -11,11 +11,14 @@ in bounded time when one dies, are started with `python -m slimtrain.launch`
 or through TF_CONFIG (docs/DISTRIBUTED.md).
 
 The server listens on all network interfaces, whatever host the cluster
-names, with no authentication or encryption; it says so when it starts.
+names, with no authentication or encryption; it says so when it starts. A
+port in use is one line naming the task and the port, exit status 2.
 """
 
 from absl import app
 from absl import flags
+
+from slimtrain import cli
 
 flags.DEFINE_string("ps_hosts", "", "Comma-separated host:port of the "
                     "parameter servers.")
@@ -36,8 +39,9 @@ def cluster_spec(ps_hosts, worker_hosts):
     return jobs
 
 
+@cli.entry_point
 def main(argv):
-    del argv
+    del argv  # entry_point refuses positional arguments
     from slimtrain.distributed.cluster_task import start_server
 
     server = start_server(cluster_spec(FLAGS.ps_hosts, FLAGS.worker_hosts),
