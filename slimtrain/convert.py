@@ -60,7 +60,10 @@ def define_flags(flag_values):
 def run(flag_values):
     """Converts as the parsed `flag_values` say; returns the exit status.
 
-    A ConfigError is printed to stderr as one line and gives status 1.
+    Bad input (a ConfigError: a missing, wrong, cut-short or unreadable
+    input file, an output_dir that already holds a data set) is printed to
+    stderr as one line and gives the bad-input status, 2; nothing is left
+    in output_dir.
     """
     convert, default_name = _CONVERTERS[flag_values.input_format]
     options = {}
@@ -74,7 +77,7 @@ def run(flag_values):
                         **options)
     except ConfigError as error:
         print("slimtrain.convert: error: %s" % error, file=sys.stderr)
-        return 1
+        return error.exit_status
     print("Wrote %s to %s." % (", ".join(
         "%s: %d examples" % item for item in sorted(sizes.items())),
         flag_values.output_dir))

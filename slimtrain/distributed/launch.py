@@ -19,6 +19,12 @@ SIGTERM to the launcher stops the whole cluster the same way: the training
 tasks get SIGTERM first, so the chief saves a checkpoint. Running the same
 command again resumes from the train dir.
 
+A port the launcher found free can be taken by another process before the
+task's server binds it (a server cannot share it, so the launcher cannot
+hold it meanwhile). A task that fails because its port is in use
+(`ports.reports_port_in_use`) makes the launcher stop the cluster as above
+and start it again on new ports, up to START_ATTEMPTS times in all.
+
 The TensorFlow servers listen on all network interfaces of this machine,
 not only 127.0.0.1, without authentication: see docs/DISTRIBUTED.md.
 """
@@ -28,12 +34,12 @@ import collections
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 
+from slimtrain.distributed import ports
 from slimtrain.errors import ConfigError
 
 # A task that still runs this long after SIGTERM is killed.
@@ -50,6 +56,8 @@ SECURITY_NOTICE = (
     "encryption: anyone who can reach their ports can run code in them. "
     "Use a machine whose ports are not reachable from untrusted networks.")
 ERROR_WORDS = ("error", "Error", "ERROR", "failure", "Traceback", "Killed")
+# How many times the cluster is started when a task loses its port.
+START_ATTEMPTS = 3
 
 
 def default_train_script():
@@ -58,24 +66,13 @@ def default_train_script():
     return os.path.join(os.path.dirname(package_dir), "train.py")
 
 
-def free_ports(count, host="127.0.0.1"):
-    """`count` distinct ports that were free on `host` a moment ago."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind((host, 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
-
-
 def cluster_tf_configs(num_workers, num_ps, evaluator, host="127.0.0.1"):
     """{task name: TF_CONFIG dict} for a local cluster on free ports."""
-    ports = free_ports(num_workers + num_ps, host)
-    jobs = {"worker": ["%s:%d" % (host, port) for port in ports[:num_workers]]}
+    chosen = ports.free_ports(num_workers + num_ps)
+    jobs = {"worker": ["%s:%d" % (host, port)
+                       for port in chosen[:num_workers]]}
     if num_ps:
-        jobs["ps"] = ["%s:%d" % (host, port) for port in ports[num_workers:]]
+        jobs["ps"] = ["%s:%d" % (host, port) for port in chosen[num_workers:]]
     tasks = [("ps", index) for index in range(num_ps)]
     tasks += [("worker", index) for index in range(num_workers)]
     if evaluator:
@@ -151,6 +148,7 @@ class Launcher:
             self.tasks.append(Task(name, train_command, env, output,
                                    self._lock))
         self.chief = next(task for task in self.tasks if task.name == "worker:0")
+        self.failed = None
 
     def say(self, text):
         with self._lock:
@@ -199,6 +197,7 @@ class Launcher:
                 self.stop()
                 return 0
             time.sleep(POLL_SECS)
+        self.failed = failed
         # Let the others' last lines arrive before the summary line.
         failed.finish_output()
         status = failed.poll()
@@ -209,6 +208,12 @@ class Launcher:
         # The status of the task that failed first (the one just named),
         # not of those the launcher then stopped.
         return status if status > 0 else 1
+
+    def lost_a_port(self):
+        """Whether `run` ended because a task's server found its port in use
+        (taken after the launcher had chosen it)."""
+        return self.failed is not None and ports.reports_port_in_use(
+            self.failed.last_error_line())
 
     def stop(self):
         """SIGTERM to the training tasks, then to the rest; SIGKILL at the end.
@@ -290,15 +295,30 @@ def main(argv=None):
     except ConfigError as error:
         print("error: %s" % error, file=sys.stderr)
         return 2
+    command = [sys.executable, args.train_script] + train_flags
+    for attempt in range(1, START_ATTEMPTS + 1):
+        launcher = start_cluster(args, command)
+        status = launcher.run()
+        if not launcher.lost_a_port() or attempt == START_ATTEMPTS:
+            return status
+        launcher.say("%s lost its port to another process before its server "
+                     "could bind it: starting the cluster again on new ports "
+                     "(start %d of %d)." % (launcher.failed.name, attempt + 1,
+                                            START_ATTEMPTS))
+
+
+def start_cluster(args, command):
+    """Starts every task of the cluster `args` describe on new free ports,
+    each running `command`; returns its `Launcher`, which Ctrl-C and
+    SIGTERM now stop."""
     tf_configs = cluster_tf_configs(args.num_workers, args.num_ps,
                                     args.evaluator)
-    command = [sys.executable, args.train_script] + train_flags
     launcher = Launcher(tf_configs, command, args.stop_grace_secs, sys.stdout)
     launcher.say("started %s (worker:0 is the chief); %s" %
                  (", ".join(tf_configs), SECURITY_NOTICE))
     signal.signal(signal.SIGINT, launcher.request_stop)
     signal.signal(signal.SIGTERM, launcher.request_stop)
-    return launcher.run()
+    return launcher
 
 
 if __name__ == "__main__":

@@ -205,3 +205,10 @@ class PredictConfig:
     json: bool = flag_field(
         False, "Print one JSON object per image instead of a table.",
         group=PREDICTION)
+    resize: bool = flag_field(
+        False, "Scale each image to the network's input size before its "
+        "preprocessing, for models whose preprocessing crops or pads "
+        "(lenet, cifarnet: a 224-pixel photo would lose all but its central "
+        "28 or 32 pixels). Without it such an image is preprocessed as in "
+        "eval.py and TF Serving, with a note. The other preprocessings "
+        "resize every image anyway.", group=PREDICTION)

@@ -7,8 +7,10 @@ towers that share one set of variables:
 
   input        float32 [None, size, size, channels], already preprocessed
                -> network -> logits, probabilities, classes, top_5_*
-  image_bytes  string [None], encoded JPEG/PNG/GIF/BMP of any size
-               -> decode -> the model's evaluation preprocessing
+  image_bytes  string [None], encoded JPEG/PNG/GIF/BMP (or WebP, JPEG XL)
+               of any size
+               -> decode (`decode_image`) -> the model's evaluation
+               preprocessing
                -> network -> serving/logits, serving/probabilities, ...
 
 The first is what the frozen graph and the TFLite model keep, and the
@@ -132,19 +134,61 @@ def build_inference_graph(spec):
 def decode_and_preprocess(spec, image_bytes):
     """Decodes a [None] batch of encoded images and preprocesses each one.
 
-    Every image is decoded to the data set's channel count (an RGB file
-    for a grayscale model is converted, and the other way round) and goes
-    through the model's evaluation preprocessing, as in eval.py's input.
+    Every image is decoded to the data set's channel count (`decode_image`)
+    and goes through the model's evaluation preprocessing, as in eval.py's
+    input.
     """
 
     def prepare(encoded):
-        image = tf.io.decode_image(encoded, channels=spec.decode_channels,
-                                   expand_animations=False)
-        image.set_shape([None, None, spec.decode_channels])
+        image = decode_image(encoded, spec.decode_channels)
         return spec.preprocessing_fn(image, spec.image_size, spec.image_size)
 
     with tf.name_scope("decode"):
         return tf.map_fn(prepare, image_bytes, fn_output_signature=tf.float32)
+
+
+def decode_image(encoded, channels):
+    """Decodes one encoded image to uint8 [H, W, channels].
+
+    Reads every format `tf.io.decode_image` reads (JPEG, PNG, GIF, BMP, and
+    in TensorFlow 2.21 WebP and JPEG XL); an animated image gives its first
+    frame. JPEG and PNG are decoded straight to `channels` by their own
+    decoders, as the training input decodes them. The other decoders refuse
+    some channel counts (BMP and GIF give no grey image, WebP gives only its
+    file's own count), so those images are decoded with their own channels
+    and converted (`convert_channels`). Works in a graph and eagerly
+    (predict.py checks each file with it).
+
+    Args:
+      encoded: a string scalar, the file's bytes.
+      channels: 1 or 3.
+    """
+    def decode(decode_channels):
+        return tf.io.decode_image(encoded, channels=decode_channels,
+                                  expand_animations=False)
+
+    decoder_converts = tf.logical_or(
+        tf.io.is_jpeg(encoded),
+        tf.equal(tf.strings.substr(encoded, 0, 4), b"\x89PNG"))
+    image = tf.cond(decoder_converts, lambda: decode(channels),
+                    lambda: convert_channels(decode(0), channels))
+    image.set_shape([None, None, channels])
+    return image
+
+
+def convert_channels(image, channels):
+    """uint8 [H, W, 1 to 4] (grey, grey + alpha, RGB, RGBA) to `channels`.
+
+    Alpha is dropped; RGB becomes grey by `tf.image.rgb_to_grayscale` (for
+    channels 1), grey is repeated into RGB (for channels 3).
+    """
+    own = tf.shape(image)[-1]
+    color = image[:, :, :tf.where(own >= 3, 3, 1)]
+    if channels == 1:
+        return tf.cond(own >= 3, lambda: tf.image.rgb_to_grayscale(color),
+                       lambda: color)
+    return tf.cond(own >= 3, lambda: color,
+                   lambda: tf.tile(color, [1, 1, channels]))
 
 
 def classify(spec, images):

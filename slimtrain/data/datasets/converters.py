@@ -9,6 +9,16 @@ result as "mnist", "cifar10" or "flowers" (the prefix follows dataset_name).
 MNIST and CIFAR-10 images are stored as PNG; folder images keep their own
 PNG or JPEG bytes.
 
+Bad input is a ConfigError naming the file and the fix, and is looked for
+before anything is written: MNIST IDX headers and lengths (a cut-short or
+damaged gzip file), CIFAR-10 batch sizes, and an image folder's listing. An
+image folder with a file that cannot be opened (a broken link, no read
+permission, a folder or device named like an image) or a class sub-folder
+without images is refused as a whole, naming them: a data set that silently
+lost some of its images would train and evaluate on other data than its
+owner thinks. A record or image that turns out not to decode while the
+records are written fails the conversion the same way.
+
 Everything is written into a hidden staging folder inside output_dir and
 moved into place only once all of it succeeded, so a failed conversion
 leaves no partial files behind. Paths must be on the local file system, and
@@ -25,6 +35,7 @@ import tempfile
 
 import tensorflow as tf
 
+from slimtrain.data import record_check
 from slimtrain.data.datasets import dataset_factory, dataset_utils
 from slimtrain.errors import ConfigError
 
@@ -57,6 +68,9 @@ def convert_image_folder(input_dir, output_dir, dataset_name="flowers",
     _check_name(dataset_name)
     if num_shards < 1:
         raise ConfigError("num_shards is %d: use 1 or more." % num_shards)
+    if not 0.0 < validation_fraction < 1.0:  # also refuses NaN
+        raise ConfigError("validation_fraction is %s: use a fraction between "
+                          "0 and 1, e.g. 0.1." % validation_fraction)
     class_names, files = _list_image_folder(input_dir)
     random.Random(seed).shuffle(files)
     num_validation = int(round(validation_fraction * len(files)))
@@ -111,20 +125,34 @@ def _convert_fixed_splits(source_name, input_dir, output_dir, dataset_name,
 
 
 def _png_examples(source):
-    """Yields a PNG tf.train.Example for each example of a DatasetSplit."""
+    """Yields a PNG tf.train.Example for each example of a DatasetSplit.
+
+    Raises:
+      ConfigError: naming the file and record that cannot be read (found
+        by `record_check.input_failure`).
+    """
     def encode(image, label):
         return tf.io.encode_png(image), label
 
     height, width, _ = source.image_shape
     encoded = source.make_dataset(num_parallel_calls=2).map(
         encode, num_parallel_calls=2, deterministic=True)
-    for png, label in encoded.as_numpy_iterator():
-        yield dataset_utils.image_to_tfexample(png, b"png", height, width,
-                                               label)
+    try:
+        for png, label in encoded.as_numpy_iterator():
+            yield dataset_utils.image_to_tfexample(png, b"png", height, width,
+                                                   label)
+    except tf.errors.OpError as error:
+        raise record_check.input_failure(error, source) from None
 
 
 def _list_image_folder(input_dir):
-    """Returns (sorted class names, sorted image paths) of a class folder."""
+    """Returns (sorted class names, sorted image paths) of a class folder.
+
+    Raises:
+      ConfigError: input_dir is not a folder, holds fewer than two class
+        sub-folders or a sub-folder without images, or image files that
+        cannot be opened (see the module doc).
+    """
     if not os.path.isdir(input_dir):
         raise ConfigError("input_dir %s does not exist or is not a folder: "
                           "fix the path." % input_dir)
@@ -132,25 +160,66 @@ def _list_image_folder(input_dir):
         name for name in os.listdir(input_dir)
         if not name.startswith(".") and
         os.path.isdir(os.path.join(input_dir, name)))
-    files = sorted(
-        os.path.join(input_dir, name, filename)
-        for name in class_names
-        for filename in os.listdir(os.path.join(input_dir, name))
-        if filename.lower().endswith(IMAGE_EXTENSIONS) and
-        not filename.startswith("."))
+    files_by_class = {
+        name: [os.path.join(input_dir, name, filename)
+               for filename in os.listdir(os.path.join(input_dir, name))
+               if filename.lower().endswith(IMAGE_EXTENSIONS) and
+               not filename.startswith(".")]
+        for name in class_names}
+    files = sorted(path for paths in files_by_class.values() for path in paths)
     if len(class_names) < 2 or not files:
         raise ConfigError(
             "%s has %d class sub-folders and %d images (%s): give it one "
             "sub-folder of images per class, at least two classes."
             % (input_dir, len(class_names), len(files),
                "/".join(IMAGE_EXTENSIONS)))
+    empty = [name for name, paths in files_by_class.items() if not paths]
+    if empty:
+        raise ConfigError(
+            "the class sub-folder(s) %s of %s hold no %s images: put the "
+            "class's images there or remove the sub-folder."
+            % (", ".join(empty), input_dir, "/".join(IMAGE_EXTENSIONS)))
+    _refuse_unopenable(files)
     return class_names, files
+
+
+def _refuse_unopenable(paths):
+    """Raises ConfigError naming the files of `paths` that cannot be opened
+    for reading (the first three, and how many in all)."""
+    failures = []
+    for path in paths:
+        reason = _open_failure(path)
+        if reason:
+            failures.append("%s (%s)" % (path, reason))
+    if failures:
+        more = (" and %d more" % (len(failures) - 3)
+                if len(failures) > 3 else "")
+        raise ConfigError(
+            "%d image file(s) cannot be read: %s%s: remove them or fix their "
+            "links or permissions, then convert again."
+            % (len(failures), "; ".join(failures[:3]), more))
+
+
+def _open_failure(path):
+    """Why `path` cannot be opened as a regular file for reading, or None."""
+    if not os.path.isfile(path):
+        return ("a link to a missing file" if os.path.islink(path) else
+                "not a regular file")
+    try:
+        with open(path, "rb"):
+            return None
+    except OSError as error:
+        return error.strerror or str(error)
 
 
 def _folder_example(path, class_ids):
     """Returns the tf.train.Example of one image file, checking it decodes."""
-    with open(path, "rb") as handle:
-        data = handle.read()
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as error:
+        raise ConfigError("Cannot read image %s (%s): remove or replace it."
+                          % (path, error.strerror or error)) from None
     image_format = next((name for signature, name in _SIGNATURES
                          if data.startswith(signature)), None)
     try:
