@@ -39,12 +39,13 @@ def main(argv):
     elif not cluster.trains:  # a ps or the evaluator
         roles.run_service_task(cluster, config, end_process)
     else:
-        config, server = roles.join_as_training_task(cluster, config,
-                                                     end_process)
+        # The server serves as long as this frame holds it: until training
+        # has ended.
+        config, _server = roles.join_as_training_task(cluster, config,
+                                                      end_process)
         train_and_evaluate(
             config, scenario=scenario,
             on_cluster_error=failure_handler(cluster, end_process))
-        del server  # served until here
 
 
 def end_process(status, message=None):
