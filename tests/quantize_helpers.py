@@ -72,12 +72,13 @@ def lenet(images, is_training):
 
 
 def train(network, checkpoint_dir, images, labels, steps, options=None,
-          batch_size=32, learning_rate=0.01, seed=0):
+          init_from=None, batch_size=32, learning_rate=0.001, seed=0):
     """Trains `network` on the arrays; saves a checkpoint; returns its path.
 
     Args:
       network: fn(images, is_training) -> logits.
       options: the training rewrite's QuantizeOptions, or None for float.
+      init_from: a checkpoint whose model variables to start from.
     """
     with tf.Graph().as_default() as graph:
         tf.set_random_seed(seed)
@@ -92,6 +93,9 @@ def train(network, checkpoint_dir, images, labels, steps, options=None,
             tf.losses.get_total_loss(), tf.train.AdamOptimizer(learning_rate))
         with tf.Session() as session:
             session.run(tf.global_variables_initializer())
+            if init_from:
+                tf.train.Saver(slim.get_model_variables()).restore(
+                    session, init_from)
             order = np.random.RandomState(seed)
             for _ in range(steps):
                 batch = order.randint(0, len(images), batch_size)

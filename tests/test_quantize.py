@@ -14,6 +14,8 @@
 Everything runs with tf_keras hidden (one subprocess), as slimtrain runs.
 """
 
+import re
+
 import numpy as np
 import pytest
 import tensorflow.compat.v1 as tf
@@ -400,4 +402,5 @@ def test_options_are_checked():
                     reason="this run is already the one without tf_keras")
 def test_quantize_without_tf_keras():
     status, tail = tf_keras_helpers.run_file_without_tf_keras(__file__)
-    assert status == 0 and " passed" in tail and "skipped" not in tail, tail
+    # Every test ran there, but this one.
+    assert status == 0 and re.search(r" passed, 1 skipped", tail), tail
