@@ -142,8 +142,7 @@ def _quantize_layer(layer, quantizer, frozen):
                 [layer.op])
         output, layer_ops = layer.output, (layer.op,)
     if layer.bypass is not None:
-        quantizer.activation(layer, ranges.BEFORE_BYPASS, output,
-                             [layer.bypass])
+        quantizer.activation(layer, ranges.BEFORE_BYPASS, output)
         if layer.activation is None:
             quantizer.activation(layer, ranges.AFTER_BYPASS,
                                  layer.bypass.outputs[0])
