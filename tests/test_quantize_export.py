@@ -77,6 +77,8 @@ def test_quantization_aware_lenet_converts_to_int8_within_its_bound(
         helpers.lenet, tmp_path, train_images, train_labels, steps=40,
         options=quantize.QuantizeOptions(is_training=True, quant_delay=0),
         init_from=float_lenet)
+    assert quantize.holds_ranges(checkpoint)
+    assert not quantize.holds_ranges(float_lenet)
     with tf.Graph().as_default() as graph:
         tower = inference_graph(helpers.lenet, test_images.shape[1:])
         quantize.rewrite(graph, quantize.QuantizeOptions(is_training=False))
