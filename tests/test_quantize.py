@@ -165,8 +165,9 @@ def reference_logits(values):
             float(values[scope + "/max"]))
 
     with tf.Graph().as_default():
-        net = tf.constant(fake_quant(IMAGES, values["Tiny/conv/input_quant/min"],
-                                     values["Tiny/conv/input_quant/max"]))
+        net = tf.constant(fake_quant(
+            IMAGES, values["Tiny/conv/input_quant/min"],
+            values["Tiny/conv/input_quant/max"]))
         net = tf.nn.conv2d(net, weights("Tiny/conv", "weights"), 2, "SAME")
         net = activation(tf.nn.relu6(net + folded_bias(values, "Tiny/conv")),
                          "Tiny/conv/act_quant")

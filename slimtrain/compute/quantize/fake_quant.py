@@ -32,7 +32,7 @@ class Quantizer:
         """Args:
           options: the rewrite's `QuantizeOptions`.
           step: a scalar int64 tensor, the global step the delays compare
-            against (None when options.quant_delay is unset).
+            against (None when the rewrite has no delay).
         """
         self._options = options
         self._step = step

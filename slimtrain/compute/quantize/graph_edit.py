@@ -43,7 +43,8 @@ def reroute(old, new, consumers=None):
                 "TensorFlow 2.21 or report it." % tf.version.VERSION)
         for index, tensor in enumerate(consumer.inputs):
             if tensor is old:
-                consumer._update_input(index, new)  # pylint: disable=protected-access
+                # pylint: disable-next=protected-access
+                consumer._update_input(index, new)
                 count += 1
     return count
 

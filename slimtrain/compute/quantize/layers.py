@@ -1,4 +1,4 @@
-"""Finds the layers the rewrite quantizes, as `tf.contrib.quantize` matched them.
+"""Finds the layers the rewrite quantizes, as contrib.quantize matched them.
 
 A layer is a Conv2D, DepthwiseConv2dNative or MatMul whose weights are read
 from a variable (resource or reference), followed by what slim's conv2d,
@@ -16,10 +16,10 @@ separable_conv2d and fully_connected build after it:
 
 Each bracketed op is matched only when the tensor before it has that op as
 its one consumer (Identity ops in between, such as slim's
-`activation_fn=tf.identity` or a named output, are passed over), so the ops a layer is cut from are exactly those of one
-slim layer (and a residual sum). A layer whose batch norm's output has no
-consumer is the original a training rewrite folded, and is not matched
-again.
+`activation_fn=tf.identity` or a named output, are passed over), so the
+ops a layer is cut from are exactly those of one slim layer (and a residual
+sum). A layer whose batch norm's output has no consumer is the original a
+training rewrite folded, and is not matched again.
 """
 
 import dataclasses
@@ -184,7 +184,8 @@ def _batch_norm_after(op):
         if batch_norm is None or batch_norm.type not in BATCH_NORM_TYPES:
             return None
         back = sole_consumer(batch_norm.outputs[0])
-        return batch_norm if back is not None and back.type == "Reshape" else None
+        reshaped_back = back is not None and back.type == "Reshape"
+        return batch_norm if reshaped_back else None
     return consumer if consumer.type in BATCH_NORM_TYPES else None
 
 

@@ -17,6 +17,7 @@ layer `layers.find_layers` matches, in the order the layers were built:
    and a concat of quantized tensors) are passed through.
 """
 
+import contextlib
 import dataclasses
 import re
 from typing import Tuple
@@ -97,8 +98,7 @@ def rewrite(graph, options):
         quantizer = Quantizer(options, step)
         done, folded, skipped = [], [], []
         for layer in layers_lib.find_layers(graph, options.scope):
-            with graph.name_scope(layer.op.name.rpartition("/")[0] + "/"), \
-                    tf.device(layer.op.device):
+            with _beside(layer.op):
                 try:
                     layer_ops = _quantize_layer(layer, quantizer, frozen)
                 except batch_norm_folding.CannotFold as reason:
@@ -112,13 +112,21 @@ def rewrite(graph, options):
             if layer.batch_norm is not None:
                 folded.append(layer.batch_norm.name)
         for layer, layer_ops in done:
-            with graph.name_scope(layer.op.name.rpartition("/")[0] + "/"), \
-                    tf.device(layer.op.device):
+            with _beside(layer.op):
                 _quantize_input(layer, layer_ops, quantizer)
     return RewriteSummary(
         layers=tuple(layer.variable_name for layer, _ in done),
         folded_batch_norms=tuple(folded), skipped=tuple(skipped),
         range_scopes=tuple(quantizer.range_scopes))
+
+
+@contextlib.contextmanager
+def _beside(op):
+    """Builds in `op`'s name scope and on its device (a clone's)."""
+    scope = op.name.rpartition("/")[0]
+    with op.graph.name_scope(scope + "/" if scope else ""), \
+            tf.device(op.device):
+        yield
 
 
 def _global_step(options):
