@@ -168,7 +168,7 @@ def test_bad_converter_input(tmp_path):
     assert not any(path.name.startswith("o") for path in tmp_path.iterdir())
 
 
-def _parsed_flags(*argv):
+def parsed_flags(*argv):
     flag_values = flags.FlagValues()
     convert.define_flags(flag_values)
     flag_values(["convert"] + list(argv))
@@ -177,7 +177,7 @@ def _parsed_flags(*argv):
 
 def test_command_converts_and_reports(tmp_path, capsys):
     _small_folder(tmp_path / "photos")
-    status = convert.run(_parsed_flags(
+    status = convert.run(parsed_flags(
         "--input_format=image_folder", "--input_dir=%s" % (tmp_path / "photos"),
         "--output_dir=%s" % (tmp_path / "out"), "--dataset_name=petals",
         "--num_shards=1", "--validation_fraction=0.5"))
@@ -275,7 +275,7 @@ def test_bad_input_is_one_line_with_status_2_and_writes_nothing(
     raw = tmp_path / "raw"
     make_input(raw)
     out = tmp_path / "out"
-    status = convert.run(_parsed_flags(
+    status = convert.run(parsed_flags(
         "--input_format=%s" % input_format, "--input_dir=%s" % raw,
         "--output_dir=%s" % out))
     captured = capsys.readouterr()
@@ -289,7 +289,7 @@ def test_bad_input_is_one_line_with_status_2_and_writes_nothing(
 
 def test_command_prints_bad_input_as_one_line(tmp_path, capsys):
     (tmp_path / "README").write_text("no IDX files here")
-    status = convert.run(_parsed_flags(
+    status = convert.run(parsed_flags(
         "--input_format=mnist_idx", "--input_dir=%s" % tmp_path,
         "--output_dir=%s" % (tmp_path / "out")))
     assert status == 2

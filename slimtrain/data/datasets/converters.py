@@ -4,10 +4,12 @@
   CIFAR-10 binary files  -> cifar10_train.tfrecord, cifar10_test.tfrecord
   a folder of images,    -> flowers_train_00000-of-00005.tfrecord, ...,
   one sub-folder a class    flowers_validation_00000-of-00005.tfrecord, ...
+  a COCO-style folder    -> train.record-00000-of-00005, ...,
+                            val.record-00000-of-00005, ... (Visual Wake Words)
 each with labels.txt and split_sizes.txt, so that `dataset_factory` reads the
-result as "mnist", "cifar10" or "flowers" (the prefix follows dataset_name).
-MNIST and CIFAR-10 images are stored as PNG; folder images keep their own
-PNG or JPEG bytes.
+result as "mnist", "cifar10", "flowers" (the prefix follows dataset_name) or
+"visualwakewords". MNIST and CIFAR-10 images are stored as PNG; folder and
+COCO images keep their own PNG or JPEG bytes.
 
 Bad input is a ConfigError naming the file and the fix, and is looked for
 before anything is written: MNIST IDX headers and lengths (a cut-short or
@@ -36,7 +38,7 @@ import tempfile
 import tensorflow as tf
 
 from slimtrain.data import record_check
-from slimtrain.data.datasets import dataset_factory, dataset_utils
+from slimtrain.data.datasets import dataset_factory, dataset_utils, visualwakewords
 from slimtrain.errors import ConfigError
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")
@@ -95,6 +97,85 @@ def convert_image_folder(input_dir, output_dir, dataset_name="flowers",
         sizes = {name: len(split_files) for name, split_files in splits.items()}
         _write_metadata(staging, dict(enumerate(class_names)), sizes)
     return sizes
+
+
+def convert_coco(input_dir, output_dir,
+                 foreground_class=visualwakewords.FOREGROUND_CLASS,
+                 small_object_area_threshold=(
+                     visualwakewords.SMALL_OBJECT_AREA_THRESHOLD),
+                 num_shards=5):
+    """Converts a COCO-style folder into Visual Wake Words records.
+
+    input_dir holds annotations/instances_<name>.json and, for each, the
+    images it lists in <name>/ (COCO's layout: instances_train2014.json
+    and train2014/, instances_val2017.json and val2017/, ...). A <name>
+    starting with "train" gives the "train" split, with "val" the "val"
+    split; each must be there once. Image i of a split goes into shard
+    i % num_shards, as research/slim's script did. Returns {split: count}.
+    """
+    if num_shards < 1:
+        raise ConfigError("num_shards is %d: use 1 or more." % num_shards)
+    sources = _coco_sources(input_dir)
+    with _staged_output(output_dir, "visualwakewords",
+                        ("train.record-", "val.record-")) as staging:
+        sizes = {}
+        for split_name, (annotations, image_dir) in sources.items():
+            images = visualwakewords.read_annotations(
+                annotations, foreground_class, small_object_area_threshold)
+            for shard in range(num_shards):
+                path = os.path.join(staging, "%s.record-%05d-of-%05d" % (
+                    split_name, shard, num_shards))
+                _write_records(path, (
+                    _coco_example(image, image_dir)
+                    for image in images[shard::num_shards]))
+            sizes[split_name] = len(images)
+        _write_metadata(staging, visualwakewords.labels_to_names(
+            foreground_class), sizes)
+    return sizes
+
+
+def _coco_sources(input_dir):
+    """{"train"|"val": (instances JSON path, its image folder)}."""
+    annotations_dir = os.path.join(input_dir, "annotations")
+    names = sorted(name[len("instances_"):-len(".json")]
+                   for name in (os.listdir(annotations_dir)
+                                if os.path.isdir(annotations_dir) else ())
+                   if name.startswith("instances_") and
+                   name.endswith(".json"))
+    sources = {}
+    for split_name in ("train", "val"):
+        found = [name for name in names if name.startswith(split_name)]
+        if len(found) != 1:
+            raise ConfigError(
+                "%s holds %s for the %r split: give it exactly one "
+                "instances_%s*.json (e.g. instances_%s2017.json), and its "
+                "images in %s/%s2017/." % (
+                    annotations_dir, ", ".join(
+                        "instances_%s.json" % name for name in found) or
+                    "no instances file", split_name, split_name, split_name,
+                    input_dir, split_name))
+        image_dir = os.path.join(input_dir, found[0])
+        if not os.path.isdir(image_dir):
+            raise ConfigError(
+                "%s has no image folder %s for instances_%s.json: put the "
+                "images it lists there." % (input_dir, found[0], found[0]))
+        sources[split_name] = (
+            os.path.join(annotations_dir, "instances_%s.json" % found[0]),
+            image_dir)
+    return sources
+
+
+def _coco_example(image, image_dir):
+    """The Visual Wake Words tf.train.Example of one LabelledImage."""
+    data, image_format, shape = _read_image(
+        os.path.join(image_dir, image.file_name))
+    if tuple(shape[:2]) != (image.height, image.width):
+        raise ConfigError(
+            "%s is %dx%d pixels, and its annotations say %dx%d: use the "
+            "annotations that belong to these images." % (
+                os.path.join(image_dir, image.file_name), shape[0], shape[1],
+                image.height, image.width))
+    return visualwakewords.image_example(image, data, image_format)
 
 
 def _convert_fixed_splits(source_name, input_dir, output_dir, dataset_name,
@@ -214,6 +295,19 @@ def _open_failure(path):
 
 def _folder_example(path, class_ids):
     """Returns the tf.train.Example of one image file, checking it decodes."""
+    data, image_format, shape = _read_image(path)
+    class_name = os.path.basename(os.path.dirname(path))
+    return dataset_utils.image_to_tfexample(data, image_format, shape[0],
+                                            shape[1], class_ids[class_name])
+
+
+def _read_image(path):
+    """(bytes, b"png" or b"jpg", decoded shape) of an image file.
+
+    Raises:
+      ConfigError: the file cannot be read, or is not a PNG or JPEG that
+        decodes.
+    """
     try:
         with open(path, "rb") as handle:
             data = handle.read()
@@ -230,9 +324,7 @@ def _folder_example(path, class_ids):
     except (ValueError, tf.errors.InvalidArgumentError) as error:
         raise ConfigError("Cannot decode image %s (%s): remove or replace it."
                           % (path, str(error).splitlines()[0])) from error
-    class_name = os.path.basename(os.path.dirname(path))
-    return dataset_utils.image_to_tfexample(data, image_format, shape[0],
-                                            shape[1], class_ids[class_name])
+    return data, image_format, shape
 
 
 def _write_records(path, examples):
@@ -258,14 +350,16 @@ def _check_name(dataset_name):
 
 
 @contextlib.contextmanager
-def _staged_output(output_dir, dataset_name):
+def _staged_output(output_dir, dataset_name, record_names=None):
     """Yields a staging folder whose files move into output_dir on success.
 
-    Refuses an output_dir that already holds this data set's records or a
-    labels/split-sizes file, so that old shards can never mix with new ones.
-    On failure the staging folder, and output_dir if this call created it,
-    are removed.
+    Refuses an output_dir that already holds this data set's records
+    (<dataset_name>_*.tfrecord, or names starting with one of
+    `record_names`) or a labels/split-sizes file, so that old shards can
+    never mix with new ones. On failure the staging folder, and output_dir
+    if this call created it, are removed.
     """
+    record_names = record_names or ()
     if os.path.exists(output_dir) and not os.path.isdir(output_dir):
         raise ConfigError("output_dir %s is a file, not a folder: choose a "
                           "folder path." % output_dir)
@@ -273,7 +367,7 @@ def _staged_output(output_dir, dataset_name):
         name for name in (os.listdir(output_dir) if os.path.isdir(output_dir)
                           else ())
         if (name.startswith(dataset_name + "_") and
-            name.endswith(".tfrecord")) or
+            name.endswith(".tfrecord")) or name.startswith(record_names) or
         name in (dataset_utils.LABELS_FILENAME,
                  dataset_utils.SPLIT_SIZES_FILENAME))
     if existing:

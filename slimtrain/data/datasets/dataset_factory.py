@@ -1,11 +1,14 @@
-"""Looks data sets up by name: TF-Slim's four, plus digits and raw formats.
+"""Looks data sets up by name: TF-Slim's five, plus digits and raw formats.
 
 TFRecord data sets, in the layout research/slim's download_and_convert
 scripts (and `python -m slimtrain.convert`) write:
-  mnist     mnist_%s.tfrecord          train 60,000 / test 10,000, 28x28x1
-  cifar10   cifar10_%s.tfrecord        train 50,000 / test 10,000, 32x32x3
-  flowers   flowers_%s_*.tfrecord      train 3,320 / validation 350, RGB
-  imagenet  %s-*                       train 1,281,167 / validation 50,000
+  mnist            mnist_%s.tfrecord      train 60,000 / test 10,000, 28x28x1
+  cifar10          cifar10_%s.tfrecord    train 50,000 / test 10,000, 32x32x3
+  flowers          flowers_%s_*.tfrecord  train 3,320 / validation 350, RGB
+  imagenet         %s-*                   train 1,281,167 / validation 50,000
+  visualwakewords  %s.record-*            train 82,783 / val 40,504, RGB,
+                                          2 classes (COCO 2014: background,
+                                          person)
 Their split sizes and class counts are the library's, except that a
 split_sizes.txt (written by slimtrain.convert) gives the true sizes and a
 labels.txt sets the class count to its largest id + 1, so data converted
@@ -51,16 +54,22 @@ _TFRecordSpec = collections.namedtuple(
 _TFRECORD_SPECS = {
     "mnist": _TFRecordSpec(
         "mnist_%s.tfrecord", {"train": 60000, "test": 10000}, 10,
-        (28, 28, 1), b"raw", "--input_format=mnist_idx"),
+        (28, 28, 1), b"raw", "--input_format=mnist_idx --dataset_name=mnist"),
     "cifar10": _TFRecordSpec(
         "cifar10_%s.tfrecord", {"train": 50000, "test": 10000}, 10,
-        (32, 32, 3), b"png", "--input_format=cifar10_bin"),
+        (32, 32, 3), b"png",
+        "--input_format=cifar10_bin --dataset_name=cifar10"),
     "flowers": _TFRecordSpec(
         "flowers_%s_*.tfrecord", {"train": 3320, "validation": 350}, 5,
-        (None, None, 3), b"png", "--input_format=image_folder"),
+        (None, None, 3), b"png",
+        "--input_format=image_folder --dataset_name=flowers"),
     "imagenet": _TFRecordSpec(
         "%s-*", {"train": 1281167, "validation": 50000}, 1001,
         (None, None, 3), b"jpeg", None),
+    # research/slim's datasets/visualwakewords.py: the 2014 splits' sizes.
+    "visualwakewords": _TFRecordSpec(
+        "%s.record-*", {"train": 82783, "val": 40504}, 2,
+        (None, None, 3), b"jpeg", "--input_format=coco"),
 }
 
 _RAW_SPLITS = {"digits": ("train", "test"), "mnist_idx": ("train", "test"),
@@ -173,8 +182,8 @@ def _tfrecord_split(name, split_name, dataset_dir, file_pattern):
     glob = os.path.join(dataset_dir, pattern % split_name)
     files = sorted(tf.io.gfile.glob(glob))
     if not files:
-        hint = ("python -m slimtrain.convert %s --dataset_name=%s"
-                % (spec.converter_hint, name) if spec.converter_hint else
+        hint = ("python -m slimtrain.convert %s" % spec.converter_hint
+                if spec.converter_hint else
                 "research/slim's build_imagenet_data.py")
         raise ConfigError("No files match %s for dataset %r split %r: make "
                           "them with `%s`, or point dataset_dir at the folder "
