@@ -27,16 +27,17 @@ import sys
 
 from absl import app, flags
 
-from slimtrain.data.datasets import converters
+from slimtrain import startup
 from slimtrain.errors import ConfigError
 
 # input_format -> (converter, default dataset_name; None: the records'
 # names are fixed, research/slim's visualwakewords layout).
+# --input_format: (its function in `converters`, the default dataset_name).
 _CONVERTERS = {
-    "mnist_idx": (converters.convert_mnist_idx, "mnist"),
-    "cifar10_bin": (converters.convert_cifar10_bin, "cifar10"),
-    "image_folder": (converters.convert_image_folder, "flowers"),
-    "coco": (converters.convert_coco, None),
+    "mnist_idx": ("convert_mnist_idx", "mnist"),
+    "cifar10_bin": ("convert_cifar10_bin", "cifar10"),
+    "image_folder": ("convert_image_folder", "flowers"),
+    "coco": ("convert_coco", None),
 }
 
 
@@ -83,7 +84,10 @@ def run(flag_values):
     stderr as one line and gives the bad-input status, 2; nothing is left
     in output_dir.
     """
-    convert, default_name = _CONVERTERS[flag_values.input_format]
+    with startup.quiet_tensorflow_import():  # converters imports TensorFlow
+        from slimtrain.data.datasets import converters
+    function_name, default_name = _CONVERTERS[flag_values.input_format]
+    convert = getattr(converters, function_name)
     options = {}
     if default_name is not None:
         options["dataset_name"] = flag_values.dataset_name or default_name

@@ -118,7 +118,7 @@ def test_coco_conversion_refuses_bad_input_in_one_line(tmp_path, capsys):
     write_coco_folder(tmp_path / "coco")
     status = convert_coco_folder(tmp_path / "coco", tmp_path / "out",
                                  "--dataset_name=vww")
-    assert status == 1
+    assert status == 2
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "--dataset_name does not apply" in error
 

@@ -17,5 +17,6 @@ A task that must end at once does so through the `end_process` action the
 program gives it; nothing here ends the process itself.
 
 May import: slimtrain.evaluation, slimtrain.training, slimtrain.rundir,
+slimtrain.startup (its stand-alone server's quiet start),
 slimtrain.errors, slimtrain.settings, TensorFlow.
 """

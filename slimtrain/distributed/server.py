@@ -19,6 +19,7 @@ import sys
 
 from absl import app, flags
 
+from slimtrain import startup
 from slimtrain.errors import ConfigError
 
 flags.DEFINE_string("ps_hosts", "", "Comma-separated host:port of the "
@@ -44,8 +45,8 @@ def main(argv):
     if len(argv) > 1:
         raise app.UsageError("unexpected arguments %s: every setting is a "
                              "--flag." % " ".join(argv[1:]))
-    from slimtrain.distributed.servers import start_server
-
+    with startup.quiet_tensorflow_import():
+        from slimtrain.distributed.servers import start_server
     try:
         server = start_server(
             cluster_spec(FLAGS.ps_hosts, FLAGS.worker_hosts), FLAGS.job_name,
