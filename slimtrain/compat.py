@@ -305,45 +305,46 @@ def _accept_nested_eval_ops():
     for name in ("evaluate_once", "evaluation_loop"):
         function = getattr(evaluation, name)
         if not getattr(function, "_slimtrain_nested_ops", False):
-            setattr(evaluation, name, _with_plain_ops(function))
+            setattr(evaluation, name, _with_plain_fetches(function))
 
 
-def _with_plain_ops(function):
+def _with_plain_fetches(function):
     """Wraps an evaluation function to normalise its eval_op and final_op."""
     signature = inspect.signature(function)
 
     @functools.wraps(function)
-    def with_plain_ops(*args, **kwargs):
+    def with_plain_fetches(*args, **kwargs):
         call = signature.bind(*args, **kwargs)
         if call.arguments.get("eval_op") is not None:
             call.arguments["eval_op"] = _flat_ops(call.arguments["eval_op"])
         if call.arguments.get("final_op") is not None:
-            call.arguments["final_op"] = _plain_ops(call.arguments["final_op"])
+            call.arguments["final_op"] = plain_fetches(
+                call.arguments["final_op"])
         return function(*call.args, **call.kwargs)
 
-    with_plain_ops._slimtrain_nested_ops = True
-    return with_plain_ops
+    with_plain_fetches._slimtrain_nested_ops = True
+    return with_plain_fetches
 
 
-def _plain_ops(ops):
+def plain_fetches(ops):
     """`ops` with every dict view (keys, values, items) made a list, at any
     depth of lists, tuples (named ones too) and dicts: what session.run
-    fetches."""
+    fetches. (slimtrain.legacy uses it for session.run itself.)"""
     if isinstance(ops, _DICT_VIEWS + (list,)):
-        return [_plain_ops(op) for op in ops]
+        return [plain_fetches(op) for op in ops]
     if isinstance(ops, dict):
-        return {key: _plain_ops(op) for key, op in ops.items()}
+        return {key: plain_fetches(op) for key, op in ops.items()}
     if isinstance(ops, tuple):
-        items = [_plain_ops(op) for op in ops]
+        items = [plain_fetches(op) for op in ops]
         return type(ops)(*items) if hasattr(ops, "_fields") else tuple(items)
     return ops
 
 
 def _flat_ops(ops):
-    """`_plain_ops(ops)` as one flat list (dict values in key order)."""
+    """`plain_fetches(ops)` as one flat list (dict values in key order)."""
     import tensorflow as tf
 
-    return tf.nest.flatten(_plain_ops(ops))
+    return tf.nest.flatten(plain_fetches(ops))
 
 
 def _restore_documented_names():
@@ -400,7 +401,8 @@ class _CallableEvaluationModule(types.ModuleType):
                 sess.run(eval_op, eval_op_feed_dict)
         final_value = None
         if final_op is not None:
-            final_value = sess.run(_plain_ops(final_op), final_op_feed_dict)
+            final_value = sess.run(plain_fetches(final_op),
+                                   final_op_feed_dict)
         if summary_op is not None:
             if global_step is None:
                 global_step = tf.train.get_or_create_global_step()

@@ -107,6 +107,8 @@ def _check_training(output, train_dir):
     by_hand = re.search(r"session accuracy ([\d.]+) at step (\d+)", output)
     assert (float(by_hand.group(1)), int(by_hand.group(2))) == (
         evaluated, STEPS)
+    assert float(re.search(r"numpy accuracy ([\d.]+)", output).group(1)) == (
+        evaluated)
     assert float(re.search(r"final loss ([\d.]+)", output).group(1)) > 0
 
 

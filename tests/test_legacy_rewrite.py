@@ -10,6 +10,7 @@ tests/test_legacy_programs.py run everything again without it).
 """
 
 import ast
+import os
 import textwrap
 
 import numpy as np
@@ -25,6 +26,9 @@ from slimtrain.legacy import references
 from slimtrain.legacy import rewrite
 from slimtrain.legacy import stand_ins
 from slimtrain.legacy import unavailable
+
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _rewritten(source, **kwargs):
@@ -63,7 +67,9 @@ IMPORTS = {
     "from tensorflow.contrib import quantize as contrib_quantize":
         "from slimtrain.legacy.contrib import quantize as contrib_quantize",
     "from tensorflow.contrib.slim.nets import vgg, resnet_v1":
-        "from nets import vgg, resnet_v1",
+        "from tf_slim.nets import vgg, resnet_v1",
+    "from tensorflow.python.framework import graph_util":
+        "from tensorflow.python.framework import graph_util",
     "from tensorflow.contrib.slim.python.slim.learning import train":
         "from tf_slim.learning import train",
     "from tensorflow.contrib.slim import *":
@@ -101,6 +107,8 @@ CHAINS = {
     "x = tf.compat.v1.layers.dropout": "x = slimtrain.legacy.layers.dropout",
     "x = tf.nn.rnn_cell.GRUCell": "x = slimtrain.legacy.rnn_cell.GRUCell",
     "x = tf.scalar_summary": "x = tf.summary.scalar",
+    "x = variables.Variable(0, collections=[])":
+        "x = tensorflow.compat.v1.Variable(0, collections=[])",
     "x = tf.placeholder(tf.float32)": "x = tf.placeholder(tf.float32)",
     "x = tf.GraphKeys.UPDATE_OPS": "x = tf.GraphKeys.UPDATE_OPS",
     "x = np.int(3) + np.float_(1)": "x = int(3) + np.float64(1)",
@@ -115,7 +123,8 @@ CHAINS = {
 
 @pytest.mark.parametrize("original", sorted(CHAINS))
 def test_chains_rewritten_in_place(original):
-    header = "import numpy as np\nimport tensorflow.compat.v1 as tf\n"
+    header = ("import numpy as np\nimport tensorflow.compat.v1 as tf\n"
+              "from tensorflow.python.ops import variables\n")
     result = _rewritten(header + original + "  # comment\n")
     assert result.text == header + CHAINS[original] + "  # comment\n"
     ast.parse(result.text)
@@ -132,10 +141,10 @@ def test_aliases_of_contrib_modules_are_followed():
         """)
     assert result.text.splitlines()[1:] == [
         "slim = tf_slim", "layers = slimtrain.legacy.contrib.layers",
-        "net = nets.vgg.vgg_16", "init = tf_slim.xavier_initializer()",
-        "scope = slim.arg_scope"]
+        "net = tf_slim.nets.vgg.vgg_16",
+        "init = tf_slim.xavier_initializer()", "scope = slim.arg_scope"]
     assert sorted(needed.module for needed in result.imports) == [
-        "nets", "slimtrain.legacy.contrib.layers", "tf_slim"]
+        "slimtrain.legacy.contrib.layers", "tf_slim", "tf_slim.nets"]
 
 
 def test_python2_builtins_only_where_the_file_does_not_bind_them():
@@ -175,7 +184,7 @@ def test_multiline_import_keeps_the_lines_of_what_follows():
     ast.parse(kept.text)
     joined = rewrite.rewrite(source, keep_lines=False)
     assert joined.text.splitlines()[1] == (
-        "    from nets import vgg, resnet_v1")
+        "    from tf_slim.nets import vgg, resnet_v1")
 
 
 def test_with_imports_puts_them_after_docstring_and_future_imports():
@@ -233,6 +242,13 @@ def test_every_namespace_has_its_stand_in_and_search_modules(key):
     for member in stand_ins.public_members(key)[:50]:
         if names.target_of(key + "." + member) is not None:
             assert getattr(home, member) is not None
+
+
+def test_docs_name_every_row_of_the_table():
+    with open(os.path.join(REPO, "docs", "LEGACY.md"), encoding="utf-8") as doc:
+        text = doc.read()
+    for key in mapping.TABLE:
+        assert "`%s`" % key in text or "`%s`" % names.spelling(key) in text, key
 
 
 def test_stand_ins_raise_one_line_errors():

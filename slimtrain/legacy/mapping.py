@@ -56,8 +56,10 @@ TABLE = {
         "replacement for this part of it" + _SEE_DOCS),
     "tensorflow.contrib.slim": Moved("tf_slim"),
     "tensorflow.contrib.slim.python.slim": Moved("tf_slim"),
-    "tensorflow.contrib.slim.nets": Moved("nets"),
-    "tensorflow.contrib.slim.python.slim.nets": Moved("nets"),
+    # TF 1's slim.nets is tf_slim.nets, module for module (and it cannot
+    # clash with a program's own `nets/` folder as slimtrain's `nets` can).
+    "tensorflow.contrib.slim.nets": Moved("tf_slim.nets"),
+    "tensorflow.contrib.slim.python.slim.nets": Moved("tf_slim.nets"),
     "tensorflow.contrib.framework": _contrib_namespace(
         "framework", ("tf_slim", "tensorflow.compat.v1",
                       "tensorflow.compat.v1.train"),
@@ -92,6 +94,8 @@ TABLE = {
         "tensorflow.compat.v1.math.confusion_matrix"),
     "tensorflow.contrib.metrics.python.ops.metric_ops": Moved(
         "tf_slim.metrics.metric_ops"),
+    "tensorflow.contrib.metrics.python.ops.set_ops": Moved(
+        "tensorflow.compat.v1.sets"),
     "tensorflow.contrib.losses": Moved("tf_slim.losses"),
     "tensorflow.contrib.losses.python.losses": Moved("tf_slim.losses"),
     "tensorflow.contrib.losses.python.metric_learning": Moved(
@@ -163,6 +167,15 @@ TABLE = {
         "the MNIST tutorial reader was removed; "
         "convert MNIST with `python -m slimtrain.convert "
         "--input_format=mnist_idx` and read it with tf.data" + _SEE_DOCS),
+    # TensorFlow internals that TF 1 programs imported and that moved.
+    # `variables.Variable` was TF 1's variable class (with `collections=`);
+    # it is TensorFlow 2's now, which ignores `collections`.
+    "tensorflow.python.ops.variables.Variable": Moved(
+        "tensorflow.compat.v1.Variable"),
+    "tensorflow.python.framework.graph_util.convert_variables_to_constants":
+        Moved("tensorflow.compat.v1.graph_util.convert_variables_to_constants"),
+    "tensorflow.python.pywrap_tensorflow.NewCheckpointReader": Moved(
+        "tensorflow.compat.v1.train.NewCheckpointReader"),
     # TF 0.x names that TF 1.0 renamed; TF 1 programs of 2017 still used
     # some of them.
     "tensorflow.scalar_summary": Moved("tensorflow.compat.v1.summary.scalar"),

@@ -26,8 +26,8 @@ from slimtrain.legacy import names
 Import = collections.namedtuple("Import", ["module", "name", "alias"])
 
 # Packages whose top-level import makes every target below them reachable
-# by attributes (their __init__ imports, or lazily loads, the submodules).
-_SELF_LOADING = ("tensorflow", "numpy", "tf_slim")
+# by attributes (their __init__ lazily loads the submodules).
+_SELF_LOADING = ("tensorflow", "numpy")
 
 
 class UnreachableTarget(LookupError):

@@ -73,15 +73,20 @@ def evaluate(hparams):
     inputs = tf.placeholder(tf.float32, [None, 8, 8, 1])
     logits = tiny_net.tiny_net(inputs, 2, width=hparams.width,
                                is_training=False)
+    names_to_values, names_to_updates = slim.metrics.aggregate_metric_map({
+        'accuracy': slim.metrics.streaming_accuracy(tf.argmax(logits, 1),
+                                                    labels)})
     global_step = tf.train.get_or_create_global_step()
     assert len(tf.get_collection(tf.GraphKeys.MODEL_VARIABLES)) > 0
     saver = tf.train.Saver()
     with tf.Session() as sess:
       saver.restore(sess, checkpoint)
-      scores, step = sess.run([logits, global_step],
-                              feed_dict={inputs: images})
-  print('session accuracy %.6f at step %d' % (
-      np.mean(np.argmax(scores, 1) == labels), step))
+      sess.run(tf.local_variables_initializer())
+      sess.run(names_to_updates.values(), feed_dict={inputs: images})
+      accuracy, step = sess.run([names_to_values['accuracy'], global_step])
+      scores = sess.run(logits, feed_dict={inputs: images})
+  print('session accuracy %.6f at step %d' % (accuracy, step))
+  print('numpy accuracy %.6f' % np.mean(np.argmax(scores, 1) == labels))
 
 
 def main(_):
