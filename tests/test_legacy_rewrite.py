@@ -77,6 +77,12 @@ IMPORTS = {
     "from tensorflow import placeholder":
         "from tensorflow.compat.v1 import placeholder",
     "import tf_slim as slim": "import tf_slim as slim",
+    "import cPickle": "import pickle as cPickle",
+    "import cPickle as pickle": "import pickle",
+    "from StringIO import StringIO": "from io import StringIO",
+    "from collections import Mapping": "from collections.abc import Mapping",
+    "import urllib2": "from urllib import request as urllib2",
+    "import os, time": "import os, time",
     "import numpy as np": "import numpy as np",
     "from tensorflow.python.ops import control_flow_ops":
         "from tensorflow.python.ops import control_flow_ops",
@@ -118,13 +124,17 @@ CHAINS = {
     "x = a.tostring(order='C')": "x = a.tostring(order='C')",
     "x = d.iteritems()": "x = d.items()",
     "x = xrange(3)": "x = range(3)",
+    "x = time.clock()": "x = time.perf_counter()",
+    "x = collections.Iterable": "x = collections.abc.Iterable",
+    "x = itertools.izip(a, b)": "x = zip(a, b)",
 }
 
 
 @pytest.mark.parametrize("original", sorted(CHAINS))
 def test_chains_rewritten_in_place(original):
     header = ("import numpy as np\nimport tensorflow.compat.v1 as tf\n"
-              "from tensorflow.python.ops import variables\n")
+              "from tensorflow.python.ops import variables\n"
+              "import collections, itertools, time\n")
     result = _rewritten(header + original + "  # comment\n")
     assert result.text == header + CHAINS[original] + "  # comment\n"
     ast.parse(result.text)

@@ -6,8 +6,9 @@ upgrader (`python -m slimtrain.upgrade`, which writes the same rewrites to
 disk) read this table and nothing else, so they cannot drift apart.
 
 Keys are legacy dotted names as a TF 1.x program spelled them, with
-`tensorflow.compat.v1.` read as `tensorflow.` (the TF 1 namespace) and
-`numpy.` for NumPy. A name is looked up by its longest key: a row for
+`tensorflow.compat.v1.` read as `tensorflow.` (the TF 1 namespace),
+`numpy.` for NumPy, and the Python 2 (or old Python 3) module for the
+standard library. A name is looked up by its longest key: a row for
 `tensorflow.contrib.slim` also covers `tensorflow.contrib.slim.arg_scope`
 (as `tf_slim.arg_scope`), unless a longer key says otherwise. Three kinds of
 row:
@@ -238,6 +239,45 @@ TABLE = {
     "numpy.msort": Removed(
         "removed in NumPy 2.0; use np.sort(a, axis=0)"),
 }
+
+# Python 2 and old Python 3 names that TF 1 programs of 2017-2020 still
+# used, and that the Python this runs on no longer has.
+TABLE.update({
+    "cPickle": Moved("pickle"),
+    "cStringIO": Moved("io"),
+    "StringIO": Moved("io"),
+    "Queue": Moved("queue"),
+    "ConfigParser": Moved("configparser"),
+    "urllib2": Moved("urllib.request"),
+    "__builtin__": Moved("builtins"),
+    "copy_reg": Moved("copyreg"),
+    "httplib": Moved("http.client"),
+    "HTMLParser": Moved("html.parser"),
+    "itertools.izip": Moved("builtins.zip"),
+    "itertools.imap": Moved("builtins.map"),
+    "itertools.ifilter": Moved("builtins.filter"),
+    "itertools.izip_longest": Moved("itertools.zip_longest"),
+    "string.letters": Moved("string.ascii_letters"),
+    "string.lowercase": Moved("string.ascii_lowercase"),
+    "string.uppercase": Moved("string.ascii_uppercase"),
+    "os.getcwdu": Moved("os.getcwd"),
+    "time.clock": Moved("time.perf_counter"),  # removed in Python 3.8
+    "fractions.gcd": Moved("math.gcd"),  # removed in Python 3.9
+    "inspect.getargspec": Removed(
+        "removed in Python 3.11; use inspect.getfullargspec (whose first "
+        "four fields are args, varargs, varkw, defaults)"),
+})
+# collections' abstract classes left for collections.abc in Python 3.10.
+TABLE.update({
+    "collections." + name: Moved("collections.abc." + name)
+    for name in ("Callable", "Container", "Hashable", "ItemsView", "Iterable",
+                 "Iterator", "KeysView", "Mapping", "MappingView",
+                 "MutableMapping", "MutableSequence", "MutableSet",
+                 "Sequence", "Set", "Sized", "ValuesView")})
+
+# The first names of the table's keys: the modules whose names the
+# rewriter follows in a program.
+ROOTS = frozenset(key.split(".")[0] for key in TABLE)
 
 # Methods renamed on every object that has them: NumPy 2 removed
 # `ndarray.tostring()` (`tobytes()` is the same bytes; Pillow and `array`

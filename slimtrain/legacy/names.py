@@ -37,7 +37,8 @@ _SPELLINGS = (("tensorflow.", "tf."), ("numpy.", "np."))
 def canonical_name(dotted):
     """The table's form of a dotted name a program spelled: TF 1's
     namespace read as `tensorflow`, `tf_slim` as `tensorflow.contrib.slim`.
-    Names outside TensorFlow, tf-slim and NumPy give None."""
+    Names under none of the table's first names (`mapping.ROOTS`) give
+    None."""
     parts = dotted.split(".")
     if tuple(parts[:3]) == _V1_PREFIX:
         parts = ["tensorflow"] + parts[3:]
@@ -45,7 +46,7 @@ def canonical_name(dotted):
     for modern, legacy in _MODERN_TO_LEGACY.items():
         if dotted == modern or dotted.startswith(modern + "."):
             dotted = legacy + dotted[len(modern):]
-    if dotted.split(".")[0] in ("tensorflow", "numpy"):
+    if dotted.split(".")[0] in mapping.ROOTS:
         return dotted
     return None
 

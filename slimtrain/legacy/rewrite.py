@@ -156,6 +156,9 @@ class _Rewriter(ast.NodeVisitor):
                     canonical.startswith("tensorflow.contrib") and
                     names.advice_for(canonical) is None):
                 return original, "import %s as tensorflow" % _TF1
+            if "." not in alias.name:  # `import cPickle` keeps its name
+                return original, self._bind_statement(
+                    node.lineno, canonical, alias.name, original)
             self._note_if_unmapped(node.lineno, canonical)
             return original, original
         if canonical == "tensorflow":
