@@ -124,6 +124,7 @@ CHAINS = {
     "x = a.tostring(order='C')": "x = a.tostring(order='C')",
     "x = d.iteritems()": "x = d.items()",
     "x = xrange(3)": "x = range(3)",
+    "np.float = float": "np.float = float",
     "x = time.clock()": "x = time.perf_counter()",
     "x = collections.Iterable": "x = collections.abc.Iterable",
     "x = itertools.izip(a, b)": "x = zip(a, b)",

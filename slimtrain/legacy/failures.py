@@ -31,6 +31,7 @@ from slimtrain.legacy import unavailable
 _MODULE_MACHINERY = re.compile(
     r"(lazy_loader|module_wrapper|deprecation_wrapper)\.py$|"
     r"numpy[/\\]__init__\.py$|^<frozen ")
+_NOTEBOOK_CELL = re.compile(r"\.ipynb#cell\d+$")
 _MISSING_ATTRIBUTE = re.compile(
     r"module '([\w.]+)' has no attribute '(\w+)'")
 
@@ -60,12 +61,14 @@ def one_line(error, environment):
 
 def _unparsable(error):
     """The line for a program file that Python 3 cannot parse."""
-    if not program_files.is_program_file(error.filename or ""):
+    filename = error.filename or ""
+    if not (program_files.is_program_file(filename) or
+            _NOTEBOOK_CELL.search(filename)):
         return None
     return ("%s:%s: cannot be read as Python 3 (%s); if it is Python 2 "
             "source, port it to Python 3 first (python -m slimtrain.upgrade "
             "copies such files unchanged and lists them)" % (
-                environments.display_path(error.filename), error.lineno,
+                environments.display_path(filename), error.lineno,
                 error.msg))
 
 

@@ -140,8 +140,7 @@ class _Rewriter(ast.NodeVisitor):
         if module is None or any(alias.name == "*" for alias in node.names):
             self._replace_star_import(node, module)
             return
-        pieces = [self._from_alias(node, module, alias)
-                  for alias in node.names]
+        pieces = [self._from_alias(node, alias) for alias in node.names]
         self._replace_statement(node, pieces)
 
     def _import_alias(self, node, alias):
@@ -166,7 +165,7 @@ class _Rewriter(ast.NodeVisitor):
         return original, self._bind_statement(
             node.lineno, canonical, alias.asname, original)
 
-    def _from_alias(self, node, module, alias):
+    def _from_alias(self, node, alias):
         """(original, new) statement for one name of a `from ... import`."""
         bound = alias.asname or alias.name
         original = "from %s import %s%s" % (
@@ -267,7 +266,15 @@ class _Rewriter(ast.NodeVisitor):
                            names.GENERIC_ADVICE)
 
     def _replace_expression(self, node, target, root, binding):
-        """Replaces `node`'s span by an expression reaching `target`."""
+        """Replaces `node`'s span by an expression reaching `target`.
+
+        Left alone: a name being assigned or deleted (`np.float = float`, a
+        program's own patch), and a chain with a comment inside it.
+        """
+        start, end = self._text.span(node)
+        if not isinstance(node.ctx, ast.Load) or (
+                _squeezed(self._text.source[start:end]) != _dotted(node)):
+            return
         if target.startswith(_TF1 + ".") and binding.holds_v1 and (
                 binding.canonical == "tensorflow"):
             text = root + target[len(_TF1):]
@@ -277,9 +284,6 @@ class _Rewriter(ast.NodeVisitor):
             text, needed = references.expression(target)
             if needed is not None:
                 self._imports[needed] = None
-        start, end = self._text.span(node)
-        if _squeezed(self._text.source[start:end]) != _dotted(node):
-            return  # odd formatting (a comment inside the chain): leave it
         self._edits.append((start, end, text, node.lineno))
 
     # --- methods and builtins --------------------------------------------
