@@ -1,15 +1,18 @@
-"""`python -m slimtrain.legacy [--explain] SCRIPT|NOTEBOOK.ipynb [ARGS...]`.
+"""`python -m slimtrain.legacy [--explain] [--traceback] SCRIPT|NOTEBOOK.ipynb
+[ARGS...]`.
 
 Runs a TF-Slim-era program unchanged (see `slimtrain.legacy`). `--explain`
 prints, as each of the program's files is loaded, every rewrite applied to
 it and every name that could not be mapped. What cannot run ends in one
-line (file, line, API, what replaces it) and exit status 2; everything
-else, the program's own errors included, behaves as the program does.
+line: an API with no home (file, line, API, what replaces it; exit status
+2), or an error raised inside TensorFlow, tf-slim or Keras (file, line and
+the error; exit status 1, or its traceback with `--traceback`). The
+program's own errors and exit status are as the program has them.
 """
 
 import sys
 
-USAGE = ("usage: python -m slimtrain.legacy [--explain] "
+USAGE = ("usage: python -m slimtrain.legacy [--explain] [--traceback] "
          "SCRIPT|NOTEBOOK.ipynb [ARGS...]")
 
 
@@ -19,12 +22,14 @@ def main(argv):
     Returns:
       The exit status, for a program that ends without calling sys.exit.
     """
-    explain = False
+    explain = tracebacks = False
     arguments = list(argv)
     while arguments and arguments[0].startswith("-"):
         option = arguments.pop(0)
         if option == "--explain":
             explain = True
+        elif option == "--traceback":
+            tracebacks = True
         elif option in ("-h", "--help"):
             print(USAGE + "\n\n" + (sys.modules["slimtrain.legacy"].__doc__
                                     or ""))
@@ -39,7 +44,8 @@ def main(argv):
         print("error: no program given\n" + USAGE, file=sys.stderr)
         return 2
     from slimtrain.legacy import runner
-    return runner.run_guarded(arguments[0], arguments[1:], explain)
+    return runner.run_guarded(arguments[0], arguments[1:], explain,
+                              tracebacks)
 
 
 if __name__ == "__main__":

@@ -15,12 +15,19 @@ error (the program's own bugs keep their traceback). It recognises:
   own code (the rewriter's note for that line gives the API and advice
   when it has one, else the mapping table does);
 - a program file that is not Python 3 (a Python 2 module).
+
+`library_error_line(error, environment)` gives one line for any other
+error raised inside TensorFlow, tf-slim or Keras under one of the
+program's lines (a TF 1 program meeting a TF 2.21 kernel or check), with
+the program's file and line and the error's first line; the runner shows
+the traceback instead when asked (`--traceback`).
 """
 
 import re
 import traceback
 import types
 
+from slimtrain import errors
 from slimtrain.legacy import environment as environments
 from slimtrain.legacy import names
 from slimtrain.legacy import program_files
@@ -32,6 +39,7 @@ _MODULE_MACHINERY = re.compile(
     r"(lazy_loader|module_wrapper|deprecation_wrapper)\.py$|"
     r"numpy[/\\]__init__\.py$|^<frozen ")
 _NOTEBOOK_CELL = re.compile(r"\.ipynb#cell\d+$")
+_LIBRARY_FILE = re.compile(r"[/\\](tensorflow|tf_slim|keras|tf_keras)[/\\]")
 _MISSING_ATTRIBUTE = re.compile(
     r"module '([\w.]+)' has no attribute '(\w+)'")
 
@@ -57,6 +65,19 @@ def one_line(error, environment):
     return prefix + "%s is not available: %s" % (
         names.spelling(canonical),
         names.advice_for(canonical) or names.GENERIC_ADVICE)
+
+
+def library_error_line(error, environment):
+    """One line for an error raised inside TensorFlow, tf-slim or Keras
+    below one of the program's own lines, or None for any other error."""
+    frames = traceback.extract_tb(error.__traceback__)
+    own = [frame for frame in frames if frame.filename in environment.rewrites]
+    library = _LIBRARY_FILE.search(frames[-1].filename) if frames else None
+    if not own or not library or frames[-1].filename in environment.rewrites:
+        return None
+    return "%s:%d: %s in %s: %s" % (
+        environments.display_path(own[-1].filename), own[-1].lineno,
+        type(error).__name__, library.group(1), errors.first_line(error))
 
 
 def _unparsable(error):

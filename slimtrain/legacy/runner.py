@@ -23,15 +23,18 @@ from slimtrain.legacy import failures
 from slimtrain.legacy import notebook
 
 
-def run_guarded(path, argv, explain=False):
+def run_guarded(path, argv, explain=False, tracebacks=False):
     """`run_program` for the command line: what cannot run ends in one line.
 
     A ConfigError (no such file, an unreadable notebook) and a legacy API
     with no home today (`failures.one_line`) print one line on stderr and
-    give exit status 2; other errors propagate with their traceback.
+    give exit status 2. An error raised inside TensorFlow, tf-slim or Keras
+    under the program's own line prints one line too
+    (`failures.library_error_line`), with exit status 1, unless
+    `tracebacks`. The program's own errors propagate with their traceback.
 
     Returns:
-      0 when the program ends normally, else 2.
+      0 when the program ends normally, else 1 or 2.
     """
     try:
         run_program(path, argv, explain)
@@ -39,11 +42,15 @@ def run_guarded(path, argv, explain=False):
         print("error: %s" % error, file=sys.stderr)
         return 2
     except Exception as error:  # pylint: disable=broad-except
-        line = failures.one_line(error, environments.enable())
+        environment = environments.enable()
+        line = failures.one_line(error, environment)
+        status = 2
+        if line is None and not tracebacks:
+            line, status = failures.library_error_line(error, environment), 1
         if line is None:
             raise
         print(line, file=sys.stderr)
-        return 2
+        return status
     return 0
 
 
