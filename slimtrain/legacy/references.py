@@ -7,9 +7,8 @@ their own submodules (`tf_slim.ops` is TensorFlow's `ops` module, while
 `import tf_slim.ops` loads tf-slim's own):
 
 - `expression(target)`: an expression in the code (`tf_slim.arg_scope`)
-  and the import that makes its first name exist (`import tf_slim`), or,
-  where attributes do not lead there, an alias bound by
-  `from tf_slim.ops import arg_scope as tf_slim_ops_arg_scope`;
+  and the import that makes its first name exist (`import tf_slim`); the
+  table only names targets that attributes lead to (its tests check it);
 - `import_statement(target, alias)`: the statement that binds `alias` to
   the target, for rewritten import statements.
 """
@@ -22,8 +21,8 @@ import types
 
 from slimtrain.legacy import names
 
-# `import module` (name is None) or `from module import name as alias`.
-Import = collections.namedtuple("Import", ["module", "name", "alias"])
+# `import module`, which a rewritten expression needs.
+Import = collections.namedtuple("Import", ["module"])
 
 # Packages whose top-level import makes every target below them reachable
 # by attributes (their __init__ lazily loads the submodules).
@@ -40,37 +39,32 @@ def expression(target):
 
     Returns:
       (text, Import or None): `int` and None for `builtins.int`.
+
+    Raises:
+      UnreachableTarget: if attributes from the imported module do not
+        lead to the target.
     """
     if target.startswith("builtins."):
         return target.split(".", 1)[1], None
     wanted = names.lookup(target)
     parts = target.split(".")
     module = _importing_module(parts)
-    if _walk(sys.modules[parts[0]], parts[1:]) is wanted:
-        return target, Import(module, None, None)
-    deepest = _deepest_module(parts)
-    alias = deepest.replace(".", "_")
-    rest = parts[len(deepest.split(".")):]
-    parent, _, last = deepest.rpartition(".")
-    return ".".join([alias] + rest), Import(parent, last, alias)
+    if _walk(sys.modules[parts[0]], parts[1:]) is not wanted:
+        raise UnreachableTarget(target)
+    return target, Import(module)
 
 
 def render_import(needed):
     """An Import as a line of source."""
-    if needed.name is None:
-        return "import %s" % needed.module
-    return "from %s import %s as %s" % needed
+    return "import %s" % needed.module
 
 
 def bind(needed):
     """(name, object) that an Import binds, for code that is run in memory
     with its imports supplied from outside."""
-    if needed.name is None:
-        importlib.import_module(needed.module)
-        top = needed.module.split(".")[0]
-        return top, sys.modules[top]
-    return needed.alias, getattr(importlib.import_module(needed.module),
-                                 needed.name)
+    importlib.import_module(needed.module)
+    top = needed.module.split(".")[0]
+    return top, sys.modules[top]
 
 
 @functools.lru_cache(maxsize=None)

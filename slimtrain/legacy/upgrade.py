@@ -37,7 +37,7 @@ from slimtrain.legacy import rewrite as rewriting
 
 REPORT_NAME = "UPGRADE_REPORT.txt"
 # First import of every upgraded file that uses TensorFlow.
-TF1_MODE = references.Import("slimtrain.legacy.tf1_mode", None, None)
+TF1_MODE = references.Import("slimtrain.legacy.tf1_mode")
 USAGE = "usage: python -m slimtrain.upgrade SRC DST"
 
 
