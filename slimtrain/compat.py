@@ -15,13 +15,7 @@ piece back where tf-slim looks for it, without editing any installed file:
   variables with a tuple, as NumPy 2 requires;
 - the Supervisor's service threads (summaries, steps/sec, timed checkpoints),
   which `slim.learning.train` starts, run inside the session's graph, so they
-  work while eager execution, TensorFlow 2's default, is on;
-- `slim.evaluation.evaluate_once` and `evaluation_loop` take `eval_op` and
-  `final_op` as tf-slim's docs write them (`names_to_updates.values()`, any
-  nesting of lists, tuples and dicts);
-- names tf-slim still documents but 1.1.0 lacks are back
-  (`slim.evaluation.evaluation(sess, ...)`, `slim.losses.sum_of_squares`,
-  `slim.evaluate_once`, `slim.evaluation_loop`).
+  work while eager execution, TensorFlow 2's default, is on.
 
 `apply()` runs when `slimtrain` or `nets` is imported. It is idempotent and
 safe to call after tf_slim has already been imported: every patch is looked
@@ -80,9 +74,6 @@ _LEGACY_NORMALIZATION_NAMES = (
 # Collection that receives, and then loses, the moving-average updates of a
 # batch norm built with `trainable=False` when it is routed around Keras (L6).
 _DISCARDED_UPDATES = "slimtrain_discarded_batch_norm_updates"
-
-# What `eval_op` may hold in TF 1 programs and session.run no longer takes.
-_DICT_VIEWS = (type({}.keys()), type({}.values()), type({}.items()))
 
 _KERAS_ADVICE = (
     "slim.batch_norm with renorm or adjustment needs the legacy Keras "
@@ -287,6 +278,10 @@ def _in_session_graph(run):
 
     run_in_session_graph._slimtrain_in_graph = True
     return run_in_session_graph
+
+
+# What `eval_op` may hold in TF 1 programs and session.run does not take.
+_DICT_VIEWS = (type({}.keys()), type({}.values()), type({}.items()))
 
 
 def _accept_nested_eval_ops():
