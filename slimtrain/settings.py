@@ -40,12 +40,13 @@ OPTIMIZATION = "Optimization"
 LEARNING_RATE = "Learning rate"
 CHECKPOINTS = "Checkpoints and summaries"
 EVALUATION = "Evaluation"
+HOOKS = "Hooks and traces"
 EXPORT = "Export"
 ARCHITECTURE = "Architecture only (--output_file)"
 PREDICTION = "Prediction"
 DISTRIBUTION = "Distribution and devices"
 GROUPS = (MODEL, DATA, OPTIMIZATION, LEARNING_RATE, CHECKPOINTS, EVALUATION,
-          EXPORT, ARCHITECTURE, PREDICTION, DISTRIBUTION)
+          HOOKS, EXPORT, ARCHITECTURE, PREDICTION, DISTRIBUTION)
 
 # The metadata key marking a field of ModelSettings (see `is_run_setting`).
 _RUN_SETTING = "run_setting"

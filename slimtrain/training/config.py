@@ -25,6 +25,7 @@ from slimtrain.settings import (
     DATA,
     DISTRIBUTION,
     EVALUATION,
+    HOOKS,
     LEARNING_RATE,
     MODEL,
     OPTIMIZATION,
@@ -219,18 +220,6 @@ class TrainConfig(ModelSettings):
     summarize_gradients: bool = flag_field(
         False, "slimtrain: write histograms of gradients and their norms.",
         group=CHECKPOINTS)
-    hooks: Optional[str] = flag_field(
-        None, "slimtrain: comma-separated package.module:factory entries; "
-        "each factory is called with no argument in the training graph, once "
-        "the model is built, and returns a tf.compat.v1.train.SessionRunHook "
-        "(LoggingTensorHook, StopAtStepHook, ...), a slimtrain Hook, or a "
-        "list of them. Their fetches ride in the training step's own "
-        "session.run; request_stop() ends the run with a checkpoint "
-        "(docs/SCENARIOS.md).", group=CHECKPOINTS)
-    trace_every_n_steps: Optional[int] = flag_field(
-        None, "slimtrain: write a Chrome trace (tf_trace-STEP.json) and run "
-        "metadata every this many steps.", group=CHECKPOINTS, check=positive)
-
     # Evaluation during training.
     eval_every_n_steps: Optional[int] = flag_field(
         None, "slimtrain: evaluate a checkpoint saved every this many global "
@@ -256,6 +245,19 @@ class TrainConfig(ModelSettings):
         "the scenario's, Accuracy for the classifier, when evaluating "
         "during training; empty: keep none). Loss keeps the lowest, other "
         "metrics the highest.", group=EVALUATION)
+
+    # Hooks and traces.
+    hooks: Optional[str] = flag_field(
+        None, "slimtrain: comma-separated package.module:factory entries; "
+        "each factory is called with no argument in the training graph, once "
+        "the model is built, and returns a tf.compat.v1.train.SessionRunHook "
+        "(LoggingTensorHook, StopAtStepHook, ...), a slimtrain Hook, or a "
+        "list of them. Their fetches ride in the training step's own "
+        "session.run; request_stop() ends the run with a checkpoint "
+        "(docs/SCENARIOS.md).", group=HOOKS)
+    trace_every_n_steps: Optional[int] = flag_field(
+        None, "slimtrain: write a Chrome trace (tf_trace-STEP.json) and run "
+        "metadata every this many steps.", group=HOOKS, check=positive)
 
     # Distribution and devices.
     master: str = flag_field(

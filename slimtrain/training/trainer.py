@@ -39,7 +39,7 @@ import tensorflow.compat.v1 as tf
 import tf_slim as slim
 
 from slimtrain.data import record_check
-from slimtrain.errors import ConfigError, StoppedBySignal
+from slimtrain.errors import StoppedBySignal
 from slimtrain.rundir import checkpoint_files, run_files
 from slimtrain.rundir.layout import checkpoint_prefix
 from slimtrain.rundir.run_lock import RunLock
@@ -52,6 +52,7 @@ from slimtrain.training.hooks.session_run_hooks import (
     as_hooks,
     hooks_from_factories,
     resolve_factories,
+    set_up,
 )
 from slimtrain.training.hooks.summaries import SummaryHook
 from slimtrain.training.hooks.tracing import TracingHook
@@ -95,6 +96,8 @@ def train(config, scenario=None, hooks=(), on_cluster_error=None):
       DivergedError: the loss or a gradient became NaN or Inf (and
         --on_nan=rollback, if given, ran out of rollbacks).
       StoppedBySignal: SIGTERM or SIGINT stopped the run, after saving.
+      ValueError: the config evaluates during training and no evaluation
+        hook was given (a caller's mistake: see `hooks`).
     """
     config.validate()
     if scenario is None:
@@ -103,7 +106,7 @@ def train(config, scenario=None, hooks=(), on_cluster_error=None):
     factories = resolve_factories(config.hooks)
     if config.evaluates and config.task == 0 and not any(
             isinstance(hook, CheckpointListener) for hook in hooks):
-        raise ConfigError(
+        raise ValueError(
             "--eval_every_n_steps/--eval_every_secs need the evaluation "
             "hook: train with slimtrain.evaluation.during_training."
             "train_and_evaluate (as train.py does).")
@@ -120,6 +123,7 @@ def train(config, scenario=None, hooks=(), on_cluster_error=None):
                                       start.start_position)
             hooks += as_hooks(scenario.hooks(graph.run))
             hooks += hooks_from_factories(factories)
+            set_up(hooks)  # before the chief writes anything
             init_fn = choose_init_fn(config, start.resume_from,
                                      graph.variables_to_restore)
             saved_variables = _saved_variables(graph, start.resume_from)
@@ -161,13 +165,13 @@ def _run(config, graph, hooks, stop_signals, init_fn, saver,
         # this writer once the session is ready; a second copy would cost
         # ~1 s of serializing a deep network's graph.
         summary_writer = tf.summary.FileWriter(config.train_dir)
-    all_hooks = hooks + _own_hooks(config, graph, saver, summary_writer,
-                                   saved_variables, hooks)
-    for hook in all_hooks:
+    own_hooks = _own_hooks(config, graph, saver, summary_writer,
+                           saved_variables, hooks)
+    for hook in own_hooks:
         hook.setup()
     runner = StepRunner(
         schedule=graph.schedule,
-        hooks=all_hooks,
+        hooks=hooks + own_hooks,
         max_steps=config.max_number_of_steps,
         stop_signals=stop_signals,
         divergence=DivergencePolicy(

@@ -45,7 +45,8 @@ class ProgressHook(Hook):
             (every clone's batch).
         """
         self._schedule = schedule
-        self._trigger = PeriodicTrigger(every_steps=every_steps)
+        self._trigger = PeriodicTrigger(every_steps=every_steps,
+                                        at_last_step=True)
         self._examples_per_step = examples_per_step
         self._max_steps = max_steps
         self._window = None  # (time, global step, local steps) at last log
@@ -63,7 +64,7 @@ class ProgressHook(Hook):
         step = context.step
         if self._window is None:  # rates are measured from the first step on
             self._window = (time.time(), step, self._local_steps)
-        elif self._trigger.due(step) or context.stopping:
+        elif self._trigger.due(step, last=context.stopping):
             self._log(step, values)
         self._trigger.passed(step)
 
