@@ -11,14 +11,14 @@ from slimtrain.data.datasets import dataset_factory
 from slimtrain.errors import ConfigError
 from slimtrain.evaluation.config import EvalConfig
 from slimtrain.export.config import ExportConfig, PredictConfig
-from slimtrain.rundir.run_files import write_run_config
+from slimtrain.rundir.run_files import read_run_config, write_run_config
 from slimtrain.settings import split_comma_list
 from slimtrain.training.config import (
     DEFAULTS_CHANGED,
     TrainConfig,
     parse_gradient_multipliers,
-    read_config,
 )
+from tests.training_helpers import recorded_config
 
 # Every flag of research/slim's train_image_classifier.py: (type, default).
 REFERENCE_FLAGS = {
@@ -137,11 +137,11 @@ def test_scope_and_multiplier_parsing():
 def test_config_round_trips_through_the_train_dir(tmp_path):
     config = TrainConfig(model_name="cifarnet", seed=3, train_dir=str(tmp_path))
     write_run_config(config, str(tmp_path))
-    assert read_config(str(tmp_path)) == config
-    assert read_config(str(tmp_path / "elsewhere")) is None
+    assert recorded_config(str(tmp_path)) == config
+    assert recorded_config(str(tmp_path / "elsewhere")) is None
     (tmp_path / "train_config.json").write_text("{not json")
     with pytest.raises(ConfigError, match="unreadable"):
-        read_config(str(tmp_path))
+        read_run_config(str(tmp_path))
 
 
 def test_the_classifier_refuses_video_networks_in_one_line(tmp_path):

@@ -1,11 +1,15 @@
 """EvalConfig: flag parity with eval_image_classifier.py, train-dir defaults."""
 
+import dataclasses
+
 import pytest
 
-from slimtrain import cli
+from slimtrain import cli, settings
 from slimtrain.errors import ConfigError
 from slimtrain.evaluation.config import DEFAULTS_CHANGED, EvalConfig
 from slimtrain.evaluation.run_settings import with_train_defaults
+from slimtrain.export.config import ExportConfig
+from slimtrain.scenarios.classifier import METRIC_NAMES
 from slimtrain.training.config import TrainConfig
 
 # Every flag of research/slim's eval_image_classifier.py but --quantize:
@@ -100,3 +104,18 @@ def test_a_checkpoint_file_is_evaluated_into_its_folder():
 def test_impossible_settings_are_refused(settings):
     with pytest.raises(ConfigError):
         EvalConfig(**settings).validate()
+
+
+def test_the_help_names_the_classifiers_metrics_and_where_defaults_come_from():
+    fields = {field.name: field for field in dataclasses.fields(EvalConfig)}
+    best = settings.flag_help(EvalConfig, fields["keep_best_checkpoint_by"])
+    for name in METRIC_NAMES:
+        assert name in best, name
+    assert settings.flag_help(EvalConfig, fields["model_name"]).endswith(
+        "Default: the train dir's, else 'lenet'.")
+    train_fields = {field.name: field
+                    for field in dataclasses.fields(TrainConfig)}
+    assert "train dir" not in settings.flag_help(
+        TrainConfig, train_fields["model_name"])
+    assert "scenario" not in {field.name for field in
+                              dataclasses.fields(ExportConfig)}

@@ -23,8 +23,8 @@ import textwrap
 import pytest
 
 from slimtrain.compute.quantize import holds_ranges
+from tests.conftest import REPO
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROGRAMS = os.path.join(REPO, "tests", "legacy_programs")
 STEPS = 12
 

@@ -28,8 +28,7 @@ from slimtrain.legacy import (
     stand_ins,
     unavailable,
 )
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from tests.conftest import REPO
 
 
 def _rewritten(source, **kwargs):

@@ -13,13 +13,13 @@ from slimtrain.data.datasets import converters, dataset_factory
 from slimtrain.errors import ConfigError
 from slimtrain.rundir import checkpoint_files, run_files
 from slimtrain.training import initialization, trainer
-from slimtrain.training.config import read_config
 from slimtrain.training.trainer import train
 from tests.training_helpers import (
     all_checkpoints,
     assert_same_variables,
     checkpoint_steps,
     checkpoint_value,
+    recorded_config,
     scalar_events,
     small_config,
     summary_tags,
@@ -39,7 +39,7 @@ def test_training_learns_and_leaves_checkpoints_and_events(tmp_path):
     losses = [value for _, value in sorted(scalars["total_loss"])]
     assert len(losses) >= 5
     assert np.mean(losses[-2:]) < losses[0] * 0.7
-    assert read_config(str(tmp_path)) == config
+    assert recorded_config(str(tmp_path)) == config
     assert run_files.finished_step(str(tmp_path)) == 60
 
 

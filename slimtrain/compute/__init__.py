@@ -12,6 +12,5 @@
 The networks themselves live in the top-level `nets` package. Nothing here
 runs a session or writes files.
 
-May import: slimtrain.data, slimtrain.rundir, slimtrain.settings,
-slimtrain.errors, nets.
+May import: slimtrain.data, slimtrain.errors, nets.
 """

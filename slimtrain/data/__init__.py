@@ -12,5 +12,5 @@
 Nothing here knows about networks, losses or training. A new data set is
 a format module in `datasets` and an entry in `dataset_factory`.
 
-May import: slimtrain.settings, slimtrain.errors.
+May import: slimtrain.errors.
 """

@@ -8,7 +8,8 @@
 - `watches`, `liveness`, `global_step`, `run_state`: how a task learns
   that another has died (TCP probes) or that training has finished (the
   global step on ps:0, the train dir's marker), and ends.
-- `failures`: the task a failed step is about, in one line.
+- `failures`: the task a failed step is about, in one line; `ports`: free
+  ports for the launcher, and a port in use as one line.
 - `launch`: `python -m slimtrain.launch`, a whole cluster on this machine.
 - `server`: `python -m slimtrain.distributed.server`, one TensorFlow server
   of a cluster, for train.py's `--master` (TF-Slim's explicit way).

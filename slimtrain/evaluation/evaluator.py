@@ -69,7 +69,7 @@ class CheckpointEvaluator:
 
         Args:
           config: a validated `EvalConfig` whose model and data settings are
-            filled in (`evaluation.config.with_run_defaults`).
+            filled in (`evaluation.run_settings.with_run_defaults`).
           scenario: the `Scenario` config.scenario names, when the caller
             has it already (training does); None: it is loaded here.
         """

@@ -1,7 +1,7 @@
 """Which checkpoints an evaluation run evaluates, and when it stops.
 
 `run_evaluation(config)` is what `eval.py` calls. It fills the model and
-data settings in from the train dir (`evaluation.config.with_train_defaults`),
+data settings in from the train dir (`run_settings.with_run_defaults`),
 resolves every name before anything is written, and then runs one of three
 modes:
 

@@ -2,7 +2,7 @@
 
 - `with_run_defaults(config)`: eval.py's settings, with every model and
   data setting left unset taken from the train dir's train_config.json
-  (`rundir.open_run`);
+  (`rundir.opened_run.open_run`);
 - `with_train_defaults(config, train_config)`: the same from a
   `TrainConfig` in hand;
 - `eval_config_for_training(train_config, ...)`: what
@@ -60,7 +60,7 @@ def with_train_defaults(config, train_config):
     filled, image_size = merge_settings(
         config, dataclasses.asdict(train_config) if train_config else None,
         config.eval_image_size)
-    return dataclasses.replace(filled, eval_image_size=image_size)
+    return dataclasses.replace(config, eval_image_size=image_size, **filled)
 
 
 def with_run_defaults(config):
@@ -71,4 +71,5 @@ def with_run_defaults(config):
         does not exist.
     """
     run = open_run(config.source, config, config.eval_image_size)
-    return dataclasses.replace(run.settings, eval_image_size=run.image_size)
+    return dataclasses.replace(config, eval_image_size=run.image_size,
+                               **dataclasses.asdict(run.settings))

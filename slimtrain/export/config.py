@@ -7,7 +7,7 @@
   imagenet), and no checkpoint;
 - from a checkpoint, otherwise: the model and data settings are None by
   default, meaning "as the checkpoint's train dir was trained" (filled in from
-  its train_config.json exactly as eval.py does, by `rundir.open_run`).
+  its train_config.json exactly as eval.py does, by `rundir.opened_run.open_run`).
 
 Library code takes an `ExportConfig`; only `export.py` reads flags.
 """
@@ -47,8 +47,7 @@ ARCHITECTURE_DEFAULTS = {
 
 # Settings that only an export from a checkpoint uses, and those that only
 # the architecture-only GraphDef uses (with the value meaning "not given").
-CHECKPOINT_ONLY = {"scenario": None, "scenario_options": None,
-                   "checkpoint_dir": None, "checkpoint_path": None,
+CHECKPOINT_ONLY = {"checkpoint_dir": None, "checkpoint_path": None,
                    "output_dir": None, "formats": None,
                    "tflite_quantize": "none", "moving_average_decay": None,
                    "preprocessing_name": None}
@@ -151,8 +150,7 @@ class ExportConfig(ModelSettings):
                       "architecture-only GraphDef", "add --output_file=FILE "
                       "for that GraphDef")
         formats = self.format_list()  # raises for an unknown format
-        RunSource.from_flags(self.checkpoint_dir,
-                             self.checkpoint_path)  # raises if both are given
+        self.source  # noqa: B018 (raises if both checkpoint flags are given)
         if self.tflite_quantize != "none" and "tflite" not in formats:
             raise ConfigError("--tflite_quantize applies to the tflite format, "
                               "which --formats=%s leaves out: add tflite."

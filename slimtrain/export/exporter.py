@@ -69,7 +69,7 @@ def run_export(config):
 
 def export_checkpoint(config):
     """Steps 1-4 of the module docstring, for a validated `config`."""
-    run = open_run(config.source, config.model_settings(), config.image_size)
+    run = open_run(config.source, config, config.image_size)
     split = dataset_factory.open_split(run.settings.dataset_name,
                                        dataset_dir=run.settings.dataset_dir)
     spec = resolve_model(run, split)
@@ -153,7 +153,7 @@ def check_files(folder, formats, reference, output_names, quantized):
 def describe(config, spec, graph, checkpoint, decay, formats, results):
     """The export.json dict: what was exported, how to feed it, the check."""
     reader = tf1.train.NewCheckpointReader(checkpoint)
-    step = (int(reader.get_tensor("global_step"))
+    step = (int(reader.get_tensor("global_step"))  # None: a step-less one
             if reader.has_tensor("global_step") else None)
     files = {}
     for name in formats:

@@ -1,6 +1,6 @@
 """The inference graph every exported format is cut from.
 
-`resolve_model` turns an opened run (`rundir.open_run`) and its held-out
+`resolve_model` turns an opened run (`rundir.opened_run.open_run`) and its held-out
 split into a `ModelSpec`: the network, its evaluation preprocessing, the image size and
 the class names. `build_inference_graph` builds, in the default graph, two
 towers that share one set of variables:

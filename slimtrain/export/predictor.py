@@ -27,6 +27,7 @@ from slimtrain.errors import ConfigError
 from slimtrain.export import writers
 from slimtrain.export.model import TOP_K, build_inference_graph, resolve_model, restore
 from slimtrain.export.runners import SavedModelRunner
+from slimtrain.rundir import checkpoint_files
 from slimtrain.rundir.opened_run import open_run
 from slimtrain.rundir.run_source import RunSource
 
@@ -126,8 +127,8 @@ def open_model(path):
     description = writers.read_description(path)
     if description is not None:
         return ExportedModel(path, description)
-    if os.path.isdir(path) and tf1.train.latest_checkpoint(path):
-        return CheckpointModel(path)
+    if os.path.isdir(path) and checkpoint_files.find_checkpoints(path):
+        return CheckpointModel(path)  # its newest complete one, or one line
     raise ConfigError(
         "--model=%s holds neither an export (%s) nor a checkpoint: point it "
         "at export.py's --output_dir or train.py's --train_dir."

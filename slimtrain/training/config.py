@@ -9,17 +9,15 @@ built-in digits); `DEFAULTS_CHANGED` lists them and README.md explains them.
 
 The fields are declared with `slimtrain.settings.flag_field` (help, --help
 group and check in one place); those describing the model and its data
-are `ModelSettings`', shared with eval.py and export.py. Library code takes
+are `RunSettings`', shared with eval.py and export.py. Library code takes
 a `TrainConfig`; only the entry points read flags.
 """
 
-import dataclasses
 from dataclasses import dataclass
 from typing import Optional
 
 from slimtrain.errors import ConfigError
 from slimtrain.rundir.layout import DEFAULT_TRAIN_DIR
-from slimtrain.rundir.run_files import read_run_config
 from slimtrain.settings import (
     CHECKPOINTS,
     DATA,
@@ -29,9 +27,10 @@ from slimtrain.settings import (
     LEARNING_RATE,
     MODEL,
     OPTIMIZATION,
-    ModelSettings,
+    RunSettings,
     check_fields,
     flag_field,
+    fraction,
     not_negative,
     one_of,
     positive,
@@ -54,10 +53,10 @@ DEFAULTS_CHANGED = {
 
 
 @dataclass
-class TrainConfig(ModelSettings):
+class TrainConfig(RunSettings):
     """Everything one training run needs; one field per `train.py` flag."""
 
-    # Model (and those of ModelSettings).
+    # Model (and those of RunSettings).
     scenario: str = trained_default("scenario")
     model_name: str = trained_default("model_name")
     use_grayscale: bool = trained_default("use_grayscale")
@@ -78,7 +77,7 @@ class TrainConfig(ModelSettings):
         False, "When restoring a checkpoint would ignore missing variables.",
         group=MODEL)
 
-    # Data (and those of ModelSettings).
+    # Data (and those of RunSettings).
     dataset_name: str = trained_default("dataset_name")
     labels_offset: int = trained_default("labels_offset")
     dataset_split_name: str = flag_field(
@@ -114,7 +113,8 @@ class TrainConfig(ModelSettings):
         0.00004, "The weight decay on the model weights.", group=OPTIMIZATION,
         check=not_negative)
     label_smoothing: float = flag_field(
-        0.0, "The amount of label smoothing.", group=OPTIMIZATION)
+        0.0, "The amount of label smoothing.", group=OPTIMIZATION,
+        check=fraction)
     adadelta_rho: float = flag_field(
         0.95, "The decay rate for adadelta.", group=OPTIMIZATION)
     adagrad_initial_accumulator_value: float = flag_field(
@@ -312,10 +312,6 @@ class TrainConfig(ModelSettings):
             raise ConfigError(
                 "--learning_rate_decay_type=cosine needs --max_number_of_steps: "
                 "the cosine decays over the whole run.")
-        if not 0.0 <= self.label_smoothing < 1.0:
-            raise ConfigError(
-                "--label_smoothing=%s is out of range: use a value in [0, 1)."
-                % self.label_smoothing)
         if self.moving_average_decay == 0:
             raise ConfigError(
                 "--moving_average_decay=0 keeps no average: use a value in "
@@ -385,17 +381,3 @@ def parse_gradient_multipliers(text):
                 "scope=number pairs separated by commas, e.g. 'LeNet/fc4=10'."
                 % item)
     return multipliers
-
-
-def read_config(train_dir):
-    """Returns the TrainConfig a train dir's train_config.json records, or
-    None without one (fields it does not know are left out).
-
-    Raises:
-      ConfigError: the file is unreadable.
-    """
-    values = read_run_config(train_dir)
-    if values is None:
-        return None
-    known = {f.name for f in dataclasses.fields(TrainConfig)}
-    return TrainConfig(**{k: v for k, v in values.items() if k in known})

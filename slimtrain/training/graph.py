@@ -85,8 +85,8 @@ def build_train_graph(config, scenario, input_seed=None, start_position=0):
     run = RunInfo.create(config, dataset, is_training=True,
                          global_step=global_step)
     preprocessing_fn, image_size = scenario.input_preprocessing(run)
-    input_seed = stream_seed(config.seed if input_seed is None
-                             else input_seed)
+    if input_seed is None:
+        input_seed = stream_seed(config.seed)
     record_check.check_first_records(dataset)
     model = scenario.describe(config)
     warn_about_input(config, dataset, image_size, model)
