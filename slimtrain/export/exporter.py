@@ -159,8 +159,10 @@ def check_files(folder, formats, reference, output_names, tflite_quantize,
     per file, and requires each to pass.
 
     Returns:
-      The `parity.ParityResult`s, and the int8 model's
-      `int8_parity.Int8Parity`.
+      One result per check, in order: a `parity.ParityResult` for each
+      float or dynamic-range file (two for the SavedModel's signatures),
+      an `int8_parity.Int8Parity` for an int8 model; each `describe`s
+      itself in one line and gives export.json its record (`to_json`).
 
     Raises:
       ParityError: a float file beyond its tolerance.
@@ -202,6 +204,7 @@ def check_files(folder, formats, reference, output_names, tflite_quantize,
 
 
 def _run(runner, batch):
+    """`runner` on `batch`, as many examples at a time as the reference."""
     return run_in_batches(runner, batch, parity.BATCH_SIZE)
 
 
