@@ -8,6 +8,7 @@ import tf_slim as slim
 from nets import mobilenet_v1, nets_factory
 from slimtrain.compute import quantize
 from slimtrain.data.datasets import dataset_factory
+from slimtrain.scenarios import Scenario, TrainStep, Update
 
 # The digits as LeNet reads them: 28x28x1 in [-1, 1).
 LENET_SIZE = 28
@@ -29,7 +30,7 @@ def digits(split, size=LENET_SIZE, channels=1):
     return np.repeat(images, channels, axis=3), np.array(labels, np.int64)
 
 
-def tiny_bn_net(images, is_training, scope="Tiny"):
+def tiny_bn_net(images, is_training, scope="Tiny", num_classes=3):
     """conv+BN+relu6, depthwise (multiplier 2)+BN+relu6, fc+BN+relu6, logits.
 
     Every kind of layer the rewrite folds, with slim's own layers: Conv2D,
@@ -49,8 +50,28 @@ def tiny_bn_net(images, is_training, scope="Tiny"):
         net = slim.separable_conv2d(net, None, [3, 3], depth_multiplier=2,
                                     scope="depthwise")
         net = slim.fully_connected(slim.flatten(net), 6, scope="fc")
-        return slim.fully_connected(net, 3, activation_fn=None,
+        return slim.fully_connected(net, num_classes, activation_fn=None,
                                     normalizer_fn=None, scope="logits")
+
+
+class TinyBatchNormScenario(Scenario):
+    """`tiny_bn_net` as train.py's --scenario: a user's own model with every
+    kind of batch norm the rewrite folds, and no dropout (whose masks a
+    resumed process would draw anew), so that a resume is exact."""
+
+    preprocessing_name = "lenet"
+    image_size = LENET_SIZE
+    metric_names = ("Accuracy",)
+
+    def build_train(self, images, labels, run):
+        logits = tiny_bn_net(images, True, num_classes=run.num_classes)
+        loss = tf.losses.sparse_softmax_cross_entropy(labels, logits)
+        return TrainStep(updates=[Update("loss", loss)])
+
+    def build_eval(self, images, labels, run):
+        logits = tiny_bn_net(images, False, num_classes=run.num_classes)
+        return {"Accuracy": slim.metrics.streaming_accuracy(
+            tf.argmax(logits, 1), labels)}
 
 
 def small_mobilenet(images, is_training):

@@ -2,9 +2,10 @@
 
 `EvalConfig` holds every setting of `eval.py`: one field per flag, with the
 names and meanings of TF-Slim's `eval_image_classifier.py` plus slimtrain's
-additions (marked "slimtrain:" in their help). `--quantize` is not offered:
-slimtrain does not train quantized graphs (train.py refuses
---quantize_delay), so there is nothing for it to evaluate.
+additions (marked "slimtrain:" in their help). `--quantize` evaluates the
+fake-quant graph of a quantization-aware run (train.py --quantize_delay);
+unset, it follows the train dir's run, so such a run is evaluated as it
+was trained.
 
 The settings that describe the model and its input (network, data set,
 preprocessing, labels offset, image size, grayscale, moving averages) are
@@ -56,6 +57,7 @@ DEFAULTS_CHANGED = {
     "labels_offset": 0,
     "model_name": "inception_v3",
     "use_grayscale": False,
+    "quantize": False,
 }
 
 
@@ -72,6 +74,12 @@ class EvalConfig(RunSettings):
     eval_image_size: Optional[int] = flag_field(
         None, "Eval image size. Default: the train dir's --train_image_size, "
         "else the network's default.", group=MODEL, check=positive)
+
+    quantize: Optional[bool] = flag_field(
+        None, "whether to use quantized graph or not. (slimtrain: the "
+        "fake-quant graph of a quantization-aware checkpoint, "
+        "docs/QUANTIZATION.md.) Default: the train dir's, i.e. true for a "
+        "run trained with --quantize_delay, else false.", group=MODEL)
 
     # Data.
     dataset_split_name: Optional[str] = flag_field(

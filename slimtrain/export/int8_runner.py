@@ -6,12 +6,16 @@ batch as the float runners and returns the same outputs: the images are
 quantized with the input's scale and zero point (round half up, as
 TensorFlow's fake quant rounds), the outputs dequantized, and `classes`
 and `top_<k>_*` computed from them, so the parity check and predict.py
-read an int8 model like any other.
+read an int8 model like any other. `tflite_runner` picks the runner of an
+export dir's model.tflite by what its export.json says it is.
 """
+
+import os
 
 import numpy as np
 
-from slimtrain.export.runners import Interpreter
+from slimtrain.export import writers
+from slimtrain.export.runners import Interpreter, TFLiteRunner
 
 _INT8 = np.iinfo(np.int8)
 
@@ -64,3 +68,15 @@ class Int8TFLiteRunner:
             outputs["top_%d_probabilities" % self._top_k] = np.take_along_axis(
                 outputs["probabilities"], order, axis=1)
         return outputs
+
+
+def tflite_runner(export_dir, num_threads=None):
+    """The runner of `export_dir`'s model.tflite: an `Int8TFLiteRunner`
+    when export.py wrote it with --tflite_quantize=int8, else a
+    `TFLiteRunner` (both take preprocessed float32 images)."""
+    path = os.path.join(export_dir, writers.TFLITE_FILENAME)
+    description = writers.read_description(export_dir) or {}
+    tflite = description.get("files", {}).get("tflite", {})
+    if tflite.get("quantize") == "int8":
+        return Int8TFLiteRunner(path, num_threads=num_threads)
+    return TFLiteRunner(path, num_threads=num_threads)

@@ -15,8 +15,11 @@ towers that share one set of variables:
 
 The first is what the frozen graph and the TFLite model keep, and the
 SavedModel's `predict_images` signature; the second is its
-`serving_default`. `restore` loads a checkpoint into them, from the
-moving averages when the model was trained with them.
+`serving_default`. For a checkpoint of a quantization-aware run
+(`compute.quantize.holds_ranges`) both towers are rewritten into the
+fake-quant graph eval.py evaluates, sharing one set of ranges. `restore`
+loads a checkpoint into them, from the moving averages when the model was
+trained with them (the ranges by their own names).
 
 `classes` are indices into `probabilities`, i.e. data set labels minus the
 labels offset; `ModelSpec.labels_to_names` is keyed the same way.
@@ -28,6 +31,7 @@ from typing import Callable, Mapping, Optional
 import tensorflow as tf
 import tensorflow.compat.v1 as tf1
 
+from slimtrain.compute import quantize
 from slimtrain.compute.classifier import resolve_classifier
 from slimtrain.errors import ConfigError
 from slimtrain.rundir import checkpoint_reading
@@ -118,8 +122,14 @@ def resolve_model(run, split):
         network_fn=network_fn, preprocessing_fn=preprocessing_fn)
 
 
-def build_inference_graph(spec):
-    """Builds both towers in the default graph; returns an `InferenceGraph`."""
+def build_inference_graph(spec, quantized=False):
+    """Builds both towers in the default graph; returns an `InferenceGraph`.
+
+    Args:
+      spec: the `ModelSpec`.
+      quantized: rewrite the towers into their fake-quant graph, for a
+        checkpoint that `quantize.holds_ranges`.
+    """
     image_bytes = tf1.placeholder(tf.string, [None], name=IMAGE_BYTES_NAME)
     decoded = decode_and_preprocess(spec, image_bytes)
     images = tf1.placeholder(tf.float32, decoded.shape, name=INPUT_NAME)
@@ -127,8 +137,22 @@ def build_inference_graph(spec):
     with tf1.variable_scope(tf1.get_variable_scope(), reuse=True):
         with tf.name_scope(SERVING_SCOPE):
             bytes_outputs = classify(spec, decoded)
+    if quantized:  # the outputs, built above, read the fake-quant logits
+        quantize_for_inference()
     return InferenceGraph(images=images, image_outputs=image_outputs,
                           image_bytes=image_bytes, bytes_outputs=bytes_outputs)
+
+
+def quantize_for_inference():
+    """Rewrites the networks of the default graph into their fake-quant
+    graph, as eval.py --quantize evaluates them; returns the summary.
+
+    Tensors built before this call read the quantized values; the bare
+    output of a network's last layer stays the float value that feeds its
+    fake quant, so fetch outputs through ops built before it.
+    """
+    return quantize.rewrite(tf1.get_default_graph(),
+                            quantize.QuantizeOptions(is_training=False))
 
 
 def decode_and_preprocess(spec, image_bytes):

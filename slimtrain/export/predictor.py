@@ -5,7 +5,8 @@
 - an export dir (export.json): its SavedModel's `serving_default`,
   loaded with `tf.saved_model.load`, as a TF 2 user would;
 - a train dir (a checkpoint): the same serving graph export.py would write,
-  built and restored in a session, with the settings of train_config.json.
+  built and restored in a session, with the settings of train_config.json
+  (the fake-quant graph for a quantization-aware checkpoint).
 
 Either way the model takes the files' bytes and decodes and preprocesses
 them itself, and says how it does (`image_size`, `preprocessing_name`,
@@ -22,6 +23,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow.compat.v1 as tf1
 
+from slimtrain.compute import quantize
 from slimtrain.data.datasets import dataset_factory, dataset_utils
 from slimtrain.errors import ConfigError
 from slimtrain.export import writers
@@ -98,7 +100,8 @@ class CheckpointModel:
         checkpoint = run.checkpoint()
         graph = tf.Graph()
         with graph.as_default():
-            self._graph = build_inference_graph(spec)
+            self._graph = build_inference_graph(
+                spec, quantize.holds_ranges(checkpoint))
             self._session = tf1.Session(graph=graph)
             restore(self._session, checkpoint, spec,
                     run.settings.moving_average_decay, "--model")

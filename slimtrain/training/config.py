@@ -145,7 +145,16 @@ class TrainConfig(RunSettings):
         0.9, "Decay term for RMSProp.", group=OPTIMIZATION)
     quantize_delay: int = flag_field(
         -1, "Number of steps to start quantized training. Set to -1 would "
-        "disable quantized training.", group=OPTIMIZATION)
+        "disable quantized training. (slimtrain: quantization-aware "
+        "training, docs/QUANTIZATION.md: batch norms folded, weights and "
+        "activations fake-quantized from this global step on; 0 from the "
+        "start, for fine-tuning a float model.)", group=OPTIMIZATION)
+    freeze_bn_delay: Optional[int] = flag_field(
+        None, "slimtrain: with --quantize_delay, the global step from which "
+        "the folded batch norms use their moving statistics and stop "
+        "updating them (contrib.quantize's freeze_bn_delay; give a step "
+        "after --quantize_delay, once training has nearly converged). "
+        "Default: never.", group=OPTIMIZATION, check=not_negative)
     clip_gradient_norm: float = flag_field(
         0.0, "slimtrain: clip gradients to this global norm (0: no "
         "clipping).", group=OPTIMIZATION, check=not_negative)
@@ -316,11 +325,16 @@ class TrainConfig(RunSettings):
             raise ConfigError(
                 "--moving_average_decay=0 keeps no average: use a value in "
                 "(0, 1), e.g. 0.9999, or leave it unset.")
-        if self.quantize_delay >= 0:
+        if self.quantize_delay < -1:
             raise ConfigError(
-                "--quantize_delay=%d is not supported yet: quantization-aware "
-                "training comes in a later release; use --quantize_delay=-1." %
-                self.quantize_delay)
+                "--quantize_delay=%d is out of range: give the global step "
+                "from which to quantize (0: from the start), or -1 to train "
+                "in float." % self.quantize_delay)
+        if self.freeze_bn_delay is not None and not self.quantizes:
+            raise ConfigError(
+                "--freeze_bn_delay=%d applies to quantization-aware training: "
+                "add --quantize_delay (e.g. --quantize_delay=0), or drop "
+                "--freeze_bn_delay." % self.freeze_bn_delay)
         if self.task >= self.worker_replicas:
             raise ConfigError(
                 "--task=%d is out of range for --worker_replicas=%d: use a "
@@ -359,6 +373,11 @@ class TrainConfig(RunSettings):
         a worker's step, times the replicas a sync update aggregates."""
         replicas = self.replicas_to_aggregate if self.sync_replicas else 1
         return self.examples_per_worker_step * replicas
+
+    @property
+    def quantizes(self):
+        """Whether the run trains quantization-aware (--quantize_delay)."""
+        return self.quantize_delay >= 0
 
     @property
     def evaluates(self):
