@@ -65,7 +65,8 @@ from slimtrain.training.step_runner import StepRunner
 from slimtrain.training.stop_signals import StopSignals
 
 
-def train(config, scenario=None, hooks=(), on_cluster_error=None):
+def train(config, scenario=None, hooks=(), on_cluster_error=None,
+          on_second_signal=None):
     """Trains `config.scenario` on `config.dataset_name`; returns the last loss.
 
     Returns None without training when the train dir's checkpoint already
@@ -89,6 +90,9 @@ def train(config, scenario=None, hooks=(), on_cluster_error=None):
         went away. It may end the process with one line
         (`distributed.failures.failure_handler`); if it returns, the error
         is raised.
+      on_second_signal: None, or fn(signum) called when a second SIGTERM or
+        SIGINT arrives (the first stops the run after its step): it ends
+        the process at once (`stop_signals.StopSignals`).
 
     Raises:
       ConfigError: for any setting, data set or checkpoint that cannot work;
@@ -116,7 +120,8 @@ def train(config, scenario=None, hooks=(), on_cluster_error=None):
         start = prepare_run(config, lock)
         if start is None:
             return None
-        with StopSignals() as stop_signals, tf.Graph().as_default():
+        with StopSignals(on_second_signal) as stop_signals, \
+                tf.Graph().as_default():
             if config.seed is not None:
                 tf.set_random_seed(config.seed)
             graph = build_train_graph(config, scenario, start.input_seed,
