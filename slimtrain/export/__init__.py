@@ -17,7 +17,8 @@
   converts and records.
 - `exporter`: `run_export(config)`, what `export.py` calls.
 - `predictor`: classify image files with an export dir or a train dir
-  (`predict.py`).
+  (`predict.py`); `image_files`: read and check the image files it is
+  given (formats, channels, `--resize`).
 
 A new export format is a writer in `writers`, a runner in `runners`, and a
 name in `config.FORMATS`.
