@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 import pytest
+import tensorflow as tf
 from absl import flags
 
 from slimtrain import convert
@@ -313,3 +314,31 @@ def test_module_runs_as_a_program(tmp_path):
                                     "gzip file" % raw)
     assert result.stderr.count("\n") == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_write_samples_writes_a_png_of_each_held_out_digit(tmp_path, capsys):
+    folder = tmp_path / "samples"
+    assert convert.run(_parsed_flags("--write_samples=%s" % folder)) == 0
+    names = ["zero", "one", "two", "three", "four", "five", "six", "seven",
+             "eight", "nine"]
+    assert sorted(os.listdir(folder)) == sorted(name + ".png" for name in names)
+    assert "Wrote 10 sample images" in capsys.readouterr().out
+    images, labels = read_all(dataset_factory.get_dataset("digits", "test"))
+    for label, name in enumerate(names):
+        decoded = tf.io.decode_png((folder / (name + ".png")).read_bytes())
+        first = images[list(labels).index(label)]
+        np.testing.assert_array_equal(decoded.numpy(), first)
+    assert convert.run(_parsed_flags("--write_samples=%s" % folder)) == 0
+    assert len(os.listdir(folder)) == 10  # replaced, no temporary left
+
+
+def test_write_samples_is_a_command_of_its_own(tmp_path, capsys):
+    status = convert.run(_parsed_flags(
+        "--write_samples=%s" % tmp_path, "--input_format=mnist_idx"))
+    assert status == 2 and os.listdir(tmp_path) == []
+    assert capsys.readouterr().err == (
+        "slimtrain.convert: error: --write_samples writes sample images "
+        "instead of converting: leave out --input_format, or convert in a "
+        "second command.\n")
+    assert convert.run(_parsed_flags("--input_format=mnist_idx")) == 2
+    assert "--input_dir, --output_dir not given" in capsys.readouterr().err
