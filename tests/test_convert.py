@@ -266,7 +266,7 @@ def _empty_folder(raw):
      "file(s) cannot be read: %(raw)s/daisy/link.png (a link to a missing "
      "file); %(raw)s/roses/folder.jpg (not a regular file)"),
     ("image_folder", _folder_with_an_empty_class, "the class sub-folder(s) "
-     "lilies of %(raw)s hold no .jpg/.jpeg/.png images"),
+     "lilies of %(raw)s hold no .jpg/.jpeg/.png/.gif/.bmp images"),
     ("image_folder", _empty_folder, "%(raw)s has 0 class sub-folders"),
 ])
 def test_bad_input_is_one_line_with_status_2_and_writes_nothing(

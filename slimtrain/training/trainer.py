@@ -156,7 +156,7 @@ def _run(config, graph, hooks, stop_signals, init_fn, saver,
     is_chief = config.task == 0
     summary_writer = None
     if is_chief:
-        start_writing(config, lock)
+        start_writing(config, lock, graph.dataset.labels_to_names)
         # No graph here: the Supervisor adds it (and the meta graph) to
         # this writer once the session is ready; a second copy would cost
         # ~1 s of serializing a deep network's graph.
@@ -184,8 +184,7 @@ def _run(config, graph, hooks, stop_signals, init_fn, saver,
         try:
             total_loss = _run_slim_training(config, graph, runner, init_fn,
                                             summary_writer, saver)
-        except (tf.errors.DataLossError,
-                tf.errors.InvalidArgumentError) as error:
+        except record_check.INPUT_ERRORS as error:
             if not record_check.is_input_error(error):
                 raise
             raise record_check.input_failure(error, graph.dataset) from None
