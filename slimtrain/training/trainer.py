@@ -47,6 +47,7 @@ from slimtrain.scenarios.registry import load_scenario
 from slimtrain.training.divergence import DivergencePolicy, all_finite
 from slimtrain.training.graph import build_train_graph
 from slimtrain.training.hooks.checkpoints import CheckpointHook, CheckpointListener
+from slimtrain.training.hooks.hparams import HParamsHook, hparams_api
 from slimtrain.training.hooks.progress import ProgressHook
 from slimtrain.training.hooks.session_run_hooks import (
     as_hooks,
@@ -213,10 +214,13 @@ def _finish(config, runner, hooks):
 
 def _own_hooks(config, graph, saver, summary_writer, saved_variables, hooks):
     """slimtrain's hooks around each step: summaries, checkpoints (telling
-    the listeners among `hooks`) and traces on the chief, progress lines
+    the listeners among `hooks`), traces and, with TensorBoard installed,
+    the HParams dashboard's summary on the chief; progress lines
     everywhere."""
     own = []
     if config.task == 0:
+        if hparams_api() is not None:
+            own.append(HParamsHook(summary_writer, config))
         if graph.summary_op is not None:
             own.append(SummaryHook(
                 summary_writer, graph.summary_op, graph.scalar_summary_op,

@@ -6,7 +6,9 @@
 - `trigger`: `PeriodicTrigger`, when a periodic hook is due (steps,
   seconds); every periodic hook uses it.
 - `summaries`, `checkpoints`, `progress`, `tracing`: slimtrain's own hooks
-  (`CheckpointHook` tells `CheckpointListener`s about its saves).
+  (`CheckpointHook` tells `CheckpointListener`s about its saves);
+  `hparams`: with TensorBoard installed, the run's flags and metrics for
+  TensorBoard's HParams dashboard.
 
 A new hook subclasses `Hook` and is given to `train(config, hooks=[...])`.
 """
