@@ -46,6 +46,7 @@ def parse_flags():
 LONG_RUNNING_FILES = ("test_nets_eager_parity.py",       # ~400 s
                       "test_zoo_roundtrip.py",            # ~280 s
                       "test_nets_eager_parity_slow.py",   # ~230 s
+                      "test_wheel.py",                    # ~170 s (2026-12-06)
                       "test_cluster.py",                  # ~130 s
                       "test_training_trust.py")           # ~90 s
 
