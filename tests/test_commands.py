@@ -5,6 +5,7 @@ script runs: pyproject.toml's [project.scripts] names the same function);
 tests/test_wheel.py runs the installed script itself.
 """
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -54,6 +55,16 @@ def test_each_command_prints_its_flags_without_tensorflow(command, heading):
     assert result.returncode == 0, result.stderr[-2000:]
     assert heading in result.stdout
     assert "tensorflow imported: False" in result.stdout
+
+
+def test_every_command_is_a_module_that_runs_as_a_program():
+    for name, command in dispatch.COMMANDS.items():
+        spec = importlib.util.find_spec(command.module)
+        assert spec is not None, name
+        if spec.submodule_search_locations:  # a package: python -m runs this
+            spec = importlib.util.find_spec(command.module + ".__main__")
+        with open(spec.origin) as handle:
+            assert 'if __name__ == "__main__":' in handle.read(), name
 
 
 def test_a_missing_or_unknown_command_is_one_line_with_status_2():
