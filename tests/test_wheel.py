@@ -135,8 +135,8 @@ def test_the_wheel_installs_and_runs_outside_the_checkout(tmp_path):
     } <= in_sdist
     with zipfile.ZipFile(wheel) as archive:
         in_wheel = set(archive.namelist())
-        entry_points = archive.read(
-            "slimtrain-0.1.0.dist-info/entry_points.txt").decode()
+        entry_points, = [archive.read(name).decode() for name in in_wheel
+                         if name.endswith(".dist-info/entry_points.txt")]
     assert "slimtrain = slimtrain.commands.dispatch:main" in entry_points
     assert {"slimtrain/data/datasets/digits_data/labels.txt",
             "nets/nets_factory.py", "slimtrain/__main__.py"} <= in_wheel
