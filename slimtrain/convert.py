@@ -1,20 +1,31 @@
 r"""Converts raw data into the TFRecord layout that `get_dataset` reads.
 
-  python -m slimtrain.convert --input_format=mnist_idx \
+  slimtrain convert --input_format=mnist_idx \
       --input_dir=/data/mnist_raw --output_dir=/data/mnist
-  python -m slimtrain.convert --input_format=cifar10_bin \
+  slimtrain convert --input_format=cifar10_bin \
       --input_dir=/data/cifar-10-batches-bin --output_dir=/data/cifar10
-  python -m slimtrain.convert --input_format=image_folder \
+  slimtrain convert --input_format=image_folder \
       --input_dir=/data/flower_photos --output_dir=/data/flowers
-  python -m slimtrain.convert --input_format=coco \
+  slimtrain convert --input_format=coco \
       --input_dir=/data/coco --output_dir=/data/visualwakewords
 
-The output is then `--dataset_name=mnist|cifar10|flowers|visualwakewords
---dataset_dir=...` for training and evaluation. A COCO-style folder holds
+(or `python -m slimtrain.convert ...`). The output is then
+`--dataset_name=mnist|cifar10|flowers|visualwakewords --dataset_dir=...`
+for training and evaluation. A COCO-style folder holds
 annotations/instances_<name>.json and the images of each in <name>/, one
 <name> starting with "train" and one with "val" (COCO's own layout, e.g.
 instances_train2014.json and train2014/). See
 `slimtrain.data.datasets.converters` and `visualwakewords`.
+
+  slimtrain convert --write_samples=samples
+
+writes one PNG image per class of the built-in digits' test split into
+samples/, images to try `slimtrain predict` on
+(`slimtrain.data.datasets.samples`).
+
+TensorFlow is imported only once the flags are parsed, so `--help` (which
+exits 0 and lists this program's flags, `help_text`) is quick, and without
+its start-up lines unless -v 1 is given.
 
 The flags are registered only when this module runs as a program (or when a
 caller passes its own FlagValues to `define_flags`), so importing it never
@@ -23,6 +34,7 @@ clashes with another command's flags of the same name.
 May import: anything in slimtrain (a program's edge).
 """
 
+import os
 import sys
 
 from absl import app, flags
@@ -30,15 +42,21 @@ from absl import app, flags
 from slimtrain import startup
 from slimtrain.errors import ConfigError
 
-# input_format -> (converter, default dataset_name; None: the records'
-# names are fixed, research/slim's visualwakewords layout).
-# --input_format: (its function in `converters`, the default dataset_name).
+# input_format -> (its function in `converters`, the default dataset_name;
+# None: the records' names are fixed, research/slim's visualwakewords layout).
 _CONVERTERS = {
     "mnist_idx": ("convert_mnist_idx", "mnist"),
     "cifar10_bin": ("convert_cifar10_bin", "cifar10"),
     "image_folder": ("convert_image_folder", "flowers"),
     "coco": ("convert_coco", None),
 }
+_REQUIRED = ("input_format", "input_dir", "output_dir")
+HELP_ARGUMENTS = ("--help", "-h", "-?", "--helpshort")
+USAGE = """\
+usage: slimtrain convert --input_format=FORMAT --input_dir=DIR --output_dir=DIR
+       slimtrain convert --write_samples=DIR
+(or python -m slimtrain.convert). Converts raw data into research/slim's
+TFRecord layout, or writes sample images of the built-in digits."""
 
 
 def define_flags(flag_values):
@@ -72,8 +90,11 @@ def define_flags(flag_values):
         "small_object_area_threshold", 0.005, "coco only: objects covering "
         "this fraction of the image or less do not count (research/slim's "
         "flag).", flag_values=flag_values)
-    flags.mark_flags_as_required(["input_format", "input_dir", "output_dir"],
-                                 flag_values=flag_values)
+    flags.DEFINE_string(
+        "write_samples", None, "Instead of converting: a folder to write one "
+        "PNG image per class of the built-in digits' test split into "
+        "(zero.png ... nine.png), to try `slimtrain predict` on.",
+        flag_values=flag_values)
 
 
 def run(flag_values):
@@ -82,12 +103,30 @@ def run(flag_values):
     Bad input (a ConfigError: a missing, wrong, cut-short or unreadable
     input file, an output_dir that already holds a data set) is printed to
     stderr as one line and gives the bad-input status, 2; nothing is left
-    in output_dir.
+    in output_dir. So is a missing flag: --input_format, --input_dir and
+    --output_dir, or --write_samples alone.
     """
-    with startup.quiet_tensorflow_import():  # converters imports TensorFlow
+    try:
+        if flag_values.write_samples is not None:
+            return _write_samples(flag_values)
+        return _convert(flag_values)
+    except ConfigError as error:
+        print("slimtrain.convert: error: %s" % error, file=sys.stderr)
+        return error.exit_status
+
+
+def _convert(flag_values):
+    """Converts input_dir as input_format says; returns the exit status."""
+    missing = [name for name in _REQUIRED if flag_values[name].value is None]
+    if missing:
+        raise ConfigError(
+            "%s not given: converting needs --input_format, --input_dir and "
+            "--output_dir (or --write_samples=DIR alone)."
+            % ", ".join("--" + name for name in missing))
+    with startup.quiet_tensorflow_import():
         from slimtrain.data.datasets import converters
+
     function_name, default_name = _CONVERTERS[flag_values.input_format]
-    convert = getattr(converters, function_name)
     options = {}
     if default_name is not None:
         options["dataset_name"] = flag_values.dataset_name or default_name
@@ -101,22 +140,43 @@ def run(flag_values):
             small_object_area_threshold=(
                 flag_values.small_object_area_threshold),
             num_shards=flag_values.num_shards)
-    try:
-        if default_name is None and flag_values.dataset_name:
-            raise ConfigError(
-                "--dataset_name does not apply to --input_format=%s, whose "
-                "records are named train.record-* and val.record-* as "
-                "research/slim names them: leave it out." %
-                flag_values.input_format)
-        sizes = convert(flag_values.input_dir, flag_values.output_dir,
-                        **options)
-    except ConfigError as error:
-        print("slimtrain.convert: error: %s" % error, file=sys.stderr)
-        return error.exit_status
+    if default_name is None and flag_values.dataset_name:
+        raise ConfigError(
+            "--dataset_name does not apply to --input_format=%s, whose "
+            "records are named train.record-* and val.record-* as "
+            "research/slim names them: leave it out." %
+            flag_values.input_format)
+    sizes = getattr(converters, function_name)(
+        flag_values.input_dir, flag_values.output_dir, **options)
     print("Wrote %s to %s." % (", ".join(
         "%s: %d examples" % item for item in sorted(sizes.items())),
         flag_values.output_dir))
     return 0
+
+
+def _write_samples(flag_values):
+    """Writes the sample images; returns the exit status."""
+    given = [name for name in _REQUIRED if flag_values[name].value is not None]
+    if given:
+        raise ConfigError(
+            "--write_samples writes sample images instead of converting: "
+            "leave out %s, or convert in a second command."
+            % ", ".join("--" + name for name in given))
+    with startup.quiet_tensorflow_import():
+        from slimtrain.data.datasets import samples
+
+    paths = samples.write_digit_samples(flag_values.write_samples)
+    print("Wrote %d sample images of the built-in digits to %s: %s." % (
+        len(paths), flag_values.write_samples,
+        ", ".join(os.path.basename(path) for path in paths)))
+    return 0
+
+
+def help_text(flag_values):
+    """USAGE, then this program's flags with their help and defaults
+    (absl's text of them, without its heading: the module's file name)."""
+    flag_lines = flag_values.main_module_help().strip().splitlines()[1:]
+    return "%s\n\nflags:\n%s" % (USAGE, "\n".join(flag_lines))
 
 
 def main(argv):
@@ -127,4 +187,7 @@ def main(argv):
 
 if __name__ == "__main__":
     define_flags(flags.FLAGS)
+    if any(arg in HELP_ARGUMENTS for arg in sys.argv[1:]):
+        print(help_text(flags.FLAGS))
+        sys.exit(0)
     app.run(main)

@@ -130,6 +130,13 @@ def fraction(name, value):
                           % (name, value))
 
 
+def open_fraction(name, value):
+    """A share that is neither none nor all: in (0, 1)."""
+    if not 0.0 < value < 1.0:  # also refuses NaN
+        raise ConfigError("--%s=%s is out of range: use a fraction between 0 "
+                          "and 1, e.g. 0.1." % (name, value))
+
+
 def one_of(choices):
     """A check accepting exactly the values of `choices`."""
 
@@ -205,6 +212,15 @@ class ModelSettings:
         "primarily used to evaluate the VGG and ResNet architectures which "
         "do not use a background class for the ImageNet dataset.",
         group=DATA, check=not_negative)
+    validation_fraction: Optional[float] = _run_setting(
+        0.1, "slimtrain: --dataset_name=image_folder only: the share of the "
+        "folder's images held out as its validation split, which "
+        "evaluation and export use and training never sees (as slimtrain "
+        "convert's --validation_fraction).", group=DATA, check=open_fraction)
+    split_seed: Optional[int] = _run_setting(
+        0, "slimtrain: --dataset_name=image_folder only: the seed that "
+        "chooses the held-out images (as slimtrain convert's --seed; "
+        "--seed does not change them).", group=DATA)
 
     # Whether this program fills its unset run settings in from a train dir
     # (eval.py, export.py), which `flag_help` then says.

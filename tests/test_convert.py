@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 import pytest
+import tensorflow as tf
 from absl import flags
 
 from slimtrain import convert
@@ -265,7 +266,7 @@ def _empty_folder(raw):
      "file(s) cannot be read: %(raw)s/daisy/link.png (a link to a missing "
      "file); %(raw)s/roses/folder.jpg (not a regular file)"),
     ("image_folder", _folder_with_an_empty_class, "the class sub-folder(s) "
-     "lilies of %(raw)s hold no .jpg/.jpeg/.png images"),
+     "lilies of %(raw)s hold no .jpg/.jpeg/.png/.gif/.bmp images"),
     ("image_folder", _empty_folder, "%(raw)s has 0 class sub-folders"),
 ])
 def test_bad_input_is_one_line_with_status_2_and_writes_nothing(
@@ -313,3 +314,31 @@ def test_module_runs_as_a_program(tmp_path):
                                     "gzip file" % raw)
     assert result.stderr.count("\n") == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_write_samples_writes_a_png_of_each_held_out_digit(tmp_path, capsys):
+    folder = tmp_path / "samples"
+    assert convert.run(parsed_flags("--write_samples=%s" % folder)) == 0
+    names = ["zero", "one", "two", "three", "four", "five", "six", "seven",
+             "eight", "nine"]
+    assert sorted(os.listdir(folder)) == sorted(name + ".png" for name in names)
+    assert "Wrote 10 sample images" in capsys.readouterr().out
+    images, labels = read_all(dataset_factory.get_dataset("digits", "test"))
+    for label, name in enumerate(names):
+        decoded = tf.io.decode_png((folder / (name + ".png")).read_bytes())
+        first = images[list(labels).index(label)]
+        np.testing.assert_array_equal(decoded.numpy(), first)
+    assert convert.run(parsed_flags("--write_samples=%s" % folder)) == 0
+    assert len(os.listdir(folder)) == 10  # replaced, no temporary left
+
+
+def test_write_samples_is_a_command_of_its_own(tmp_path, capsys):
+    status = convert.run(parsed_flags(
+        "--write_samples=%s" % tmp_path, "--input_format=mnist_idx"))
+    assert status == 2 and os.listdir(tmp_path) == []
+    assert capsys.readouterr().err == (
+        "slimtrain.convert: error: --write_samples writes sample images "
+        "instead of converting: leave out --input_format, or convert in a "
+        "second command.\n")
+    assert convert.run(parsed_flags("--input_format=mnist_idx")) == 2
+    assert "--input_dir, --output_dir not given" in capsys.readouterr().err

@@ -135,9 +135,9 @@ def test_runner_trains_checkpoints_and_evaluates(project):
     _check_training(process.stdout, train_dir)
     assert holds_ranges(os.path.join(train_dir, "model.ckpt-%d" % STEPS))
     explained = process.stderr
-    for line in ("train.py:11: import tensorflow.contrib.slim as slim -> "
+    for line in ("train.py:9: import tensorflow.contrib.slim as slim -> "
                  "import tf_slim as slim",
-                 "train.py:30: np.int -> int",
+                 "train.py:28: np.int -> int",
                  "nets/tiny_net.py:6: tf.contrib.slim -> tf_slim",
                  "nets/tiny_net.py:20: tf.layers -> slimtrain.legacy.layers"):
         assert line in explained
@@ -188,7 +188,7 @@ def test_upgrade_reports_each_change_and_copies_python2(project, upgraded):
     folder, report = upgraded
     assert report == (folder / "UPGRADE_REPORT.txt").read_text()
     for line in (
-            "train.py:12: from tensorflow.contrib import framework as "
+            "train.py:10: from tensorflow.contrib import framework as "
             "contrib_framework -> from slimtrain.legacy.contrib import "
             "framework as contrib_framework",
             "nets/tiny_net.py:16: tf.contrib.layers.l2_regularizer -> "

@@ -25,3 +25,7 @@ def main(argv):
 def run():
     """Runs eval.py: `cli.run` with EvalConfig's flags."""
     cli.run(main, EvalConfig, __doc__, graph_only=True)
+
+
+if __name__ == "__main__":
+    run()

@@ -30,3 +30,7 @@ def main(argv):
 def run():
     """Runs export.py: `cli.run` with ExportConfig's flags."""
     cli.run(main, ExportConfig, __doc__)
+
+
+if __name__ == "__main__":
+    run()

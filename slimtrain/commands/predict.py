@@ -46,3 +46,7 @@ def run():
     """Runs predict.py: `cli.run` with PredictConfig's flags and the image
     files as arguments."""
     cli.run(main, PredictConfig, __doc__, takes_arguments=True)
+
+
+if __name__ == "__main__":
+    run()

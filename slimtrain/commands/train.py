@@ -74,3 +74,7 @@ def end_process(status, message=None):
 def run():
     """Runs train.py: `cli.run` with TrainConfig's flags."""
     cli.run(main, TrainConfig, __doc__, graph_only=True)
+
+
+if __name__ == "__main__":
+    run()

@@ -10,7 +10,8 @@
   global step on ps:0, the train dir's marker), and ends.
 - `failures`: the task a failed step is about, in one line; `ports`: free
   ports for the launcher, and a port in use as one line.
-- `launch`: `python -m slimtrain.launch`, a whole cluster on this machine.
+- `launch`: `slimtrain launch` (`python -m slimtrain.launch`), a whole
+  cluster on this machine, each task `slimtrain train`'s module.
 - `server`: `python -m slimtrain.distributed.server`, one TensorFlow server
   of a cluster, for train.py's `--master` (TF-Slim's explicit way).
 

@@ -1,12 +1,13 @@
 r"""Starts a whole training cluster on this machine with one command.
 
-  python -m slimtrain.launch --num_workers=2 --num_ps=1 --evaluator -- \
+  slimtrain launch --num_workers=2 --num_ps=1 --evaluator -- \
       --train_dir=runs/digits --sync_replicas --replicas_to_aggregate=2
 
-starts every task of the cluster (parameter servers, workers, an optional
-evaluator) as `python train.py <the flags after -->` on 127.0.0.1 with free
-ports, each told its role through `TF_CONFIG` exactly as a cluster manager
-would tell it (`slimtrain.distributed.tf_config`). worker:0 is the chief.
+(or `python -m slimtrain.launch ...`) starts every task of the cluster
+(parameter servers, workers, an optional evaluator) as `slimtrain train
+<the flags after -->` on 127.0.0.1 with free ports, each told its role
+through `TF_CONFIG` exactly as a cluster manager would tell it
+(`slimtrain.distributed.tf_config`). worker:0 is the chief.
 Each output line is prefixed with its task (`[worker:1] ...`).
 
 The launcher waits for the chief and exits with its status, after the other
@@ -56,14 +57,12 @@ SECURITY_NOTICE = (
     "encryption: anyone who can reach their ports can run code in them. "
     "Use a machine whose ports are not reachable from untrusted networks.")
 ERROR_WORDS = ("error", "Error", "ERROR", "failure", "Traceback", "Killed")
+# What every task runs: the train program of the slimtrain this launcher
+# belongs to, by module name, so that it is found wherever slimtrain is
+# installed (a wheel, an editable install, a checkout on PYTHONPATH).
+TRAIN_PROGRAM = "slimtrain.commands.train"
 # How many times the cluster is started when a task loses its port.
 START_ATTEMPTS = 3
-
-
-def default_train_script():
-    """The train.py next to the slimtrain package (a source checkout)."""
-    package_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    return os.path.join(os.path.dirname(package_dir), "train.py")
 
 
 def cluster_tf_configs(num_workers, num_ps, evaluator, host="127.0.0.1"):
@@ -245,10 +244,11 @@ class Launcher:
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(
-        prog="python -m slimtrain.launch",
+        prog="slimtrain launch",
         description="Runs a local training cluster: parameter servers, "
         "workers (worker:0 is the chief) and an optional evaluator, each "
-        "`python train.py <flags after -->` told its role through TF_CONFIG.")
+        "`slimtrain train <flags after -->` told its role through "
+        "TF_CONFIG. Also `python -m slimtrain.launch`.")
     parser.add_argument("--num_workers", type=int, default=2,
                         help="training tasks, the chief included (default 2)")
     parser.add_argument("--num_ps", type=int, default=1,
@@ -260,9 +260,6 @@ def parse_args(argv):
                         help="how long a stopped task may take before it is "
                         "killed (default %%(default)s, at most %d)"
                         % STOP_GRACE_LIMIT_SECS)
-    parser.add_argument("--train_script", default=default_train_script(),
-                        help="train.py to run (default: the one beside the "
-                        "slimtrain package)")
     args, train_flags = parser.parse_known_args(argv)
     if train_flags[:1] == ["--"]:
         train_flags = train_flags[1:]
@@ -278,9 +275,6 @@ def parse_args(argv):
     if not 0 < args.stop_grace_secs <= STOP_GRACE_LIMIT_SECS:
         raise ConfigError("--stop_grace_secs=%s: use a value in (0, %d]."
                           % (args.stop_grace_secs, STOP_GRACE_LIMIT_SECS))
-    if not os.path.isfile(args.train_script):
-        raise ConfigError("--train_script=%s is not a file: point it at "
-                          "slimtrain's train.py." % args.train_script)
     for flag in train_flags:
         name = flag.lstrip("-").split("=")[0]
         if name in ("master", "task", "worker_replicas", "num_ps_tasks"):
@@ -295,7 +289,7 @@ def main(argv=None):
     except ConfigError as error:
         print("error: %s" % error, file=sys.stderr)
         return 2
-    command = [sys.executable, args.train_script] + train_flags
+    command = [sys.executable, "-m", TRAIN_PROGRAM] + train_flags
     for attempt in range(1, START_ATTEMPTS + 1):
         launcher = start_cluster(args, command)
         status = launcher.run()

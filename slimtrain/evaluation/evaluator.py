@@ -87,7 +87,9 @@ class CheckpointEvaluator:
                 "(docs/SCENARIOS.md), or look at its training summaries in "
                 "TensorBoard." % self._scenario.name)
         self.split = dataset_factory.open_split(
-            config.dataset_name, config.dataset_split_name, config.dataset_dir)
+            config.dataset_name, config.dataset_split_name, config.dataset_dir,
+            validation_fraction=config.validation_fraction,
+            split_seed=config.split_seed)
         self.metric_names = tuple(self._scenario.metric_names)
         self._preprocessing_fn, self._image_size = (
             self._scenario.input_preprocessing(self._run_info(None)))

@@ -31,8 +31,10 @@ def training_split(run):
     split_name = DEFAULT_TRAINING_SPLIT
     if recorded.get("dataset_name") == settings.dataset_name:
         split_name = recorded.get("dataset_split_name", split_name)
-    return dataset_factory.get_dataset(settings.dataset_name, split_name,
-                                       settings.dataset_dir)
+    return dataset_factory.get_dataset(
+        settings.dataset_name, split_name, settings.dataset_dir,
+        validation_fraction=settings.validation_fraction,
+        split_seed=settings.split_seed)
 
 
 def calibration_batches(spec, split, count):

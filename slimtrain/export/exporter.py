@@ -84,8 +84,10 @@ def run_export(config):
 def export_checkpoint(config):
     """Steps 1-4 of the module docstring, for a validated `config`."""
     run = open_run(config.source, config, config.image_size)
-    split = dataset_factory.open_split(run.settings.dataset_name,
-                                       dataset_dir=run.settings.dataset_dir)
+    split = dataset_factory.open_split(
+        run.settings.dataset_name, dataset_dir=run.settings.dataset_dir,
+        validation_fraction=run.settings.validation_fraction,
+        split_seed=run.settings.split_seed)
     spec = resolve_model(run, split)
     flag = run.source.flag
     checkpoint = run.checkpoint()

@@ -96,7 +96,9 @@ class CheckpointModel:
     def __init__(self, train_dir):
         run = open_run(RunSource(train_dir, "--model"))
         spec = resolve_model(run, dataset_factory.open_split(
-            run.settings.dataset_name, dataset_dir=run.settings.dataset_dir))
+            run.settings.dataset_name, dataset_dir=run.settings.dataset_dir,
+            validation_fraction=run.settings.validation_fraction,
+            split_seed=run.settings.split_seed))
         checkpoint = run.checkpoint()
         graph = tf.Graph()
         with graph.as_default():

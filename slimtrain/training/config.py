@@ -80,6 +80,8 @@ class TrainConfig(RunSettings):
     # Data (and those of RunSettings).
     dataset_name: str = trained_default("dataset_name")
     labels_offset: int = trained_default("labels_offset")
+    validation_fraction: float = trained_default("validation_fraction")
+    split_seed: int = trained_default("split_seed")
     dataset_split_name: str = flag_field(
         "train", "The name of the train/test split.", group=DATA)
     batch_size: int = flag_field(

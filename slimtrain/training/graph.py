@@ -88,7 +88,9 @@ def build_train_graph(config, scenario, input_seed=None, start_position=0):
     with device(variables_device(config)):
         global_step = tf.train.get_or_create_global_step()
     dataset = dataset_factory.get_dataset(
-        config.dataset_name, config.dataset_split_name, config.dataset_dir)
+        config.dataset_name, config.dataset_split_name, config.dataset_dir,
+        validation_fraction=config.validation_fraction,
+        split_seed=config.split_seed)
     run = RunInfo.create(config, dataset, is_training=True,
                          global_step=global_step)
     preprocessing_fn, image_size = scenario.input_preprocessing(run)

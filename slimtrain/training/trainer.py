@@ -47,6 +47,7 @@ from slimtrain.scenarios.registry import load_scenario
 from slimtrain.training.divergence import DivergencePolicy, all_finite
 from slimtrain.training.graph import build_train_graph
 from slimtrain.training.hooks.checkpoints import CheckpointHook, CheckpointListener
+from slimtrain.training.hooks.hparams import HParamsHook, hparams_api
 from slimtrain.training.hooks.progress import ProgressHook
 from slimtrain.training.hooks.session_run_hooks import (
     as_hooks,
@@ -165,7 +166,7 @@ def _run(config, graph, hooks, stop_signals, init_fn, saver,
     is_chief = config.task == 0
     summary_writer = None
     if is_chief:
-        start_writing(config, lock)
+        start_writing(config, lock, graph.dataset.labels_to_names)
         # No graph here: the Supervisor adds it (and the meta graph) to
         # this writer once the session is ready; a second copy would cost
         # ~1 s of serializing a deep network's graph.
@@ -193,8 +194,7 @@ def _run(config, graph, hooks, stop_signals, init_fn, saver,
         try:
             total_loss = _run_slim_training(config, graph, runner, init_fn,
                                             summary_writer, saver)
-        except (tf.errors.DataLossError,
-                tf.errors.InvalidArgumentError) as error:
+        except record_check.INPUT_ERRORS as error:
             if not record_check.is_input_error(error):
                 raise
             raise record_check.input_failure(error, graph.dataset) from None
@@ -223,10 +223,13 @@ def _finish(config, runner, hooks):
 
 def _own_hooks(config, graph, saver, summary_writer, saved_variables, hooks):
     """slimtrain's hooks around each step: summaries, checkpoints (telling
-    the listeners among `hooks`) and traces on the chief, progress lines
+    the listeners among `hooks`), traces and, with TensorBoard installed,
+    the HParams dashboard's summary on the chief; progress lines
     everywhere."""
     own = []
     if config.task == 0:
+        if hparams_api() is not None:
+            own.append(HParamsHook(summary_writer, config))
         if graph.summary_op is not None:
             own.append(SummaryHook(
                 summary_writer, graph.summary_op, graph.scalar_summary_op,

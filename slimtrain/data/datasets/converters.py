@@ -9,17 +9,18 @@
 each with labels.txt and split_sizes.txt, so that `dataset_factory` reads the
 result as "mnist", "cifar10", "flowers" (the prefix follows dataset_name) or
 "visualwakewords". MNIST and CIFAR-10 images are stored as PNG; folder and
-COCO images keep their own PNG or JPEG bytes.
+COCO images keep their own JPEG, PNG, GIF or BMP bytes.
 
 Bad input is a ConfigError naming the file and the fix, and is looked for
 before anything is written: MNIST IDX headers and lengths (a cut-short or
 damaged gzip file), CIFAR-10 batch sizes, and an image folder's listing. An
-image folder with a file that cannot be opened (a broken link, no read
-permission, a folder or device named like an image) or a class sub-folder
-without images is refused as a whole, naming them: a data set that silently
-lost some of its images would train and evaluate on other data than its
-owner thinks. A record or image that turns out not to decode while the
-records are written fails the conversion the same way.
+image folder is listed and split as training on it lists and splits it
+(`image_folder.split_folder`): a file that cannot be opened or is not a
+JPEG, PNG, GIF or BMP image, or a class sub-folder without images, refuses
+it as a whole, naming them: a data set that silently lost some of its
+images would train and evaluate on other data than its owner thinks. A
+record or image that turns out not to decode while the records are written
+fails the conversion the same way.
 
 Everything is written into a hidden staging folder inside output_dir and
 moved into place only once all of it succeeded, so a failed conversion
@@ -30,7 +31,6 @@ the conversion runs eagerly (TensorFlow 2's default mode).
 import contextlib
 import math
 import os
-import random
 import re
 import shutil
 import tempfile
@@ -38,11 +38,14 @@ import tempfile
 import tensorflow as tf
 
 from slimtrain.data import record_check
-from slimtrain.data.datasets import dataset_factory, dataset_utils, visualwakewords
+from slimtrain.data.datasets import (
+    dataset_factory,
+    dataset_utils,
+    image_folder,
+    visualwakewords,
+)
 from slimtrain.errors import ConfigError
 
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")
-_SIGNATURES = ((b"\x89PNG\r\n\x1a\n", b"png"), (b"\xff\xd8\xff", b"jpg"))
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -62,28 +65,18 @@ def convert_image_folder(input_dir, output_dir, dataset_name="flowers",
                          validation_fraction=0.1, num_shards=5, seed=0):
     """Converts a folder with one sub-folder of images per class.
 
-    Class ids follow the sorted sub-folder names. The images are shuffled
-    with `seed` and the first round(validation_fraction * count) of them form
-    the "validation" split, the rest "train"; each split is written as
-    `num_shards` files. Returns {split name: example count}.
+    The splits are `image_folder.split_folder`'s (class ids follow the
+    sorted sub-folder names; the images are shuffled with `seed` and the
+    first round(validation_fraction * count) of them form the "validation"
+    split, the rest "train"), the same that `--dataset_name=image_folder`
+    trains and evaluates on with that fraction and seed. Each split is
+    written as `num_shards` files. Returns {split name: example count}.
     """
     _check_name(dataset_name)
     if num_shards < 1:
         raise ConfigError("num_shards is %d: use 1 or more." % num_shards)
-    if not 0.0 < validation_fraction < 1.0:  # also refuses NaN
-        raise ConfigError("validation_fraction is %s: use a fraction between "
-                          "0 and 1, e.g. 0.1." % validation_fraction)
-    class_names, files = _list_image_folder(input_dir)
-    random.Random(seed).shuffle(files)
-    num_validation = int(round(validation_fraction * len(files)))
-    if not 0 < num_validation < len(files):
-        raise ConfigError(
-            "validation_fraction %g of %d images leaves a split empty: choose "
-            "a fraction that gives both splits at least one image."
-            % (validation_fraction, len(files)))
-    splits = {"validation": files[:num_validation],
-              "train": files[num_validation:]}
-    class_ids = {name: index for index, name in enumerate(class_names)}
+    class_names, splits = image_folder.split_folder(
+        input_dir, validation_fraction, seed)
     with _staged_output(output_dir, dataset_name) as staging:
         for split_name, split_files in splits.items():
             per_shard = int(math.ceil(len(split_files) / num_shards))
@@ -92,7 +85,7 @@ def convert_image_folder(input_dir, output_dir, dataset_name="flowers",
                     dataset_name, split_name, shard, num_shards)
                 chunk = split_files[shard * per_shard:(shard + 1) * per_shard]
                 _write_records(os.path.join(staging, filename),
-                               (_folder_example(path, class_ids)
+                               (_folder_example(path, class_names)
                                 for path in chunk))
         sizes = {name: len(split_files) for name, split_files in splits.items()}
         _write_metadata(staging, dict(enumerate(class_names)), sizes)
@@ -226,87 +219,21 @@ def _png_examples(source):
         raise record_check.input_failure(error, source) from None
 
 
-def _list_image_folder(input_dir):
-    """Returns (sorted class names, sorted image paths) of a class folder.
-
-    Raises:
-      ConfigError: input_dir is not a folder, holds fewer than two class
-        sub-folders or a sub-folder without images, or image files that
-        cannot be opened (see the module doc).
-    """
-    if not os.path.isdir(input_dir):
-        raise ConfigError("input_dir %s does not exist or is not a folder: "
-                          "fix the path." % input_dir)
-    class_names = sorted(
-        name for name in os.listdir(input_dir)
-        if not name.startswith(".") and
-        os.path.isdir(os.path.join(input_dir, name)))
-    files_by_class = {
-        name: [os.path.join(input_dir, name, filename)
-               for filename in os.listdir(os.path.join(input_dir, name))
-               if filename.lower().endswith(IMAGE_EXTENSIONS) and
-               not filename.startswith(".")]
-        for name in class_names}
-    files = sorted(path for paths in files_by_class.values() for path in paths)
-    if len(class_names) < 2 or not files:
-        raise ConfigError(
-            "%s has %d class sub-folders and %d images (%s): give it one "
-            "sub-folder of images per class, at least two classes."
-            % (input_dir, len(class_names), len(files),
-               "/".join(IMAGE_EXTENSIONS)))
-    empty = [name for name, paths in files_by_class.items() if not paths]
-    if empty:
-        raise ConfigError(
-            "the class sub-folder(s) %s of %s hold no %s images: put the "
-            "class's images there or remove the sub-folder."
-            % (", ".join(empty), input_dir, "/".join(IMAGE_EXTENSIONS)))
-    _refuse_unopenable(files)
-    return class_names, files
-
-
-def _refuse_unopenable(paths):
-    """Raises ConfigError naming the files of `paths` that cannot be opened
-    for reading (the first three, and how many in all)."""
-    failures = []
-    for path in paths:
-        reason = _open_failure(path)
-        if reason:
-            failures.append("%s (%s)" % (path, reason))
-    if failures:
-        more = (" and %d more" % (len(failures) - 3)
-                if len(failures) > 3 else "")
-        raise ConfigError(
-            "%d image file(s) cannot be read: %s%s: remove them or fix their "
-            "links or permissions, then convert again."
-            % (len(failures), "; ".join(failures[:3]), more))
-
-
-def _open_failure(path):
-    """Why `path` cannot be opened as a regular file for reading, or None."""
-    if not os.path.isfile(path):
-        return ("a link to a missing file" if os.path.islink(path) else
-                "not a regular file")
-    try:
-        with open(path, "rb"):
-            return None
-    except OSError as error:
-        return error.strerror or str(error)
-
-
-def _folder_example(path, class_ids):
+def _folder_example(path, class_names):
     """Returns the tf.train.Example of one image file, checking it decodes."""
     data, image_format, shape = _read_image(path)
-    class_name = os.path.basename(os.path.dirname(path))
-    return dataset_utils.image_to_tfexample(data, image_format, shape[0],
-                                            shape[1], class_ids[class_name])
+    return dataset_utils.image_to_tfexample(
+        data, image_format, shape[0], shape[1],
+        image_folder.class_of(path, class_names))
 
 
 def _read_image(path):
-    """(bytes, b"png" or b"jpg", decoded shape) of an image file.
+    """(bytes, its format as `image_folder.image_format` names it, decoded
+    shape) of an image file.
 
     Raises:
-      ConfigError: the file cannot be read, or is not a PNG or JPEG that
-        decodes.
+      ConfigError: the file cannot be read, or is not a JPEG, PNG, GIF or
+        BMP image that decodes.
     """
     try:
         with open(path, "rb") as handle:
@@ -314,11 +241,10 @@ def _read_image(path):
     except OSError as error:
         raise ConfigError("Cannot read image %s (%s): remove or replace it."
                           % (path, error.strerror or error)) from None
-    image_format = next((name for signature, name in _SIGNATURES
-                         if data.startswith(signature)), None)
+    image_format = image_folder.image_format(data)
     try:
         if image_format is None:
-            raise ValueError("neither PNG nor JPEG data")
+            raise ValueError("not JPEG, PNG, GIF or BMP data")
         shape = tf.io.decode_image(data, channels=3,
                                    expand_animations=False).shape
     except (ValueError, tf.errors.InvalidArgumentError) as error:

@@ -6,7 +6,9 @@
 - `trigger`: `PeriodicTrigger`, when a periodic hook is due (steps,
   seconds, the last step); every periodic hook uses it.
 - `summaries`, `checkpoints`, `progress`, `tracing`: slimtrain's own hooks
-  (`CheckpointHook` tells `CheckpointListener`s about its saves).
+  (`CheckpointHook` tells `CheckpointListener`s about its saves);
+  `hparams`: with TensorBoard installed, the run's flags and metrics for
+  TensorBoard's HParams dashboard.
 - `session_run_hooks`: TensorFlow's `SessionRunHook`s as hooks, and the
   factories of --hooks.
 
