@@ -11,13 +11,21 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 HIDDEN = os.environ.get("SLIMTRAIN_HIDE_TF_KERAS") == "1"
 
 
 def run_file_without_tf_keras(path, hide_tensorboard=False, select=None):
     """Runs pytest on `path` with tf_keras hidden (and TensorBoard, if
     asked), only the tests whose names match `select` if given (pytest's
-    -k); returns (status, output tail)."""
+    -k); returns (status, output tail).
+
+    In a run that already hides tf_keras, the calling test is skipped: the
+    file runs its own tests that way, and calling itself again would
+    recurse without end."""
+    if HIDDEN:
+        pytest.skip("this run is already the one without tf_keras")
     env = dict(os.environ, SLIMTRAIN_HIDE_TF_KERAS="1")
     if hide_tensorboard:
         env["SLIMTRAIN_HIDE_TENSORBOARD"] = "1"
