@@ -28,5 +28,5 @@ hooks=[...])`); evaluation during training is such a hook, in
 `slimtrain.evaluation`.
 
 May import: slimtrain.scenarios, slimtrain.compute, slimtrain.data,
-slimtrain.rundir, slimtrain.settings, slimtrain.errors.
+slimtrain.rundir, slimtrain.settings, slimtrain.errors, slimtrain.compat.
 """
