@@ -6,6 +6,8 @@
 - `optimizers`, `learning_rate`: research/slim's optimizers and decay
   schedules, configured from a `TrainConfig`.
 - `placement`: where variables and clones go (parameter servers, CPU, GPU).
+- `precision`: --mixed_precision's graph rewrites, the checks that they can
+  run here (`cpu_features` reads the CPU's), float16's loss scaling.
 
 The networks themselves live in the top-level `nets` package. Nothing here
 runs a session or writes files.

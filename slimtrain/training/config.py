@@ -31,6 +31,7 @@ from slimtrain.settings import (
     ModelSettings,
     check_fields,
     flag_field,
+    mixed_precision_field,
     not_negative,
     one_of,
     positive,
@@ -301,6 +302,7 @@ class TrainConfig(ModelSettings):
     gpu_memory_growth: bool = flag_field(
         False, "slimtrain: allocate GPU memory as needed instead of all at "
         "start.", group=DISTRIBUTION)
+    mixed_precision: Optional[str] = mixed_precision_field()
 
     def validate(self):
         """Raises ConfigError for a setting that cannot work; returns self."""

@@ -57,18 +57,30 @@ def _elementwise_finite(tensors):
     return tf.reduce_all(tf.stack(checks))
 
 
-def guard_gradients(total_loss, grads_and_vars):
+def guard_gradients(total_loss, grads_and_vars, loss_scale=None):
     """Returns `grads_and_vars` whose gradients wait for a finiteness check.
 
     Anything that uses the returned gradients (the optimizer's update, the
     global step increment) runs only if the loss and all gradients are
     finite; otherwise the step fails with NON_FINITE_MESSAGE.
+
+    With `loss_scale` (the current scale of float16's dynamic loss scaling,
+    `compute.precision.loss_scaled`), gradients that are not finite fail
+    the step only once the scale is down to 1: above it they are an
+    overflow of the scaled loss, a step the loss scaler skips (no variable
+    changes) while it halves the scale. A non-finite loss always fails.
     """
     gradients = [grad for grad, _ in grads_and_vars if grad is not None]
     values = [grad.values if isinstance(grad, tf.IndexedSlices) else grad
               for grad in gradients]
-    check = tf.debugging.Assert(all_finite([total_loss] + values),
-                                [NON_FINITE_MESSAGE], name="finite_check")
+    if loss_scale is None:
+        finite = all_finite([total_loss] + values)
+    else:
+        finite = tf.logical_and(
+            all_finite([total_loss]),
+            tf.logical_or(all_finite(values), tf.greater(loss_scale, 1.0)))
+    check = tf.debugging.Assert(finite, [NON_FINITE_MESSAGE],
+                                name="finite_check")
     with tf.control_dependencies([check]):
         return [(_identity(grad), var) if grad is not None else (grad, var)
                 for grad, var in grads_and_vars]

@@ -39,6 +39,7 @@ import tensorflow.compat.v1 as tf
 import tf_slim as slim
 
 from slimtrain.compat import supervisor_graph_in_binary
+from slimtrain.compute import precision
 from slimtrain.data import record_check
 from slimtrain.errors import ConfigError, StoppedBySignal
 from slimtrain.rundir import checkpoint_files, run_files
@@ -98,6 +99,7 @@ def train(config, scenario=None, hooks=(), on_cluster_error=None):
       StoppedBySignal: SIGTERM or SIGINT stopped the run, after saving.
     """
     config.validate()
+    precision.check_supported(config.mixed_precision, config.clone_on_cpu)
     if scenario is None:
         scenario = load_scenario(config.scenario, config.scenario_options)
     hooks = as_hooks(hooks)
