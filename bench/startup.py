@@ -116,7 +116,8 @@ def measure(args, data_dirs, workdir):
         model_name, data_dirs, workdir) for model_name in models}
     cases = [("import tensorflow", None, time_import)]
     for model_name in models:
-        cases.append(("train.py %s: first step" % model_name, model_name,
+        cases.append(("train.py %s: first progress line" % model_name,
+                      model_name,
                       time_train))
         cases.append(("eval.py %s: first batch" % model_name, model_name,
                       time_eval))
