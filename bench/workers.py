@@ -349,13 +349,13 @@ def train_timed(without, train_args):
     the microseconds the step runner spent around its session.run."""
     import runpy
 
-    from slimtrain.training import step_runner
+    from slimtrain.training import step_calls, step_runner
 
     if "position" in without:
         _without_input_position()
     times, overheads, in_run = [], [], []
     original_call = step_runner.StepRunner.__call__
-    original_run = step_runner.StepRunner._run
+    original_run = step_calls.StepCalls.run
 
     def run(*run_args):
         started = time.perf_counter()
@@ -373,7 +373,7 @@ def train_timed(without, train_args):
         return outcome
 
     step_runner.StepRunner.__call__ = call
-    step_runner.StepRunner._run = staticmethod(run)
+    step_calls.StepCalls.run = run
     sys.argv = [benchlib.TRAIN_PY] + train_args
     try:
         runpy.run_path(benchlib.TRAIN_PY, run_name="__main__")
