@@ -10,9 +10,10 @@ exports stay float32; only the computation changes:
   CPU with those instructions and TensorFlow's oneDNN optimizations on
   (TensorFlow's default on such CPUs); elsewhere oneDNN has no bfloat16
   kernels and TensorFlow falls back to emulation, many times slower than
-  float32, so it is refused (`check_supported`). Depthwise convolutions
-  stay float32 (`BFLOAT16_KEPT_FLOAT32`). bfloat16 has float32's exponent
-  range, so no loss scaling is needed.
+  float32, so it is refused (`check_supported`); so is a model that
+  computes on a GPU, where this CPU rewrite would change nothing.
+  Depthwise convolutions stay float32 (`BFLOAT16_KEPT_FLOAT32`). bfloat16
+  has float32's exponent range, so no loss scaling is needed.
 - float16: `auto_mixed_precision`, the CUDA pass, plus dynamic loss
   scaling (`loss_scaled`): float16's narrow range would flush small
   gradients to zero. It needs a GPU; on a CPU it is refused, and
