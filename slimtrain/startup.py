@@ -15,9 +15,10 @@ around a program's first import of TensorFlow:
   the environment does not set it) and drops the C++ start-up lines that
   TensorFlow's import prints; any other output of the import is kept.
 - `hide_library_noise()`: the entry points call it after parsing flags in
-  the same case: deprecation log records and Python warnings raised inside
-  TensorFlow, tf-slim and Keras are dropped; slimtrain's own lines and
-  every other warning stay.
+  the same case: deprecation log records, the Coordinator's copy of an
+  error that the main thread reports anyway, and Python warnings raised
+  inside TensorFlow, tf-slim and Keras are dropped; slimtrain's own lines
+  and every other warning stay.
 
 May import: nothing of slimtrain.
 """
@@ -94,11 +95,23 @@ def quiet_tensorflow_import():
 
 class _DropLibraryNoise(logging.Filter):
     """Drops TensorFlow's "... is deprecated ... Instructions for updating"
-    log records, which name TensorFlow's and tf-slim's own calls, and the
-    session manager's "Running local_init_op" lines."""
+    log records, which name TensorFlow's and tf-slim's own calls, the
+    session manager's "Running local_init_op" lines, and the Coordinator's
+    "Error reported to Coordinator" records.
+
+    The Coordinator (under slim's Supervisor and TensorFlow's monitored
+    sessions) logs an error raised in a training step or one of its
+    threads, whole, with the op's ~30-line stack, and then re-raises it in
+    the main thread when it joins its threads. There slimtrain turns it
+    into its one line (a corrupt record, a lost cluster task), or Python
+    prints the traceback of a crash; the record only repeats it first.
+    """
 
     def filter(self, record):
         if record.module == "deprecation":
+            return False
+        if (record.module == "coordinator" and
+                str(record.msg).startswith("Error reported to Coordinator")):
             return False
         return not (record.module == "session_manager" and
                     record.levelno < logging.WARNING)

@@ -49,7 +49,8 @@ class ProgressHook(Hook):
             (every clone's batch).
         """
         self._schedule = schedule
-        self._trigger = PeriodicTrigger(every_steps=every_steps)
+        self._trigger = PeriodicTrigger(every_steps=every_steps,
+                                        at_last_step=True)
         self._examples_per_step = examples_per_step
         self._max_steps = max_steps
         self._begun = None  # (time, global step) when the run began
@@ -74,7 +75,7 @@ class ProgressHook(Hook):
                 self._log(step, values, (started, start_step, 0),
                           with_eta=False)
             self._window = (time.time(), step, self._local_steps)
-        elif self._trigger.due(step) or context.stopping:
+        elif self._trigger.due(step, last=context.stopping):
             self._log(step, values, self._window)
             self._window = (time.time(), step, self._local_steps)
         self._trigger.passed(step)
