@@ -15,9 +15,10 @@ built-in digits with train.py, each variant once, in a fresh process:
   float32, 2 clones --num_clones=2 (clone 1 asks for GPU:1; with one GPU,
                     TensorFlow's soft placement puts it elsewhere).
 
-Steps per session.run are not built (on a CPU they gained 0-5 %, and
-without a GPU there was nothing to decide them on), so the table says so
-instead of measuring them.
+Steps per session.run are not built (on a CPU they gained 0-5 %,
+measured on the project's Intel machines on 2026-12-06, and without a GPU
+there was nothing to decide them on), so the table says so instead of
+measuring them.
 
 It prints one table: steady-state examples/sec (from the progress lines,
 after 20 warm-up steps) and the ratio to float32, and ends in about 5

@@ -43,8 +43,7 @@ from slimtrain.compute.cpu_features import (  # noqa: E402
 )
 
 # network: (image size, batch size, warm-up steps, measured steps, whether
-# it has depthwise convolutions). About 20-60 s of measured steps each on
-# 2 cores, float32.
+# it has depthwise convolutions).
 NETWORKS = {
     "lenet": (28, 32, 30, 300, False),
     "cifarnet": (32, 32, 20, 200, False),

@@ -46,12 +46,11 @@ def sums_finite(tensors):
     or Inf), and also when finite elements sum beyond float32's range
     (about 3.4e38), values every optimizer's update would overflow on
     anyway. The check of every training step: a sum reads each tensor once,
-    where `all_finite` also writes and reads a boolean copy of it. LeNet's
-    guard took about 5% of a training step's op time that way, 1% with the
-    sums (batch 50, SGD, traced op times). An exact fallback for the sums
-    that overflow (a cond checking the elements) made the guard about 3
-    times slower to build (resnet_v1_152's, under load: 8 s against 3),
-    time every run's start pays.
+    where `all_finite` also writes and reads a boolean copy of it
+    (bench/guard_costs.py measures what the guard costs a step). An exact
+    fallback for the sums that overflow (a cond checking the elements)
+    made the guard slower to build for deep networks, time every run's
+    start pays.
     """
     sums = [tf.cast(tf.reduce_sum(tensor), tf.float32) for tensor in tensors
             if tensor.dtype.is_floating]
