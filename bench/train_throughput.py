@@ -2,10 +2,16 @@
 
     python bench/train_throughput.py [--repeats 5] [--json F] [--markdown F]
 
-For LeNet on MNIST-sized IDX files (60,000 28x28x1 images) and CifarNet
-on CIFAR-10-sized binary batches (50,000 32x32x3 synthetic images), batch
-size 32, train.py's default optimizer and schedule (RMSProp, exponential
-decay), each round runs, in a rotating order, each in a fresh process:
+Two set-ups:
+- for LeNet on MNIST-sized IDX files (60,000 28x28x1 images) and CifarNet
+  on CIFAR-10-sized binary batches (50,000 32x32x3 synthetic images),
+  batch size 32, train.py's default optimizer and schedule (RMSProp,
+  exponential decay) (--models);
+- for LeNet on the same data, batch 50, SGD at a fixed rate
+  (--sgd_models; `lenet sgd50` in the tables): a short step, where what
+  the harness adds to each step weighs most.
+
+Each round runs, in a rotating order, each in a fresh process:
 
   harness       train.py with its defaults (scalar summaries every 100
                 steps, all summaries at start and every 600 s, a progress
@@ -51,10 +57,15 @@ VARIANTS = ("harness", "harness_nosum", "limit", "limit_input", "keras")
 # the measured steps are a multiple of train.py's --save_summaries_steps.
 DEFAULT_STEPS = {"lenet": (50, 500), "cifarnet": (30, 300)}
 LOG_EVERY = 10
+# The set-ups: (batch size, the flags of optimizer and schedule, which
+# train.py, the bare loops and Keras take alike); None: --batch_size and
+# train.py's defaults.
+SETUPS = {"default": None,
+          "sgd50": (50, ["--optimizer=sgd", "--learning_rate_decay_type=fixed"])}
 
 
 def run_variant(variant, model_name, dataset_name, data_dirs, workdir,
-                batch_size, warmup, steps, baseline=None):
+                batch_size, warmup, steps, baseline=None, setup_flags=()):
     """One run of one variant.
 
     Returns (steady-state examples/sec, CPU milliseconds the process used per
@@ -63,6 +74,7 @@ def run_variant(variant, model_name, dataset_name, data_dirs, workdir,
     total = warmup + steps
     data_flags = benchlib.dataset_flags(dataset_name, data_dirs)
     common = ["--model_name=" + model_name, "--batch_size=%d" % batch_size]
+    common += list(setup_flags)
     if variant.startswith("harness") or variant == "baseline":
         # One more progress window after the measured steps, so the summary
         # and checkpoint written after the last step fall outside them.
@@ -98,24 +110,43 @@ RATIOS = (("harness", "limit"), ("harness_nosum", "limit"),
           ("keras", "limit"))
 
 
+def cases(args):
+    """[(key, network, data set, batch size, set-up flags, set-up name)]."""
+    found = []
+    for setup, models in (("default", args.models),
+                          ("sgd50", args.sgd_models)):
+        if not models:
+            continue
+        batch_size, flags = SETUPS[setup] or (args.batch_size, [])
+        for key, model_name, dataset_name in benchlib.training_cases(models):
+            if setup != "default":
+                key += " " + setup
+            found.append((key, model_name, dataset_name, batch_size, flags,
+                          setup))
+    return found
+
+
 def measure(args, data_dirs, workdir):
     results = {}
-    for key, model_name, dataset_name in benchlib.training_cases(args.models):
+    for key, model_name, dataset_name, batch_size, flags, setup in cases(
+            args):
         warmup, steps = DEFAULT_STEPS[model_name]
         warmup = args.warmup_steps or warmup
         steps = args.steps or steps
         variants = args.variants.split(",")
+        if setup != "default":  # bench/keras_models.py trains with RMSProp
+            variants = [v for v in variants if v != "keras"]
 
         def run(variant):
             rate, cpu = run_variant(
                 variant, model_name, dataset_name, data_dirs, workdir,
-                args.batch_size, warmup, steps, args.baseline_checkout)
+                batch_size, warmup, steps, args.baseline_checkout, flags)
             return rate, {"cpu:" + variant: cpu}
 
         rounds = benchlib.run_rounds(key, args.repeats, variants, run)
         results[key] = {
-            "network": model_name, "dataset": dataset_name,
-            "batch_size": args.batch_size, "warmup_steps": warmup,
+            "network": model_name, "dataset": dataset_name, "setup": setup,
+            "batch_size": batch_size, "warmup_steps": warmup,
             "measured_steps": steps,
             **benchlib.throughput_summary(rounds, variants, RATIOS)}
     return results
@@ -140,8 +171,9 @@ def table(results):
     """Markdown tables: median examples/sec (and CPU per example), and the
     median paired ratios, of throughput and of CPU per example."""
     return benchlib.throughput_tables(
-        results, lambda result: "%s / %s, batch %d" % (
-            result["network"], result["dataset"], result["batch_size"]),
+        results, lambda result: "%s / %s, batch %d%s" % (
+            result["network"], result["dataset"], result["batch_size"],
+            ", SGD fixed rate" if result.get("setup") == "sgd50" else ""),
         RATE_COLUMNS, RATIO_COLUMNS)
 
 
@@ -151,6 +183,9 @@ def main():
                         help="networks, each on its default data set "
                         "(lenet: mnist_idx, cifarnet: cifar10_bin) or as "
                         "network:dataset_name, e.g. lenet:digits")
+    parser.add_argument("--sgd_models", default="lenet",
+                        help="networks also trained at batch 50 with SGD at "
+                        "a fixed rate; empty: none")
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--baseline_checkout", default=None,
                         help="another checkout of slimtrain (e.g. `git "

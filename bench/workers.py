@@ -7,7 +7,10 @@ BENCH_RESULT line of JSON (benchlib.ChildRun.result reads it):
                own builder: same network, loss, learning rate, optimizer and
                train op), run as `session.run(train_op)` fed (feed_dict on
                the input iterator's outputs) from batches already in memory;
-               with --input=pipeline, reading its own tf.data input instead.
+               with --input=pipeline, reading its own tf.data input instead;
+               with --plain, without what slimtrain adds to the step (the
+               finiteness check of the loss and gradients, the input
+               position): the graph of a user's own slim loop.
   keras        the same network written with tf.keras (bench/keras_models.py),
                trained with `Model.fit` on the same in-memory batches.
   input        the training or evaluation tf.data input alone, as the
@@ -19,6 +22,10 @@ BENCH_RESULT line of JSON (benchlib.ChildRun.result reads it):
   train_probe  runs train.py with the given flags and prints the time its
                first training step ended, with the times its start-up
                phases ended (for the start-up benchmark).
+  train_timed  runs train.py with the given flags and prints when each of
+               its steps ended, timed around the step runner, so that it
+               needs no progress line; --without=position also takes the
+               input position out of the step (bench/guard_costs.py).
   bare_start   the start-up a bare script pays for the same first step:
                import TensorFlow, tf-slim and the network, build the
                network on a batch of random images at its default size,
@@ -49,7 +56,9 @@ def _train_config(args, train_dir=None):
     return TrainConfig(
         train_dir=train_dir or "unused", model_name=args.model_name,
         dataset_name=args.dataset_name, dataset_dir=args.dataset_dir,
-        batch_size=args.batch_size,
+        batch_size=args.batch_size, optimizer=args.optimizer,
+        learning_rate_decay_type=args.learning_rate_decay_type,
+        check_numerics=not args.plain,
         max_number_of_steps=args.steps).validate()
 
 
@@ -70,6 +79,8 @@ def limit(args):
     from slimtrain.training.session import session_config
 
     config = _train_config(args)
+    if args.plain:
+        _without_input_position()
     with tf.Graph().as_default() as graph:
         model = build_train_graph(config, load_scenario(config.scenario))
         images, labels = _iterator_outputs(graph)
@@ -92,6 +103,14 @@ def limit(args):
                                                   labels: label_batch})
                     times.append(time.time())
     benchlib.print_result({"step_end_times": times})
+
+
+def _without_input_position():
+    """Builds the training graph without the input position from here on
+    (as with several workers, which do not track it)."""
+    from slimtrain.training import graph
+
+    graph.InputPosition = lambda *args, **kwargs: None
 
 
 class _StepTimer:
@@ -325,6 +344,46 @@ def train_probe(train_py, train_args):
     runpy.run_path(train_py, run_name="__main__")
 
 
+def train_timed(without, train_args):
+    """Runs train.py (this checkout's); prints when each step ended and
+    the microseconds the step runner spent around its session.run."""
+    import runpy
+
+    from slimtrain.training import step_calls, step_runner
+
+    if "position" in without:
+        _without_input_position()
+    times, overheads, in_run = [], [], []
+    original_call = step_runner.StepRunner.__call__
+    original_run = step_calls.StepCalls.run
+
+    def run(*run_args):
+        started = time.perf_counter()
+        outcome = original_run(*run_args)
+        in_run.append(time.perf_counter() - started)
+        return outcome
+
+    def call(self, *call_args):
+        started = time.perf_counter()
+        outcome = original_call(self, *call_args)
+        overheads.append(1e6 * (time.perf_counter() - started -
+                                sum(in_run)))
+        in_run.clear()
+        times.append(time.time())
+        return outcome
+
+    step_runner.StepRunner.__call__ = call
+    step_calls.StepCalls.run = run
+    sys.argv = [benchlib.TRAIN_PY] + train_args
+    try:
+        runpy.run_path(benchlib.TRAIN_PY, run_name="__main__")
+    except SystemExit as stop:
+        if stop.code:
+            raise
+    benchlib.print_result({"step_end_times": times,
+                           "runner_overhead_us": overheads})
+
+
 def bare_start(args):
     """A bare script's start-up to its first training step (see doc)."""
     import tensorflow.compat.v1 as tf
@@ -374,6 +433,13 @@ def main():
                            "checkout's)")
         probe_args, train_args = probe.parse_known_args(sys.argv[2:])
         return train_probe(probe_args.train_py, train_args)
+    if sys.argv[1:2] == ["train_timed"]:
+        # Every flag but --without is train.py's.
+        timed = argparse.ArgumentParser(allow_abbrev=False)
+        timed.add_argument("--without", default="",
+                           help="comma-separated: position")
+        timed_args, train_args = timed.parse_known_args(sys.argv[2:])
+        return train_timed(timed_args.without.split(","), train_args)
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("mode", choices=["limit", "keras", "input",
                                          "eval_limit", "bare_start"])
@@ -381,6 +447,13 @@ def main():
     parser.add_argument("--dataset_name", default="digits")
     parser.add_argument("--dataset_dir", default=None)
     parser.add_argument("--batch_size", type=int, default=32)
+    parser.add_argument("--optimizer", default="rmsprop",
+                        help="limit, keras: train.py's flag of that name")
+    parser.add_argument("--learning_rate_decay_type", default="exponential",
+                        help="limit, keras: train.py's flag of that name")
+    parser.add_argument("--plain", action="store_true",
+                        help="limit: the graph without slimtrain's finiteness "
+                        "check and input position")
     parser.add_argument("--steps", type=int, default=100,
                         help="training steps (limit, keras)")
     parser.add_argument("--split", default="train", help="input: which "

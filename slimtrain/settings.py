@@ -50,6 +50,11 @@ DISTRIBUTION = "Distribution and devices"
 GROUPS = (MODEL, DATA, OPTIMIZATION, LEARNING_RATE, CHECKPOINTS, EVALUATION,
           HOOKS, EXPORT, ARCHITECTURE, PREDICTION, DISTRIBUTION)
 
+# The choices of --mixed_precision (train.py, eval.py); unset: float32.
+BFLOAT16 = "bfloat16"
+FLOAT16 = "float16"
+MIXED_PRECISIONS = (BFLOAT16, FLOAT16)
+
 # The metadata key marking a field of ModelSettings (see `is_run_setting`).
 _RUN_SETTING = "run_setting"
 
@@ -67,6 +72,18 @@ def flag_field(default, help_text, *, group, check=None):
     """
     return dataclasses.field(default=default,
                              metadata=_metadata(help_text, group, check))
+
+
+def mixed_precision_field():
+    """The --mixed_precision field of TrainConfig and EvalConfig
+    (`slimtrain.compute.precision` applies it)."""
+    return flag_field(
+        None, "slimtrain: compute in bfloat16 (on a CPU with AMX or "
+        "AVX512-BF16, through oneDNN) or float16 (on a GPU, with dynamic "
+        "loss scaling); variables, checkpoints and exported models stay "
+        "float32, so a run's checkpoints evaluate and export in any "
+        "precision. Unset: float32.", group=DISTRIBUTION,
+        check=one_of(MIXED_PRECISIONS))
 
 
 def trained_default(name):

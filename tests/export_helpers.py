@@ -48,3 +48,13 @@ def exported_run(tmp_path_factory):
         _exports.update(train_dir=train_dir, export_dir=export_dir,
                         stdout=result.stdout)
     return dict(_exports)
+
+
+def one_error_line(result):
+    """The single "error: " line of a run that failed as it should."""
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    errors = [line for line in result.stderr.splitlines()
+              if line.startswith("error: ")]
+    assert len(errors) == 1, result.stderr[-3000:]
+    return errors[0]

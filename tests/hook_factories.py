@@ -106,3 +106,39 @@ class HookedClassifier(ClassifierScenario):
     def hooks(self, run):
         del run
         return [RecordingHook(os.environ["SLIMTRAIN_TEST_HOOK_RECORD"])]
+
+
+class PrecisionProbe(tf.train.SessionRunHook):
+    """Asks for the first step's partition graphs (the graphs the session
+    ran, after Grappler's rewrites) and writes, to the JSON file named by
+    SLIMTRAIN_TEST_PRECISION_RECORD, which op types ran with a bfloat16
+    type attribute and which in float32 only."""
+
+    def __init__(self):
+        self._done = False
+
+    def before_run(self, run_context):
+        if self._done:
+            return None
+        return tf.train.SessionRunArgs(None, options=tf.RunOptions(
+            output_partition_graphs=True))
+
+    def after_run(self, run_context, run_values):
+        if self._done:
+            return
+        self._done = True
+        bfloat16, float32 = set(), set()
+        for graph in run_values.run_metadata.partition_graphs:
+            for node in graph.node:
+                types = {value.type for value in node.attr.values()}
+                if tf.bfloat16.as_datatype_enum in types:
+                    bfloat16.add(node.op)
+                elif tf.float32.as_datatype_enum in types:
+                    float32.add(node.op)
+        with open(os.environ["SLIMTRAIN_TEST_PRECISION_RECORD"], "w") as handle:
+            json.dump({"bfloat16": sorted(bfloat16),
+                       "float32": sorted(float32 - bfloat16)}, handle)
+
+
+def precision_probe():
+    return PrecisionProbe()

@@ -15,6 +15,7 @@ import tensorflow.compat.v1 as tf
 
 from slimtrain.errors import ConfigError
 from slimtrain.training.hooks.session_run_hooks import as_hooks, resolve_factories
+from slimtrain.training.step_calls import StepCalls
 from slimtrain.training.trainer import train
 from tests.conftest import REPO
 from tests.export_helpers import run_script
@@ -153,3 +154,47 @@ def test_objects_that_are_not_hooks_are_refused():
     assert as_hooks([tf.train.StopAtStepHook(last_step=1)])
     with pytest.raises(ConfigError, match="is not a hook"):
         as_hooks([object()])
+
+
+def test_step_calls_make_one_callable_per_kind_of_step():
+    with tf.Graph().as_default():
+        counter = tf.Variable(0, dtype=tf.int64)
+        step = counter.assign_add(1)
+        factor = tf.placeholder_with_default(tf.constant(1, tf.int64), [])
+        scaled = step * factor
+        with tf.Session() as sess:
+            sess.run(counter.initializer)
+            made = []
+            make_callable = sess.make_callable
+
+            def counting(*args, **kwargs):
+                made.append(args)
+                return make_callable(*args, **kwargs)
+
+            sess.make_callable = counting
+            calls = StepCalls()
+            # The same kind of step, in new dicts: one callable.
+            for expected in (1, 2):
+                values, metadata = calls.run(
+                    sess, {"step": step, 0: [scaled]}, {})
+                assert values == {"step": expected, 0: [expected]}
+                assert metadata is None
+            assert len(made) == 1
+            assert calls.run(sess, step)[0] == 3 and len(made) == 2
+            # Feeds and run options: session.run, which fills the RunMetadata.
+            values, _ = calls.run(sess, {"step": step, 0: [scaled]},
+                                  {factor: 5})
+            assert values == {"step": 4, 0: [20]}
+            values, metadata = calls.run(sess, step, options=tf.RunOptions(
+                trace_level=tf.RunOptions.FULL_TRACE))
+            assert values == 5 and metadata.step_stats.dev_stats
+            # A fetch it does not key (IndexedSlices): session.run too.
+            slices = tf.IndexedSlices(tf.constant([1.0]), tf.constant([0]))
+            assert calls.run(sess, slices)[0].values.tolist() == [1.0]
+            assert len(made) == 2
+            # Another session (slim's retry): the old callables are dropped.
+            with tf.Session() as other:
+                other.run(counter.initializer)
+                assert calls.run(other, {"step": step, 0: [scaled]},
+                                 {})[0] == {"step": 1, 0: [1]}
+            assert calls.run(sess, step)[0] == 6 and len(made) == 3

@@ -17,6 +17,7 @@ import pytest
 
 from slimtrain.rundir.run_lock import RunLock
 from tests.conftest import REPO
+from tests.export_helpers import one_error_line
 
 QUICK = ("--max_number_of_steps=20", "--batch_size=16", "--num_readers=1",
          "--num_preprocessing_threads=2")
@@ -36,16 +37,6 @@ def run_all(*commands):
     """Runs (script, flags...) commands concurrently; returns the results."""
     with futures.ThreadPoolExecutor(len(commands)) as pool:
         return list(pool.map(lambda command: run_script(*command), commands))
-
-
-def one_error_line(result):
-    """The single "error: " line of a run that failed as it should."""
-    assert result.returncode == 2, result.stderr[-3000:]
-    assert "Traceback" not in result.stderr, result.stderr[-3000:]
-    errors = [line for line in result.stderr.splitlines()
-              if line.startswith("error: ")]
-    assert len(errors) == 1, result.stderr[-3000:]
-    return errors[0]
 
 
 @pytest.mark.slow

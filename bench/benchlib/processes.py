@@ -129,19 +129,22 @@ def child_env():
 
 class ChildRun:
     """One finished child process: its output, exit status, launch time, and
-    samples of its CPU time and memory taken while it ran.
+    samples of its CPU time and memory taken while it ran. `env` adds to
+    (or overrides) the environment of `child_env()`; with `check`, a
+    non-zero exit status raises RuntimeError.
 
     samples: [(epoch time, CPU seconds (user + system, all threads), VmRSS
     KiB, VmHWM KiB)], every `sample_every` seconds.
     """
 
-    def __init__(self, args, timeout=1800, cwd=None, sample_every=0.05):
+    def __init__(self, args, timeout=1800, cwd=None, sample_every=0.05,
+                 env=None, check=True):
         self.args = args
         self.samples = []
         self.launched = time.time()
         child = subprocess.Popen(
             args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            env=child_env(), cwd=cwd or REPO_ROOT)
+            env=dict(child_env(), **(env or {})), cwd=cwd or REPO_ROOT)
         chunks = []
         reader = threading.Thread(target=lambda: chunks.extend(child.stdout),
                                   daemon=True)
@@ -158,7 +161,7 @@ class ChildRun:
         reader.join()
         self.output = "".join(chunks)
         self.returncode = child.returncode
-        if child.returncode != 0:
+        if check and child.returncode != 0:
             raise RuntimeError("%s failed with status %d:\n%s" % (
                 " ".join(args), child.returncode, self.output[-4000:]))
 

@@ -6,11 +6,14 @@
 - `optimizers`, `learning_rate`: research/slim's optimizers and decay
   schedules, configured from a `TrainConfig`.
 - `placement`: where variables and clones go (parameter servers, CPU, GPU).
+- `precision`: --mixed_precision's graph rewrites, the checks that they can
+  run here (`cpu_features` reads the CPU's), float16's loss scaling.
 - `quantize`: quantization-aware training, contrib.quantize's graph rewrite
   (batch-norm folding, fake quantization) and its four functions.
 
 The networks themselves live in the top-level `nets` package. Nothing here
 runs a session or writes files.
 
-May import: slimtrain.data, slimtrain.errors, nets.
+May import: slimtrain.data, slimtrain.errors, slimtrain.settings (the
+--mixed_precision choices), nets.
 """

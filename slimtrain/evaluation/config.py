@@ -34,6 +34,7 @@ from slimtrain.settings import (
     RunSettings,
     check_fields,
     flag_field,
+    mixed_precision_field,
     not_negative,
     positive,
 )
@@ -143,6 +144,7 @@ class EvalConfig(RunSettings):
 
     master: str = flag_field(
         "", "The address of the TensorFlow master to use.", group=DISTRIBUTION)
+    mixed_precision: Optional[str] = mixed_precision_field()
 
     def validate(self):
         """Raises ConfigError for a setting that cannot work; returns self."""

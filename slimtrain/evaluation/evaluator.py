@@ -43,7 +43,7 @@ import tensorflow.compat.v1 as tf
 import tf_slim as slim
 from absl import logging
 
-from slimtrain.compute import quantize
+from slimtrain.compute import precision, quantize
 from slimtrain.data import record_check
 from slimtrain.data.datasets import dataset_factory
 from slimtrain.data.input_pipeline import evaluation_pass
@@ -69,7 +69,8 @@ class CheckpointEvaluator:
     """
 
     def __init__(self, config, scenario=None):
-        """Resolves `config`'s names; raises ConfigError for a bad one.
+        """Resolves `config`'s names; raises ConfigError for a bad one, or
+        for a --mixed_precision this machine cannot run.
 
         Args:
           config: a validated `EvalConfig` whose model and data settings are
@@ -78,6 +79,7 @@ class CheckpointEvaluator:
             has it already (training does); None: it is loaded here.
         """
         self._config = config
+        precision.check_supported(config.mixed_precision)
         self._scenario = scenario or load_scenario(
             config.scenario or CLASSIFIER, config.scenario_options)
         if not self._scenario.evaluates:
@@ -133,7 +135,9 @@ class CheckpointEvaluator:
                               "global_step": model["global_step"]},
                     summary_op=model["summary_op"],
                     variables_to_restore=model["variables_to_restore"],
-                    session_config=tf.ConfigProto(allow_soft_placement=True))
+                    session_config=precision.configure_session(
+                        tf.ConfigProto(allow_soft_placement=True),
+                        self._config.mixed_precision))
             except (ValueError, tf.errors.OpError) as error:
                 remove_if_empty(created)
                 if record_check.is_input_error(error):

@@ -26,7 +26,8 @@ def eval_config_for_training(train_config, split_name=None, batch_size=None,
     What `eval.py --checkpoint_dir=<train dir>` would use, for evaluating
     from inside the training process: the model and data settings of
     `train_config`, the data set's held-out split unless `split_name` is
-    given, results and summaries in `<train dir>/eval`.
+    given, results and summaries in `<train dir>/eval`, in the run's
+    --mixed_precision.
 
     Args:
       train_config: the run's `TrainConfig`.
@@ -46,7 +47,8 @@ def eval_config_for_training(train_config, split_name=None, batch_size=None,
                     else batch_size),
         max_num_batches=max_num_batches,
         num_preprocessing_threads=train_config.num_preprocessing_threads,
-        keep_best_checkpoint_by=keep_best_checkpoint_by)
+        keep_best_checkpoint_by=keep_best_checkpoint_by,
+        mixed_precision=train_config.mixed_precision)
     return with_train_defaults(config, train_config).validate()
 
 

@@ -11,7 +11,9 @@ A train dir (train.py's --train_dir, default `DEFAULT_TRAIN_DIR`) holds:
   checkpoint                 STATE_FILENAME: TensorFlow's checkpoint state
                              file, relative paths (`checkpoint_files`)
   model.ckpt-STEP.*          CHECKPOINT_BASENAME + "-STEP": the checkpoints
-  events.out.tfevents.*      TensorBoard's events, and graph.pbtxt
+  events.out.tfevents.*      TensorBoard's events
+  graph.pb                   GRAPH_FILENAME: the training graph, a binary
+                             GraphDef with shapes (the Supervisor's)
   tf_trace-STEP.json         TRACE_FILENAME: Chrome traces (--trace_every_n_steps)
   TRAINING_FINISHED          FINISHED_MARKER: training reached its last step
                              (`run_files.mark_finished`)
@@ -34,6 +36,7 @@ LOCK_FILENAME = "train.lock"
 STATE_FILENAME = "checkpoint"
 CHECKPOINT_BASENAME = "model.ckpt"
 TRACE_FILENAME = "tf_trace-%d.json"
+GRAPH_FILENAME = "graph.pb"
 FINISHED_MARKER = "TRAINING_FINISHED"
 
 EVAL_SUBDIR = "eval"

@@ -9,7 +9,8 @@
   `PeriodicTrigger`): summaries, checkpoints, progress lines, traces, and
   the caller's own.
 - `step_runner`: the `train_step_fn`: one `session.run` per step, with what
-  the hooks fetch.
+  the hooks fetch; `step_calls` runs each kind of step through a callable
+  made once.
 - `train_ops`: a scenario's updates and schedule made into one op per kind
   of step, with the flags' optimizers and gradient transforms.
 - `divergence`: loss and gradients checked before each update, and the
@@ -28,5 +29,5 @@ hooks=[...])`); evaluation during training is such a hook, in
 `slimtrain.evaluation`.
 
 May import: slimtrain.scenarios, slimtrain.compute, slimtrain.data,
-slimtrain.rundir, slimtrain.settings, slimtrain.errors.
+slimtrain.rundir, slimtrain.settings, slimtrain.errors, slimtrain.compat.
 """

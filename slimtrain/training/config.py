@@ -31,6 +31,7 @@ from slimtrain.settings import (
     check_fields,
     flag_field,
     fraction,
+    mixed_precision_field,
     not_negative,
     one_of,
     positive,
@@ -314,6 +315,7 @@ class TrainConfig(RunSettings):
     gpu_memory_growth: bool = flag_field(
         False, "slimtrain: allocate GPU memory as needed instead of all at "
         "start.", group=DISTRIBUTION)
+    mixed_precision: Optional[str] = mixed_precision_field()
 
     def validate(self):
         """Raises ConfigError for a setting that cannot work; returns self."""

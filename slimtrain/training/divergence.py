@@ -5,7 +5,8 @@ applied, so a finite loss with an Inf gradient wrote NaN weights that a
 checkpoint could then save. Here:
 
 - `guard_gradients` makes the update wait for a check of the loss and of
-  every gradient: a non-finite step fails inside its own `session.run`
+  every gradient (of their sums, `sums_finite`, which is cheap): a
+  non-finite step fails inside its own `session.run`
   before any weight, optimizer slot or the global step is changed (batch
   norm's moving statistics, updated by the forward pass, may be; a failed
   run never saves, and a rollback restores them);
@@ -23,9 +24,12 @@ from absl import logging
 from slimtrain.errors import DivergedError
 
 NON_FINITE_MESSAGE = "slimtrain: the loss or a gradient is NaN or Inf"
-# What TensorFlow says when a histogram summary meets a NaN (only possible
-# when the check above is off, --check_numerics=false).
-NAN_HISTOGRAM_MESSAGE = "Nan in summary histogram"
+# What TensorFlow says when a histogram summary meets a NaN or an Inf: in
+# the run of a step that diverged, its error may come before the check's
+# (or, with --check_numerics=false, instead of it).
+NON_FINITE_HISTOGRAM_MESSAGES = ("Nan in summary histogram",
+                                 "Infinity in summary histogram",
+                                 "Infinity in Histogram")
 
 
 def all_finite(tensors):
@@ -35,18 +39,49 @@ def all_finite(tensors):
     return tf.reduce_all(tf.stack(checks)) if checks else tf.constant(True)
 
 
-def guard_gradients(total_loss, grads_and_vars):
+def sums_finite(tensors):
+    """A bool tensor: whether the sum of the float `tensors`' sums is finite.
+
+    It is False whenever an element is NaN or Inf (any sum with one is NaN
+    or Inf), and also when finite elements sum beyond float32's range
+    (about 3.4e38), values every optimizer's update would overflow on
+    anyway. The check of every training step: a sum reads each tensor once,
+    where `all_finite` also writes and reads a boolean copy of it
+    (bench/guard_costs.py measures what the guard costs a step). An exact
+    fallback for the sums that overflow (a cond checking the elements)
+    made the guard slower to build for deep networks, time every run's
+    start pays.
+    """
+    sums = [tf.cast(tf.reduce_sum(tensor), tf.float32) for tensor in tensors
+            if tensor.dtype.is_floating]
+    return tf.is_finite(tf.add_n(sums)) if sums else tf.constant(True)
+
+
+def guard_gradients(total_loss, grads_and_vars, loss_scale=None):
     """Returns `grads_and_vars` whose gradients wait for a finiteness check.
 
     Anything that uses the returned gradients (the optimizer's update, the
     global step increment) runs only if the loss and all gradients are
-    finite; otherwise the step fails with NON_FINITE_MESSAGE.
+    finite (`sums_finite`); otherwise the step fails with
+    NON_FINITE_MESSAGE.
+
+    With `loss_scale` (the current scale of float16's dynamic loss scaling,
+    `compute.precision.loss_scaled`), gradients that are not finite fail
+    the step only once the scale is down to 1: above it they are an
+    overflow of the scaled loss, a step the loss scaler skips (no variable
+    changes) while it halves the scale. A non-finite loss always fails.
     """
     gradients = [grad for grad, _ in grads_and_vars if grad is not None]
     values = [grad.values if isinstance(grad, tf.IndexedSlices) else grad
               for grad in gradients]
-    check = tf.debugging.Assert(all_finite([total_loss] + values),
-                                [NON_FINITE_MESSAGE], name="finite_check")
+    if loss_scale is None:
+        finite = sums_finite([total_loss] + values)
+    else:
+        finite = tf.logical_and(
+            sums_finite([total_loss]),
+            tf.logical_or(sums_finite(values), tf.greater(loss_scale, 1.0)))
+    check = tf.debugging.Assert(finite, [NON_FINITE_MESSAGE],
+                                name="finite_check")
     with tf.control_dependencies([check]):
         return [(_identity(grad), var) if grad is not None else (grad, var)
                 for grad, var in grads_and_vars]
@@ -104,8 +139,8 @@ class DivergencePolicy:
           DivergedError: the step diverged and may not roll back.
           tf.errors.InvalidArgumentError: `error`, if it is not a divergence.
         """
-        if (NON_FINITE_MESSAGE not in error.message and
-                NAN_HISTOGRAM_MESSAGE not in error.message):
+        if not any(message in error.message for message in
+                   (NON_FINITE_MESSAGE,) + NON_FINITE_HISTOGRAM_MESSAGES):
             raise error
         if self._input_position is not None:
             self._input_position.advanced()  # the failed step took a batch

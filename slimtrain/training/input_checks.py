@@ -13,6 +13,8 @@ each in one line, before the train dir is touched:
 
 from absl import logging
 
+from slimtrain.compute import precision
+
 # Input sizes this many times the data's image size or more are warned
 # about.
 SIZE_RATIO_WARNED = 4.0
@@ -41,11 +43,12 @@ def warn_about_input(config, dataset, image_size, model):
 
 
 def log_start(config, dataset, image_size, model):
-    """Logs the run's start line: model, data, steps, batch, train dir."""
+    """Logs the run's start line: model, data, steps, batch, precision,
+    train dir."""
     steps = ("%d steps" % config.max_number_of_steps
              if config.max_number_of_steps else "until stopped")
     logging.info("Training %s (%dx%d input) on %s/%s (%d examples), %s of "
-                 "batch %d, into %s.", model, image_size,
+                 "batch %d in %s, into %s.", model, image_size,
                  image_size, dataset.name, dataset.split_name,
                  dataset.num_samples, steps, config.batch_size,
-                 config.train_dir)
+                 precision.name(config.mixed_precision), config.train_dir)

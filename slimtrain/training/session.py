@@ -2,10 +2,13 @@
 
 import tensorflow.compat.v1 as tf
 
+from slimtrain.compute import precision
+
 
 def session_config(config):
     """The session's ConfigProto: thread counts, GPU memory growth, device
-    filters, and the graph optimization a training step needs.
+    filters, the graph optimization a training step needs, and the
+    --mixed_precision rewrite (`compute.precision`).
 
     With parameter servers, the session sees only them and this worker
     (as tf.estimator does): a worker then neither waits for the other
@@ -38,6 +41,7 @@ def session_config(config):
     if not config.master and not tf.config.list_physical_devices("GPU"):
         rewrite_options.layout_optimizer = rewrite_options.OFF
     proto.gpu_options.allow_growth = config.gpu_memory_growth
+    precision.configure_session(proto, config.mixed_precision)
     if config.num_ps_tasks:
         proto.device_filters.extend(
             ["/job:ps", "/job:worker/task:%d" % config.task])

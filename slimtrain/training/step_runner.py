@@ -1,6 +1,7 @@
 """The `train_step_fn` slimtrain gives `slim.learning.train`: one run per step.
 
-Everything a step needs is fetched in the one `session.run` that trains it.
+Everything a step needs is fetched in the one `session.run` that trains it
+(run through a callable made once per kind of step, `step_calls`).
 Before each step, `StepRunner` asks its hooks (`slimtrain.training.hooks`)
 what they want from that step: the summaries when they are due, so that they
 describe the batch trained and never pull a batch of their own from the
@@ -21,6 +22,7 @@ or rolls back.
 import tensorflow.compat.v1 as tf
 
 from slimtrain.training.hooks.base import StepContext
+from slimtrain.training.step_calls import StepCalls
 
 
 class StepRunner:
@@ -54,6 +56,7 @@ class StepRunner:
         self._divergence = divergence
         self._input_position = input_position
         self._last_step_op = last_step_op
+        self._calls = StepCalls()
         self.last_step = None
         self.reached_last_step = False
         self.stopped_by = None
@@ -81,8 +84,8 @@ class StepRunner:
                 options = options or tf.RunOptions()
                 options.MergeFrom(args.options)
         try:
-            values, context.run_metadata = self._run(sess, fetches, feed_dict,
-                                                     options)
+            values, context.run_metadata = self._calls.run(
+                sess, fetches, feed_dict, options)
         except tf.errors.InvalidArgumentError as error:
             restored_step = self._divergence.handle(sess, error, next_step)
             self._begin(sess, restored_step)
@@ -112,13 +115,3 @@ class StepRunner:
         self.last_step = step
         for hook in self._hooks:
             hook.begin(sess, step)
-
-    @staticmethod
-    def _run(sess, fetches, feed_dict, options):
-        """Runs the step; returns (values, its RunMetadata or None)."""
-        if options is None:
-            return sess.run(fetches, feed_dict or None), None
-        metadata = tf.RunMetadata()
-        values = sess.run(fetches, feed_dict or None, options=options,
-                          run_metadata=metadata)
-        return values, metadata

@@ -7,7 +7,10 @@ For each group of updates a step runs (`TrainStep.groups`), one op that
   that fails the step before any variable changes (`divergence`);
 - applies them with the update's optimizer, by default one made from the
   flags for each update (--optimizer, --learning_rate and its schedule),
-  wrapped for --sync_replicas;
+  with dynamic loss scaling for --mixed_precision=float16
+  (`compute.precision.loss_scaled`: a step whose gradients overflow is
+  skipped and does not count as a global step) and wrapped for
+  --sync_replicas;
 - runs the update ops, and the --moving_average_decay averages of the model
   variables;
 - adds one to the global step, once, and advances the input position;
@@ -24,6 +27,7 @@ import os
 import tensorflow.compat.v1 as tf
 import tf_slim as slim
 
+from slimtrain.compute import precision
 from slimtrain.compute.learning_rate import configure_learning_rate
 from slimtrain.compute.optimizers import configure_optimizer
 from slimtrain.errors import ConfigError
@@ -87,7 +91,7 @@ def build_step_schedule(train_step, config, *, global_step, num_samples,
         tf.summary.scalar("losses/" + name, loss)
     learning_rate = configure_learning_rate(config, num_samples, global_step)
     tf.summary.scalar("learning_rate", learning_rate)
-    optimizers, sync_optimizer, extra_update_ops = _optimizers(
+    optimizers, loss_scales, sync_optimizer, extra_update_ops = _optimizers(
         train_step.updates, config, learning_rate, global_step)
     trained = _trainable_variables(config.trainable_scopes)
     variables = {update.name: _variables_of(update, trained)
@@ -102,8 +106,8 @@ def build_step_schedule(train_step, config, *, global_step, num_samples,
             global_step=global_step if len(group) == 1 else None,
             update_ops=_update_ops(update) + extra_update_ops,
             variables_to_train=variables[update.name],
-            transform_grads_fn=_transform_gradients(config, update.loss,
-                                                    multipliers),
+            transform_grads_fn=_transform_gradients(
+                config, update.loss, multipliers, loss_scales.get(update.name)),
             summarize_gradients=config.summarize_gradients,
             # Each clone's backward pass runs on its own device.
             colocate_gradients_with_ops=config.num_clones > 1,
@@ -126,17 +130,22 @@ def _optimizers(updates, config, learning_rate, global_step):
 
     Returns:
       ({update name: optimizer}: the update's own, or one made from the
-      flags, wrapped for --sync_replicas; the SyncReplicasOptimizer or None;
-      the ops that update the --moving_average_decay averages, unless the
-      sync optimizer applies them on the chief).
+      flags, loss-scaled for --mixed_precision=float16 and wrapped for
+      --sync_replicas; {update name: its loss scale tensor}, with float16
+      only; the SyncReplicasOptimizer or None; the ops that update the
+      --moving_average_decay averages, unless the sync optimizer applies
+      them on the chief).
     """
     averages = (tf.train.ExponentialMovingAverage(
         config.moving_average_decay, global_step)
         if config.moving_average_decay else None)
-    optimizers, sync_optimizer = {}, None
+    optimizers, loss_scales, sync_optimizer = {}, {}, None
     for update in updates:
         optimizer = update.optimizer or configure_optimizer(config,
                                                             learning_rate)
+        if config.mixed_precision == precision.FLOAT16:
+            optimizer, loss_scales[update.name] = precision.loss_scaled(
+                optimizer)
         if config.sync_replicas:
             # The sync optimizer applies the moving averages on the chief.
             optimizer = sync_optimizer = make_sync_optimizer(
@@ -146,7 +155,7 @@ def _optimizers(updates, config, learning_rate, global_step):
     extra_update_ops = []
     if averages is not None and not config.sync_replicas:
         extra_update_ops.append(averages.apply(slim.get_model_variables()))
-    return optimizers, sync_optimizer, extra_update_ops
+    return optimizers, loss_scales, sync_optimizer, extra_update_ops
 
 
 def _update_ops(update):
@@ -182,8 +191,9 @@ def _step_op(train_ops, global_step, batch, input_position):
     return StepOp(train_op, step_after_train)
 
 
-def _transform_gradients(config, loss, multipliers):
-    """slim's gradient transform: multipliers, clipping, finiteness check."""
+def _transform_gradients(config, loss, multipliers, loss_scale=None):
+    """slim's gradient transform: multipliers, clipping, finiteness check
+    (aware of the steps float16's `loss_scale` skips)."""
 
     def transform(grads_and_vars):
         if multipliers:
@@ -195,7 +205,8 @@ def _transform_gradients(config, loss, multipliers):
                 grads_and_vars = slim.learning.clip_gradient_norms(
                     grads_and_vars, config.clip_gradient_norm)
         if config.check_numerics:
-            grads_and_vars = guard_gradients(loss, grads_and_vars)
+            grads_and_vars = guard_gradients(loss, grads_and_vars,
+                                             loss_scale)
         return grads_and_vars
 
     return transform

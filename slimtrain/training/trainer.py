@@ -38,10 +38,12 @@ import warnings
 import tensorflow.compat.v1 as tf
 import tf_slim as slim
 
+from slimtrain.compat import supervisor_graph_in_binary
+from slimtrain.compute import precision
 from slimtrain.data import record_check
 from slimtrain.errors import StoppedBySignal
 from slimtrain.rundir import checkpoint_files, run_files
-from slimtrain.rundir.layout import checkpoint_prefix
+from slimtrain.rundir.layout import GRAPH_FILENAME, checkpoint_prefix
 from slimtrain.rundir.run_lock import RunLock
 from slimtrain.scenarios.registry import load_scenario
 from slimtrain.training.divergence import DivergencePolicy, all_finite
@@ -105,6 +107,7 @@ def train(config, scenario=None, hooks=(), on_cluster_error=None,
         hook was given (a caller's mistake: see `hooks`).
     """
     config.validate()
+    precision.check_supported(config.mixed_precision, config.clone_on_cpu)
     if scenario is None:
         scenario = load_scenario(config.scenario, config.scenario_options)
     hooks = as_hooks(hooks)
@@ -266,26 +269,30 @@ def _run_slim_training(config, graph, step_runner, init_fn, summary_writer,
     none is uninitialized (`report_uninitialized_variables` over all of
     them, ~2 s for resnet_v1_152) would only repeat that. Other workers keep
     slim's: it is how they wait for the chief.
+
+    The Supervisor writes the graph into the train dir in binary
+    (`compat.supervisor_graph_in_binary`), not as seconds of text.
     """
     is_chief = config.task == 0
     readiness = {"ready_op": None} if is_chief else {}
-    return slim.learning.train(
-        # The step runner picks each step's op from the schedule.
-        graph.train_op,
-        logdir=config.train_dir,
-        train_step_fn=step_runner,
-        train_step_kwargs={},
-        master=config.master,
-        is_chief=is_chief,
-        global_step=graph.global_step,
-        number_of_steps=config.max_number_of_steps or None,
-        init_fn=init_fn,
-        summary_op=None,
-        summary_writer=summary_writer,
-        save_summaries_secs=config.save_summaries_secs,
-        save_interval_secs=0,
-        startup_delay_steps=config.startup_delay_steps * config.task,
-        saver=saver,
-        sync_optimizer=graph.sync_optimizer,
-        session_config=session_config(config),
-        **readiness)
+    with supervisor_graph_in_binary(GRAPH_FILENAME):
+        return slim.learning.train(
+            # The step runner picks each step's op from the schedule.
+            graph.train_op,
+            logdir=config.train_dir,
+            train_step_fn=step_runner,
+            train_step_kwargs={},
+            master=config.master,
+            is_chief=is_chief,
+            global_step=graph.global_step,
+            number_of_steps=config.max_number_of_steps or None,
+            init_fn=init_fn,
+            summary_op=None,
+            summary_writer=summary_writer,
+            save_summaries_secs=config.save_summaries_secs,
+            save_interval_secs=0,
+            startup_delay_steps=config.startup_delay_steps * config.task,
+            saver=saver,
+            sync_optimizer=graph.sync_optimizer,
+            session_config=session_config(config),
+            **readiness)

@@ -1,6 +1,8 @@
 """The progress lines of a run: `ProgressHook`, and their format.
 
-    step 120/2000: loss = 0.4121 (1510.2 examples/sec; ETA 0:01:03)
+    step 1/2000: loss = 2.3026 (13.1 examples/sec)
+    step 10/2000: loss = 2.1702 (1492.4 examples/sec; ETA 0:01:04)
+    step 20/2000: loss = 1.8321 (1510.2 examples/sec; ETA 0:01:03)
 
 `PROGRESS_PATTERN` reads one back (bench/ uses it), so the format is
 written in this module only.
@@ -33,7 +35,9 @@ def progress_line(step, max_steps, loss, examples_per_sec, eta_secs=None):
 
 class ProgressHook(Hook):
     """Logs the loss, examples/sec and an ETA every `every_steps` steps,
-    and after the last step."""
+    after the last step, and (with `every_steps` set) after the run's first
+    step, at once: the first line shows the run has started training (its
+    rate is the first step's own, graph optimization included; no ETA)."""
 
     def __init__(self, schedule, every_steps, examples_per_step, max_steps):
         """Args:
@@ -49,11 +53,14 @@ class ProgressHook(Hook):
                                         at_last_step=True)
         self._examples_per_step = examples_per_step
         self._max_steps = max_steps
+        self._begun = None  # (time, global step) when the run began
         self._window = None  # (time, global step, local steps) at last log
         self._local_steps = 0
 
     def begin(self, session, step):
         self._trigger.start(step)
+        if self._begun is None:
+            self._begun = (time.time(), step)
 
     def before_step(self, context):
         return StepArgs(
@@ -63,21 +70,26 @@ class ProgressHook(Hook):
         self._local_steps += 1
         step = context.step
         if self._window is None:  # rates are measured from the first step on
+            if self._trigger.every_steps:
+                started, start_step = self._begun
+                self._log(step, values, (started, start_step, 0),
+                          with_eta=False)
             self._window = (time.time(), step, self._local_steps)
         elif self._trigger.due(step, last=context.stopping):
-            self._log(step, values)
+            self._log(step, values, self._window)
+            self._window = (time.time(), step, self._local_steps)
         self._trigger.passed(step)
 
-    def _log(self, step, loss):
-        start_time, start_step, start_local = self._window
-        now = time.time()
-        elapsed = max(now - start_time, 1e-9)
+    def _log(self, step, loss, window, with_eta=True):
+        """Logs a line with the rates since `window` (time, global step,
+        local steps)."""
+        start_time, start_step, start_local = window
+        elapsed = max(time.time() - start_time, 1e-9)
         examples_per_sec = ((self._local_steps - start_local) *
                             self._examples_per_step / elapsed)
         steps_per_sec = (step - start_step) / elapsed
         eta = None
-        if self._max_steps and steps_per_sec > 0:
+        if with_eta and self._max_steps and steps_per_sec > 0:
             eta = max(self._max_steps - step, 0) / steps_per_sec
         logging.info(progress_line(step, self._max_steps, loss,
                                    examples_per_sec, eta))
-        self._window = (now, step, self._local_steps)
