@@ -93,10 +93,21 @@ def test_faults_are_one_line_and_write_nothing(tmp_path):
         (("--train_dir=%s" % fresh, "--dataset_name=mnist",
           "--dataset_dir=%s" % bad_data),
          "%s: record 0 cannot be read" % (bad_data / "mnist_train.tfrecord")),
+        # absl's own parse errors, and what absl parses but cannot work.
+        (("--train_dir=%s" % fresh, "--batch_size=abc"),
+         "flag --batch_size=abc: invalid literal for int()"),
+        (("--train_dir=%s" % fresh, "--lerning_rate=0.1"),
+         "Unknown command line flag 'lerning_rate'. Did you mean: "
+         "learning_rate"),
+        (("--train_dir=%s" % fresh, "--learning_rate=inf"),
+         "--learning_rate=inf is not a finite number"),
     ]
-    results = run_all(*[("train.py", *flags, *QUICK) for flags, _ in cases])
+    results = run_all(*[("train.py", *flags, *QUICK) for flags, _ in cases],
+                      ("eval.py", "--checkpoint_dir=%s" % fresh,
+                       "--batch_size=x"))
     for (flags, expected), result in zip(cases, results):
         assert expected in one_error_line(result), flags
+    assert "--batch_size=x" in one_error_line(results[-1])
     assert not fresh.exists()
     assert a_file.read_text() == "not a directory\n"
     assert os.listdir(bad_data) == ["mnist_train.tfrecord"]
