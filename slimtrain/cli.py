@@ -101,8 +101,9 @@ def run(main, config_class, summary, graph_only=False,
        flag.
     2. Unless -v/--verbosity of at least 1 is given, TensorFlow is
        imported without its C++ start-up lines (`startup`), and once the
-       flags are parsed its, tf-slim's and Keras' deprecation notices and
-       warnings are hidden.
+       flags are parsed TensorFlow's and tf-slim's log lines and their and
+       Keras' warnings are hidden. slimtrain's own lines are printed
+       without absl's prefix (`startup.plain_lines`).
     3. The working directory is added to the end of the module path, so
        that --scenario finds a module in the directory the program is run
        from.
@@ -171,7 +172,7 @@ def use_graph_tensor_semantics():
 
 
 def _guarded(main, takes_arguments):
-    """`main` for absl: one log format; slimtrain's errors end in one line.
+    """`main` for absl: plain lines; slimtrain's errors end in one line.
 
     TensorFlow gives its logger a handler of its own when it is imported
     before absl installs the root handler, so every TensorFlow line would be
@@ -183,6 +184,7 @@ def _guarded(main, takes_arguments):
         tf_logger = logging.getLogger("tensorflow")
         for handler in list(tf_logger.handlers):
             tf_logger.removeHandler(handler)
+        startup.plain_lines()
         if flags.FLAGS.verbosity < startup.VERBOSE_LEVEL:
             startup.hide_library_noise()
         try:

@@ -15,9 +15,19 @@ around a program's first import of TensorFlow:
   the environment does not set it) and drops the C++ start-up lines that
   TensorFlow's import prints; any other output of the import is kept.
 - `hide_library_noise()`: the entry points call it after parsing flags in
-  the same case: deprecation log records and Python warnings raised inside
-  TensorFlow, tf-slim and Keras are dropped; slimtrain's own lines and
-  every other warning stay.
+  the same case: the log records of TensorFlow's and tf-slim's own code
+  ("Starting Queues", "global_step/sec: 0", "Restoring parameters from",
+  "Fingerprint not found", deprecation notices: the `tensorflow` logger)
+  and Python warnings raised inside TensorFlow, tf-slim and Keras are
+  dropped; slimtrain's own lines and every other warning stay. An error
+  TensorFlow logs is also raised, and the program reports it then.
+- `quiet_native_lines()`: around a call whose native code prints a known
+  start-up line of its own (TFLite's "Created TensorFlow Lite XNNPACK
+  delegate"), drops that line, in the same case.
+- `plain_lines()`: slimtrain's own log lines are printed as plain text,
+  without absl's prefix (severity, date, time, thread, file:line), a
+  warning as "warning: ..."; the libraries' lines (shown with -v 1) keep
+  absl's prefix.
 
 May import: nothing of slimtrain.
 """
@@ -28,15 +38,20 @@ import os
 import re
 import sys
 import tempfile
+import threading
 import warnings
+
+from absl import logging as absl_logging
 
 # absl's --verbosity (-v) at which TensorFlow's own lines are shown.
 VERBOSE_LEVEL = 1
 
 _START_UP_LINE = re.compile(
     r"^(WARNING: All log messages before absl::InitializeLog\(\) is called "
-    r"are written to STDERR|[IW]\d{4} [\d:.]+ +\d+ \S+\.cc:\d+\] .*)$")
+    r"are written to STDERR|[IW]\d{4} [\d:.]+ +\d+ \S+\.cc:\d+\] .*|"
+    r"INFO: Created TensorFlow Lite XNNPACK delegate for CPU\.)$")
 _LIBRARY_MODULES = r"(tensorflow|tf_slim|keras|tf_keras)(\..*)?$"
+_LIBRARY_PATH = re.compile(r"[\\/](tensorflow|tf_slim|keras|tf_keras)[\\/]")
 
 
 def verbosity(argv):
@@ -63,16 +78,27 @@ def is_quiet(argv=None):
 
 @contextlib.contextmanager
 def quiet_tensorflow_import():
-    """Runs the block (which imports TensorFlow) without its start-up lines.
+    """Runs the block (which imports TensorFlow) without its start-up lines
+    (see `quiet_native_lines`), and sets TF_CPP_MIN_LOG_LEVEL=3 for the
+    rest of the process, when it is not set and the output is quiet."""
+    if is_quiet():
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    with quiet_native_lines():
+        yield
 
-    The process's stderr (file descriptor 2, where TensorFlow's C++ code
-    writes) goes to a temporary file during the block; afterwards every line
-    that is not a known start-up line is written back to stderr.
+
+@contextlib.contextmanager
+def quiet_native_lines():
+    """Runs the block without the known start-up lines of native code.
+
+    Unless the command line asks for TensorFlow's lines (-v 1), the
+    process's stderr (file descriptor 2, where C++ code writes) goes to a
+    temporary file during the block; afterwards every line that is not a
+    known start-up line is written back to stderr.
     """
     if not is_quiet():
         yield
         return
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     sys.stderr.flush()
     saved = os.dup(2)
     with tempfile.TemporaryFile(mode="w+b") as captured:
@@ -92,19 +118,52 @@ def quiet_tensorflow_import():
                 sys.stderr.flush()
 
 
-class _DropLibraryNoise(logging.Filter):
-    """Drops TensorFlow's "... is deprecated ... Instructions for updating"
-    log records, which name TensorFlow's and tf-slim's own calls, and the
-    session manager's "Running local_init_op" lines."""
-
-    def filter(self, record):
-        if record.module == "deprecation":
-            return False
-        return not (record.module == "session_manager" and
-                    record.levelno < logging.WARNING)
+def is_library_record(record):
+    """Whether a log record comes from TensorFlow's, tf-slim's or Keras'
+    code: through TensorFlow's logger, or through absl's, which some of
+    TensorFlow's modules log to directly ("Fingerprint not found")."""
+    return record.name.startswith("tensorflow") or bool(
+        _LIBRARY_PATH.search(record.pathname or ""))
 
 
 def hide_library_noise():
-    """Drops deprecation records and library warnings (see module doc)."""
-    logging.getLogger("tensorflow").addFilter(_DropLibraryNoise())
+    """Drops TensorFlow's log records and library warnings (module doc),
+    and the tracebacks of TensorFlow's own threads: its event writer's
+    thread dies on a failed write (a full disk), and TensorFlow raises that
+    error again in the thread that writes next, where the program reports
+    it in one line."""
+    for name in ("tensorflow", "absl"):
+        logging.getLogger(name).addFilter(
+            lambda record: not is_library_record(record))
     warnings.filterwarnings("ignore", module=_LIBRARY_MODULES)
+    report = threading.excepthook
+
+    def excepthook(args):
+        if not re.match(_LIBRARY_MODULES, type(args.thread).__module__):
+            report(args)
+
+    threading.excepthook = excepthook
+
+
+class PlainFormatter(logging.Formatter):
+    """slimtrain's lines as plain text; the libraries' (`is_library_record`)
+    with absl's prefix."""
+
+    def __init__(self):
+        super().__init__()
+        self._prefixed = absl_logging.PythonFormatter()
+
+    def format(self, record):
+        if is_library_record(record):
+            return self._prefixed.format(record)
+        text = record.getMessage()
+        if record.levelno >= logging.ERROR:
+            return "error: " + text
+        if record.levelno >= logging.WARNING:
+            return "warning: " + text
+        return text
+
+
+def plain_lines():
+    """Prints slimtrain's own log lines without absl's prefix (module doc)."""
+    absl_logging.get_absl_handler().setFormatter(PlainFormatter())
