@@ -17,10 +17,11 @@ around a program's first import of TensorFlow:
 - `hide_library_noise()`: the entry points call it after parsing flags in
   the same case: the log records of TensorFlow's and tf-slim's own code
   ("Starting Queues", "global_step/sec: 0", "Restoring parameters from",
-  "Fingerprint not found", deprecation notices: the `tensorflow` logger)
-  and Python warnings raised inside TensorFlow, tf-slim and Keras are
-  dropped; slimtrain's own lines and every other warning stay. An error
-  TensorFlow logs is also raised, and the program reports it then.
+  "Fingerprint not found", deprecation notices) and Python warnings
+  raised inside TensorFlow, tf-slim and Keras are dropped; slimtrain's own
+  lines, those of the SessionRunHooks a user adds (LoggingTensorHook) and
+  every other warning stay. An error TensorFlow logs is also raised, and
+  the program reports it then.
 - `quiet_native_lines()`: around a call whose native code prints a known
   start-up line of its own (TFLite's "Created TensorFlow Lite XNNPACK
   delegate"), drops that line, in the same case.
@@ -52,6 +53,8 @@ _START_UP_LINE = re.compile(
     r"INFO: Created TensorFlow Lite XNNPACK delegate for CPU\.)$")
 _LIBRARY_MODULES = r"(tensorflow|tf_slim|keras|tf_keras)(\..*)?$"
 _LIBRARY_PATH = re.compile(r"[\\/](tensorflow|tf_slim|keras|tf_keras)[\\/]")
+# TensorFlow's module of LoggingTensorHook and the other standard hooks.
+_USER_HOOKS_MODULE = "basic_session_run_hooks"
 
 
 def verbosity(argv):
@@ -126,6 +129,14 @@ def is_library_record(record):
         _LIBRARY_PATH.search(record.pathname or ""))
 
 
+def _shown_quietly(record):
+    """Whether a record is shown without -v 1: slimtrain's and the user's,
+    and those of TensorFlow's standard SessionRunHooks, which only a user
+    adds (--hooks: a LoggingTensorHook's tensors are what was asked for)."""
+    return (not is_library_record(record) or
+            record.module == _USER_HOOKS_MODULE)
+
+
 def hide_library_noise():
     """Drops TensorFlow's log records and library warnings (module doc),
     and the tracebacks of TensorFlow's own threads: its event writer's
@@ -133,8 +144,7 @@ def hide_library_noise():
     error again in the thread that writes next, where the program reports
     it in one line."""
     for name in ("tensorflow", "absl"):
-        logging.getLogger(name).addFilter(
-            lambda record: not is_library_record(record))
+        logging.getLogger(name).addFilter(_shown_quietly)
     warnings.filterwarnings("ignore", module=_LIBRARY_MODULES)
     report = threading.excepthook
 

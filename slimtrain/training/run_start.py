@@ -63,9 +63,8 @@ def start_writing(config, lock):
     clears an earlier run's finished marker (the chief's, once every check
     has passed)."""
     lock.acquire()
-    with write_errors(config.train_dir):
-        run_files.write_run_config(config, config.train_dir)
-        run_files.clear_finished(config.train_dir)
+    run_files.write_run_config(config, config.train_dir)
+    run_files.clear_finished(config.train_dir)
 
 
 def _open_train_dir(config, lock):
