@@ -286,6 +286,19 @@ def test_eval_export_and_predict_skip_a_damaged_checkpoint(run_copy, caplog):
     assert sorted(os.listdir(run_copy)) == before  # readers move nothing
 
 
+def test_continuous_evaluation_skips_a_checkpoint_that_fails_to_restore(
+        run_copy, caplog):
+    garble(os.path.join(run_copy, DATA))  # the one the state file names
+    with caplog.at_level(logging.WARNING):
+        assert run_evaluation(EvalConfig(checkpoint_dir=run_copy,
+                                         eval_interval_secs=1)) == []
+    [skipped] = [record.getMessage() for record in caplog.records
+                 if record.getMessage().startswith("Skipping ")]
+    assert skipped.startswith("Skipping %s/model.ckpt-20: it cannot be "
+                              "restored (its data does not read back ("
+                              % run_copy), skipped
+
+
 def test_a_damaged_checkpoint_named_or_alone_is_one_line(run_copy, tmp_path,
                                                          caplog):
     flip_bytes(os.path.join(run_copy, DATA))
