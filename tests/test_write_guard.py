@@ -60,6 +60,10 @@ def test_write_failures_become_one_line(tmp_path):
     broken = OSError(errno.EIO, os.strerror(errno.EIO), "/data/run/x")
     assert str(write_guard.write_failure(broken, "/data/run")).startswith(
         "/data/run/x could not be written (Input/output error, errno EIO)")
+    # Creating the directory's parents is part of writing it.
+    read_only = OSError(errno.EROFS, "Read-only file system", "/data")
+    assert str(write_guard.write_failure(read_only, "/data/run/a")).startswith(
+        "/data/run/a cannot be written (writing /data: Read-only")
     # Not a write into the directory (a read elsewhere), or not an OS error.
     elsewhere = OSError(errno.EACCES, "Permission denied", "/data/in/x.png")
     assert write_guard.write_failure(elsewhere, "/data/run") is None

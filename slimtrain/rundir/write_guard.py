@@ -162,8 +162,10 @@ def write_failure(error, directory, path=None):
         names the meaning of one ("<path>; No space left on device").
       directory: the directory being written (the train dir, the eval dir,
         the export's output dir). An error naming a file that is neither
-        in it nor in a sibling named after it (the export's staging folder,
-        `<output dir>.partial-<pid>`) is not a failed write into it: None.
+        in it, nor in a sibling named after it (the export's staging
+        folder, `<output dir>.partial-<pid>`), nor a folder above it (one
+        that creating it would create) is not a failed write into it:
+        None.
       path: the file being written, when the error does not name it.
     """
     code = os_error_code(error)
@@ -171,8 +173,7 @@ def write_failure(error, directory, path=None):
         return None
     meaning = os.strerror(code)
     path = path or _path_of(error, meaning)
-    if path and not os.path.abspath(path).startswith(
-            os.path.abspath(directory)):
+    if path and not _concerns(path, directory):
         return None  # not a write into `directory` (a read elsewhere)
     path = path or directory
     if code in _NO_SPACE:
@@ -220,6 +221,14 @@ def _path_of(error, meaning):
                       _message(error))
     return match and re.sub(r"\.(tempstate\d+|tmp[0-9a-f]{32})$", "",
                             match.group("path"))
+
+
+def _concerns(path, directory):
+    """Whether writing `path` is part of writing `directory` (see
+    `write_failure`)."""
+    path, directory = os.path.abspath(path), os.path.abspath(directory)
+    return path.startswith(directory) or directory.startswith(
+        os.path.join(path, ""))
 
 
 def _message(error):
