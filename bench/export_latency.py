@@ -17,7 +17,9 @@ runs, in a rotating order, each in a fresh process:
                installed, else tf.lite.Interpreter), resized to the batch,
                with one thread per core (TensorFlow's sessions and eager
                functions use every core by default; the interpreter's own
-               default is fewer).
+               default is fewer); an int8 model (export.json says so) with
+               its input quantized and outputs dequantized
+               (`int8_runner.tflite_runner`).
 
 All three take the same preprocessed float32 images (decoding is left
 out: it is the same work whichever file runs the network). Each process
@@ -139,6 +141,7 @@ def child(variant, train_dir, export_dir):
 def load_variant(variant, train_dir, export_dir):
     """(fn(images) -> probabilities, input shape) of one variant."""
     from slimtrain.export import runners, writers
+    from slimtrain.export.int8_runner import tflite_runner
     from slimtrain.export.predictor import CheckpointModel
 
     if variant == "session":
@@ -149,9 +152,7 @@ def load_variant(variant, train_dir, export_dir):
             os.path.join(export_dir, writers.SAVED_MODEL_DIRNAME),
             writers.IMAGES_SIGNATURE)
     else:
-        runner = runners.TFLiteRunner(
-            os.path.join(export_dir, writers.TFLITE_FILENAME),
-            num_threads=os.cpu_count())
+        runner = tflite_runner(export_dir, num_threads=os.cpu_count())
     input_shape = writers.read_description(export_dir)["input"]["shape"]
     return (lambda images: runner.run(images)["probabilities"]), input_shape
 

@@ -38,10 +38,8 @@ per CPU second is the per-core rate). Ratios are taken within each round,
 then their median.
 """
 
-import argparse
 import os
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib  # noqa: E402
@@ -79,7 +77,7 @@ def write_data(folder, num_images, seed=0):
                                 % (split, shard, shards))
             with tf.io.TFRecordWriter(path) as writer:
                 for _ in range(shard, count, shards):
-                    image = _photo_like(rng)
+                    image = benchlib.photo_like_image(rng)
                     encoded = tf.io.encode_jpeg(image, quality=90).numpy()
                     writer.write(dataset_utils.image_to_tfexample(
                         encoded, b"jpg", image.shape[0], image.shape[1],
@@ -87,39 +85,6 @@ def write_data(folder, num_images, seed=0):
     dataset_utils.write_split_sizes(sizes, folder)
     dataset_utils.write_label_file(
         {i: "class%d" % i for i in range(NUM_CLASSES)}, folder)
-
-
-def _photo_like(rng):
-    """A uint8 image, each side 280-520 px, 3 in 4 landscape, that
-    compresses about as a photo does: a bicubic-smoothed random colour field
-    plus noise."""
-    import numpy as np
-    import tensorflow as tf
-
-    long_side = int(rng.integers(400, 521))
-    short_side = int(max(280, long_side * rng.uniform(0.56, 1.0)))
-    height, width = ((short_side, long_side) if rng.uniform() < 0.75
-                     else (long_side, short_side))
-    coarse = rng.integers(0, 256, (height // 8 + 2, width // 8 + 2, 3))
-    image = tf.image.resize(coarse[np.newaxis].astype(np.float32),
-                            (height, width), method="bicubic")[0].numpy()
-    image += rng.normal(0, 16, image.shape)
-    return np.clip(image, 0, 255).astype(np.uint8)
-
-
-def prepare_data(root, num_images):
-    """Writes (or reuses) the data set under root in a child process."""
-    folder = os.path.join(root, "data", "jpeg_%d" % num_images)
-    marker = os.path.join(folder, "READY-" + _DATA_VERSION)
-    if not os.path.exists(marker):
-        started = time.time()
-        benchlib.ChildRun([benchlib.PYTHON, os.path.abspath(__file__),
-                           "--write_data=" + folder,
-                           "--num_images=%d" % num_images])
-        open(marker, "w").close()
-        print("wrote %d JPEGs in %.0f s" % (num_images + num_images // 4,
-                                            time.time() - started), flush=True)
-    return folder
 
 
 # ---------------------------------------------------------------- children
@@ -263,8 +228,6 @@ def _limit_images(variant, dataset_dir, batch_size, readers, threads):
 
 def measure_child(args):
     """Drains one variant's input; prints its rate and CPU per example."""
-    import resource
-
     import tensorflow.compat.v1 as tf
 
     tf.disable_eager_execution()
@@ -283,21 +246,7 @@ def measure_child(args):
             sess.run([tf.global_variables_initializer(),
                       tf.local_variables_initializer()])
             tf.train.start_queue_runners(sess)  # slim_queues only has any
-            for _ in range(10):
-                sess.run(images)
-
-            def cpu_seconds():
-                usage = resource.getrusage(resource.RUSAGE_SELF)
-                return usage.ru_utime + usage.ru_stime
-
-            start, cpu_start = time.time(), cpu_seconds()
-            examples = 0
-            while time.time() - start < args.seconds:
-                examples += len(sess.run(images))
-            elapsed, cpu = time.time() - start, cpu_seconds() - cpu_start
-            benchlib.print_result({
-                "examples_per_sec": examples / elapsed,
-                "cpu_ms_per_example": 1e3 * cpu / examples})
+            benchlib.print_result(benchlib.drain(sess, images, args.seconds))
             # Leave with the session open: closing it would cancel the
             # queue runners' pending ops, and their tracebacks would mix
             # with the result line.
@@ -305,36 +254,6 @@ def measure_child(args):
 
 
 # ---------------------------------------------------------------- parent
-
-def measure(args, dataset_dir):
-    variants = args.variants.split(",")
-    unknown = set(variants) - set(VARIANTS)
-    if unknown:
-        raise SystemExit("--variants: unknown %s; use some of %s."
-                         % (", ".join(sorted(unknown)), ", ".join(VARIANTS)))
-
-    def run_variant(variant):
-        result = benchlib.ChildRun(
-            [benchlib.PYTHON, os.path.abspath(__file__), "--child=" + variant,
-             "--dataset_dir=" + dataset_dir, "--seconds=%g" % args.seconds,
-             "--batch_size=%d" % args.batch_size,
-             "--eval_batch_size=%d" % args.eval_batch_size,
-             "--readers=%d" % args.readers,
-             "--threads=%d" % args.threads]).result()
-        return result["examples_per_sec"], {
-            "cpu:" + variant: result["cpu_ms_per_example"]}
-
-    rounds = benchlib.run_rounds("jpeg input", args.repeats, variants,
-                                 run_variant)
-    pairs = [pair for pair in PAIRS if set(pair) <= set(variants)]
-    summary = benchlib.throughput_summary(rounds, variants, pairs)
-    summary["settings"] = {
-        "num_images": args.num_images, "seconds": args.seconds,
-        "batch_size": args.batch_size,
-        "eval_batch_size": args.eval_batch_size, "readers": args.readers,
-        "threads": args.threads, "image_size": IMAGE_SIZE}
-    return summary
-
 
 def table(summary):
     rounds = summary["rounds"]
@@ -364,40 +283,17 @@ def table(summary):
 
 
 def main():
-    parser = benchlib.argument_parser(__doc__.split("\n")[0], 3)
-    parser.add_argument("--num_images", type=int, default=2000,
-                        help="training images written (validation: a "
-                        "quarter as many)")
-    parser.add_argument("--seconds", type=float, default=6.0,
-                        help="measured seconds per run")
-    parser.add_argument("--variants", default=",".join(VARIANTS),
-                        help="comma-separated, of: " + ", ".join(VARIANTS))
-    parser.add_argument("--batch_size", type=int, default=32)
-    parser.add_argument("--eval_batch_size", type=int, default=100)
-    parser.add_argument("--readers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=2,
-                        help="preprocessing threads")
-    parser.add_argument("--child", choices=VARIANTS, default=None,
-                        help=argparse.SUPPRESS)
-    parser.add_argument("--dataset_dir", default=None,
-                        help=argparse.SUPPRESS)
-    parser.add_argument("--write_data", default=None,
-                        help=argparse.SUPPRESS)
+    parser = benchlib.input_argument_parser(
+        __doc__, VARIANTS, "training images written (validation: a quarter "
+        "as many)")
     args = parser.parse_args()
     if args.write_data:
         write_data(args.write_data, args.num_images)
-        return
-    if args.child:
+    elif args.child:
         measure_child(args)
-        return
-    machine = benchlib.run_header(args)
-    with benchlib.Workdir(args.workdir) as workdir, \
-            benchlib.LoadMonitor() as load:
-        dataset_dir = prepare_data(workdir.path, args.num_images)
-        summary = measure(args, dataset_dir)
-    output = {"machine": machine, "load": load.summary(), **summary}
-    benchlib.finish(args, "jpeg_input", output, table(summary) + "\n\n" +
-                    benchlib.load_note(output["load"], machine))
+    else:
+        benchlib.run_input_benchmark(args, "jpeg_input", __file__, VARIANTS,
+                                     PAIRS, table, _DATA_VERSION)
 
 
 if __name__ == "__main__":

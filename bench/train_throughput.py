@@ -12,7 +12,7 @@ decay), each round runs, in a rotating order, each in a fresh process:
                 line every 10 steps, input through tf.data from the files);
   harness_nosum the same with summaries off (--save_summaries_steps=0
                 --save_summaries_secs=0): the work the bare loop also skips;
-  limit         the bare loop: the same graph (built by slimtrain.training.trainer),
+  limit         the bare loop: the same graph (built by slimtrain.training.graph),
                 `session.run(train_op)` fed from batches already in memory;
   limit_input   the bare loop reading the graph's own tf.data input instead:
                 it tells the input's cost (limit_input / limit) from the

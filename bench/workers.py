@@ -3,7 +3,7 @@
 Each mode measures one thing in a fresh process and prints one
 BENCH_RESULT line of JSON (benchlib.ChildRun.result reads it):
 
-  limit        the bare loop: the graph train.py builds (slimtrain.training.trainer's
+  limit        the bare loop: the graph train.py builds (slimtrain.training.graph's
                own builder: same network, loss, learning rate, optimizer and
                train op), run as `session.run(train_op)` fed (feed_dict on
                the input iterator's outputs) from batches already in memory;

@@ -45,7 +45,8 @@ def define_flags(config_class, flag_values=flags.FLAGS):
         flag_type = _base_type(hints[config_field.name])
         _DEFINERS[flag_type](
             config_field.name, config_field.default,
-            settings.help_of(config_field), flag_values=flag_values)
+            settings.flag_help(config_class, config_field),
+            flag_values=flag_values)
 
 
 def config_from_flags(config_class, flag_values=flags.FLAGS):
@@ -74,11 +75,7 @@ def grouped_help(config_class, summary):
             continue
         lines.append(title + ":")
         for field in present:
-            text = settings.help_of(field)
-            note = (config_class.default_note(field) if issubclass(
-                config_class, settings.ModelSettings) else None)
-            if note:
-                text = "%s %s" % (text, note)
+            text = settings.flag_help(config_class, field)
             lines.append("  --%s (default: %r)" % (field.name, field.default))
             lines.extend(textwrap.wrap(text, width=76,
                                        initial_indent="      ",

@@ -32,6 +32,7 @@ import importlib.abc
 import importlib.util
 import inspect
 import sys
+import types
 
 _applied = False
 
@@ -144,6 +145,8 @@ def apply():
     _provide_legacy_batch_norm()
     _fix_partitioned_checkpoint_assign()
     _run_supervisor_threads_in_graph()
+    _accept_nested_eval_ops()
+    _restore_documented_names()
     _applied = True
 
 
@@ -330,6 +333,134 @@ def _in_session_graph(run):
 
     run_in_session_graph._slimtrain_in_graph = True
     return run_in_session_graph
+
+
+# What `eval_op` may hold in TF 1 programs and session.run does not take.
+_DICT_VIEWS = (type({}.keys()), type({}.values()), type({}.items()))
+
+
+def _accept_nested_eval_ops():
+    """Fixes L9: `eval_op` / `final_op` as dict views and nestings.
+
+    tf-slim's own docstring passes `eval_op=names_to_updates.values()` to
+    `slim.evaluation.evaluate_once`, as TF 1 programs did; TensorFlow 2.21
+    puts `eval_op` under `control_dependencies`, which takes neither a dict
+    view nor a nested list ("Can not convert a dict_values into a Tensor or
+    Operation"), and `session.run` takes no dict view for `final_op`. Both
+    functions get their ops with dict views made lists; `eval_op`, whose
+    values are never returned, is also flattened.
+    """
+    from tf_slim import evaluation
+
+    for name in ("evaluate_once", "evaluation_loop"):
+        function = getattr(evaluation, name)
+        if not getattr(function, "_slimtrain_nested_ops", False):
+            setattr(evaluation, name, _with_plain_fetches(function))
+
+
+def _with_plain_fetches(function):
+    """Wraps an evaluation function to normalise its eval_op and final_op."""
+    signature = inspect.signature(function)
+
+    @functools.wraps(function)
+    def with_plain_fetches(*args, **kwargs):
+        call = signature.bind(*args, **kwargs)
+        if call.arguments.get("eval_op") is not None:
+            call.arguments["eval_op"] = _flat_ops(call.arguments["eval_op"])
+        if call.arguments.get("final_op") is not None:
+            call.arguments["final_op"] = plain_fetches(
+                call.arguments["final_op"])
+        return function(*call.args, **call.kwargs)
+
+    with_plain_fetches._slimtrain_nested_ops = True
+    return with_plain_fetches
+
+
+def plain_fetches(ops):
+    """`ops` with every dict view (keys, values, items) made a list, at any
+    depth of lists, tuples (named ones too) and dicts: what session.run
+    fetches. (slimtrain.legacy uses it for session.run itself.)"""
+    if isinstance(ops, _DICT_VIEWS + (list,)):
+        return [plain_fetches(op) for op in ops]
+    if isinstance(ops, dict):
+        return {key: plain_fetches(op) for key, op in ops.items()}
+    if isinstance(ops, tuple):
+        items = [plain_fetches(op) for op in ops]
+        return type(ops)(*items) if hasattr(ops, "_fields") else tuple(items)
+    return ops
+
+
+def _flat_ops(ops):
+    """`plain_fetches(ops)` as one flat list (dict values in key order)."""
+    import tensorflow as tf
+
+    return tf.nest.flatten(plain_fetches(ops))
+
+
+def _restore_documented_names():
+    """Fixes L10: names tf-slim still documents that 1.1.0 no longer has.
+
+    - `slim.evaluation.evaluation(sess, num_evals, ..., eval_op, final_op,
+      summary_op, ...)`, the single evaluation pass of TF 1's slim (research/
+      slim's walkthrough calls it): in 1.1.0 `slim.evaluation.evaluation` is
+      the `tf_slim.training.evaluation` module. That module is made callable
+      with the old function; its attributes stay as they are.
+    - `slim.losses.sum_of_squares`, the name the README uses for what TF 1.0
+      renamed `mean_squared_error` (same arguments and result).
+    - `slim.evaluate_once` and `slim.evaluation_loop`, as the
+      `slim.evaluation` module docstring calls them.
+    """
+    import tf_slim
+    from tf_slim import evaluation, losses
+
+    module = evaluation.evaluation
+    if not isinstance(module, _CallableEvaluationModule):
+        module.__class__ = _CallableEvaluationModule
+    if not hasattr(losses, "sum_of_squares"):
+        losses.sum_of_squares = losses.mean_squared_error
+    for name in ("evaluate_once", "evaluation_loop"):
+        if not hasattr(tf_slim, name):
+            setattr(tf_slim, name, getattr(evaluation, name))
+
+
+class _CallableEvaluationModule(types.ModuleType):
+    """`tf_slim.training.evaluation`, callable as TF 1's
+    `slim.evaluation.evaluation` (L10)."""
+
+    def __call__(self, sess, num_evals=1, initial_op=None,
+                 initial_op_feed_dict=None, eval_op=None,
+                 eval_op_feed_dict=None, final_op=None,
+                 final_op_feed_dict=None, summary_op=None,
+                 summary_op_feed_dict=None, summary_writer=None,
+                 global_step=None):
+        """Runs one evaluation pass in `sess` (TF 1's slim.evaluation).
+
+        Runs `initial_op`, then `eval_op` `num_evals` times, then
+        `final_op`, whose value it returns (None without one); then, if
+        given, `summary_op`, written by `summary_writer` at the global step
+        (`global_step`, or the graph's).
+        """
+        import tensorflow.compat.v1 as tf
+
+        if initial_op is not None:
+            sess.run(initial_op, initial_op_feed_dict)
+        if eval_op is not None:
+            eval_op = _flat_ops(eval_op)
+            for _ in range(int(num_evals)):
+                sess.run(eval_op, eval_op_feed_dict)
+        final_value = None
+        if final_op is not None:
+            final_value = sess.run(plain_fetches(final_op),
+                                   final_op_feed_dict)
+        if summary_op is not None:
+            if global_step is None:
+                global_step = tf.train.get_or_create_global_step()
+            step = tf.train.global_step(sess, global_step)
+            summary = sess.run(summary_op, summary_op_feed_dict)
+            if summary_writer is not None:
+                summary_writer.add_summary(summary, step)
+                summary_writer.flush()
+        return final_value
 
 
 def assign_from_checkpoint(model_path, var_list, ignore_missing_vars=False):

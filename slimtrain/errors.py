@@ -21,6 +21,7 @@ print the message as one line on stderr and exit with the exception's
 May import: nothing of slimtrain.
 """
 
+import re
 import signal
 
 EXIT_BAD_INPUT = 2
@@ -68,16 +69,21 @@ _WHERE_LINES = ("Graph execution error:", "Detected at node", "File ",
                 "Node:", "[[", "Original stack trace", "Traceback")
 
 
+# The op an eager TensorFlow error names at the end of its message.
+_EAGER_OP_SUFFIX = re.compile(r"\s*\[Op:\w+\]( name:.*)?$")
+
+
 def first_line(error):
     """The first line of an exception's message that says what went wrong,
     for one-line messages: of a TensorFlow OpError, without its "Graph
-    execution error", node and stack lines or "{{function_node ...}}"
-    prefix."""
+    execution error", node and stack lines, "{{function_node ...}}" prefix
+    or eager "[Op:...] name:" suffix."""
     text = str(getattr(error, "message", None) or error)
     for line in text.splitlines():
         line = line.strip()
         if line.startswith("{{function_node"):
             line = line.split("}}", 1)[-1].strip()
+        line = _EAGER_OP_SUFFIX.sub("", line)
         if line and not line.startswith(_WHERE_LINES):
             return line
     return type(error).__name__

@@ -1,4 +1,5 @@
-"""`python -m slimtrain.launch`: the short name of `slimtrain.distributed.launch`.
+"""`python -m slimtrain.launch` (`slimtrain launch`): the short name of
+`slimtrain.distributed.launch`.
 
 May import: anything in slimtrain (a program's edge).
 """

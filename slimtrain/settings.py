@@ -15,12 +15,15 @@ once, with `flag_field`, and carries everything said about it:
   also checked to be finite: absl reads "nan" and "inf" as floats, and
   neither is a setting that can work.
 
-`ModelSettings` is the group of fields that describe a trained model and
-its data (scenario, network, preprocessing, data set, labels offset, ...).
-TrainConfig sets them; EvalConfig and ExportConfig inherit them unset
-(None), meaning "as the checkpoint's train dir was trained", and fill them
-in from that run (`slimtrain.rundir.open_run`). A subclass that gives one a
-default of its own uses `default_of`, so its help is still written once.
+`ModelSettings` is the group of fields that describe a trained network and
+its data (network, preprocessing, data set, labels offset, ...), and
+`RunSettings` adds the scenario that trained it. TrainConfig sets them;
+EvalConfig (RunSettings) and ExportConfig (ModelSettings: it serves
+classifiers) inherit them unset (None), meaning "as the checkpoint's train
+dir was trained", and fill them in from that run
+(`slimtrain.rundir.opened_run.open_run`). TrainConfig redeclares them with
+train.py's defaults through `trained_default`, so their help is still
+written once; `flag_help` is the help a program shows for a field.
 
 This module imports nothing of TensorFlow: `--help` needs only these
 declarations.
@@ -43,12 +46,13 @@ OPTIMIZATION = "Optimization"
 LEARNING_RATE = "Learning rate"
 CHECKPOINTS = "Checkpoints and summaries"
 EVALUATION = "Evaluation"
+HOOKS = "Hooks and traces"
 EXPORT = "Export"
 ARCHITECTURE = "Architecture only (--output_file)"
 PREDICTION = "Prediction"
 DISTRIBUTION = "Distribution and devices"
 GROUPS = (MODEL, DATA, OPTIMIZATION, LEARNING_RATE, CHECKPOINTS, EVALUATION,
-          EXPORT, ARCHITECTURE, PREDICTION, DISTRIBUTION)
+          HOOKS, EXPORT, ARCHITECTURE, PREDICTION, DISTRIBUTION)
 
 # The metadata key marking a field of ModelSettings (see `is_run_setting`).
 _RUN_SETTING = "run_setting"
@@ -62,17 +66,17 @@ def flag_field(default, help_text, *, group, check=None):
       help_text: its help; "slimtrain:" marks an addition to research/slim.
       group: the --help section, one of GROUPS.
       check: None, or fn(name, value) raising ConfigError for a value that
-        cannot work (`positive`, `not_negative`, `one_of(...)`); it is not
-        applied to None.
+        cannot work (`positive`, `not_negative`, `fraction`,
+        `averaging_decay`, `one_of(...)`); it is not applied to None.
     """
     return dataclasses.field(default=default,
                              metadata=_metadata(help_text, group, check))
 
 
 def trained_default(name):
-    """The ModelSettings field `name` with train.py's default for it, for
-    TrainConfig to redeclare: the same help, group and check."""
-    field = ModelSettings.__dataclass_fields__[name]
+    """The run setting `name` (of `RunSettings`) with train.py's default for
+    it, for TrainConfig to redeclare: the same help, group and check."""
+    field = RunSettings.__dataclass_fields__[name]
     return dataclasses.field(default=field.metadata["trained_default"],
                              metadata=field.metadata)
 
@@ -133,7 +137,22 @@ def averaging_decay(name, value):
     that kept averages (evaluating or exporting it)."""
     if not 0.0 <= value < 1.0:
         raise ConfigError("--%s=%s is out of range: use a value in (0, 1), "
-                          "e.g. 0.9999." % (name, value))
+                          "e.g. 0.9999 (evaluating or exporting, 0 for the "
+                          "raw weights)." % (name, value))
+
+
+def fraction(name, value):
+    """A share: in [0, 1)."""
+    if not 0.0 <= value < 1.0:
+        raise ConfigError("--%s=%s is out of range: use a value in [0, 1)."
+                          % (name, value))
+
+
+def open_fraction(name, value):
+    """A share that is neither none nor all: in (0, 1)."""
+    if not 0.0 < value < 1.0:  # also refuses NaN
+        raise ConfigError("--%s=%s is out of range: use a fraction between 0 "
+                          "and 1, e.g. 0.1." % (name, value))
 
 
 def one_of(choices):
@@ -159,68 +178,82 @@ def _metadata(help_text, group, check, **extra):
     return dict(extra, help=help_text, group=group, check=check)
 
 
-def _run_setting(trained_default, help_text, *, group, check=None):
-    """A ModelSettings field: unset (None), marked `is_run_setting`, with
-    train.py's default kept for `trained_default` and `ModelSettings.trained`."""
+def _run_setting(trained_default, help_text, *, group, check=None,
+                 from_run=None):
+    """A field of the settings a run records (`ModelSettings`,
+    `RunSettings`): unset (None), marked `is_run_setting`.
+
+    Args:
+      trained_default: train.py's default (`trained_default`, `trained()`).
+      help_text: what the setting is, true in every program.
+      group, check: as `flag_field`.
+      from_run: what a program that reads a run (eval.py, export.py) says
+        of its default; None: "Default: the train dir's", and train.py's
+        default where it has one.
+    """
     return dataclasses.field(default=None, metadata=_metadata(
         help_text, group, check, trained_default=trained_default,
-        **{_RUN_SETTING: True}))
+        from_run=from_run, **{_RUN_SETTING: True}))
 
 
 @dataclass
 class ModelSettings:
-    """What a trained model is and what it reads: the fields train.py,
+    """What a trained network is and what it reads: the fields train.py,
     eval.py and export.py share.
 
     All are unset (None) here. TrainConfig gives them train.py's defaults
     (`trained_default`); an evaluation or export fills the unset ones in
     from the train dir's record of its run, and where there is none from
-    `ModelSettings.trained()`.
+    train.py's defaults (`trained()`).
     """
 
-    scenario: Optional[str] = _run_setting(
-        "classifier", "slimtrain: what is trained: classifier (--model_name "
-        "as an image classifier), multi_head, gan, or the user's own as "
-        "package.module:attribute (docs/SCENARIOS.md).", group=MODEL)
-    scenario_options: Optional[str] = _run_setting(
-        None, "slimtrain: comma-separated name=value options of the "
-        "scenario, e.g. 'discriminator_steps=2' for gan.", group=MODEL)
     model_name: Optional[str] = _run_setting(
         "lenet", "The name of the architecture.", group=MODEL)
     preprocessing_name: Optional[str] = _run_setting(
-        None, "The name of the preprocessing to use. If left as `None`, then "
-        "the model_name flag is used.", group=MODEL)
+        None, "The name of the preprocessing to use; none: the model's own "
+        "(--model_name's).", group=MODEL)
     use_grayscale: Optional[bool] = _run_setting(
         False, "Whether to convert input images to grayscale.", group=MODEL)
     moving_average_decay: Optional[float] = _run_setting(
-        None, "The decay to use for the moving average. If left as None, "
-        "then moving averages are not used. Evaluating or exporting, 0 "
-        "takes the raw weights of a run that kept averages.", group=MODEL,
-        check=averaging_decay)
+        None, "The decay of the moving averages of the weights; none: no "
+        "moving averages.", group=MODEL, check=averaging_decay,
+        from_run="Default: the train dir's; 0: the raw weights of a run that "
+        "kept averages.")
     dataset_name: Optional[str] = _run_setting(
         "digits", "The name of the dataset to load.", group=DATA)
     dataset_dir: Optional[str] = _run_setting(
         None, "The directory where the dataset files are stored (the "
-        "built-in digits need none). Evaluating or exporting, a run's own "
-        "is used for the data set it trained on.", group=DATA)
+        "built-in digits need none).", group=DATA,
+        from_run="Default: the train dir's, for the data set it trained on.")
     labels_offset: Optional[int] = _run_setting(
         0, "An offset for the labels in the dataset. This flag is "
         "primarily used to evaluate the VGG and ResNet architectures which "
         "do not use a background class for the ImageNet dataset.",
         group=DATA, check=not_negative)
+    validation_fraction: Optional[float] = _run_setting(
+        0.1, "slimtrain: --dataset_name=image_folder only: the share of the "
+        "folder's images held out as its validation split, which "
+        "evaluation and export use and training never sees (as slimtrain "
+        "convert's --validation_fraction).", group=DATA, check=open_fraction)
+    split_seed: Optional[int] = _run_setting(
+        0, "slimtrain: --dataset_name=image_folder only: the seed that "
+        "chooses the held-out images (as slimtrain convert's --seed; "
+        "--seed does not change them).", group=DATA)
 
-    # Whether this program fills its unset ModelSettings in from a train dir
-    # (eval.py, export.py), which --help then says (`default_note`).
+    # Whether this program fills its unset run settings in from a train dir
+    # (eval.py, export.py), which `flag_help` then says.
     fills_from_run = False
 
     @classmethod
     def default_note(cls, field):
-        """What --help adds about `field`'s default, or None: for an unset
-        run setting of a program that fills it from the train dir, "Default:
-        the train dir's", and train.py's own default where it has one."""
+        """What the help adds about `field`'s default, or None: for an unset
+        run setting of a program that fills it from the train dir, where it
+        comes from."""
         if not (cls.fills_from_run and is_run_setting(field) and
                 field.default is None):
             return None
+        if field.metadata["from_run"]:
+            return field.metadata["from_run"]
         trained = field.metadata["trained_default"]
         if trained is None:
             return "Default: the train dir's."
@@ -230,9 +263,36 @@ class ModelSettings:
     def trained(cls):
         """The settings of a run that used train.py's defaults."""
         return cls(**{field.name: field.metadata["trained_default"]
-                      for field in dataclasses.fields(ModelSettings)})
+                      for field in dataclasses.fields(cls)
+                      if is_run_setting(field)})
 
     def model_settings(self):
         """The ModelSettings part of this object (of a subclass too)."""
         return ModelSettings(**{field.name: getattr(self, field.name)
                                 for field in dataclasses.fields(ModelSettings)})
+
+
+@dataclass
+class RunSettings(ModelSettings):
+    """ModelSettings and the scenario that trained the network: everything a
+    run records that an evaluation needs to rebuild its model (train.py's and
+    eval.py's; export.py serves classifiers and has no scenario flags)."""
+
+    scenario: Optional[str] = _run_setting(
+        "classifier", "slimtrain: what is trained: classifier (--model_name "
+        "as an image classifier), multi_head, gan, or the user's own as "
+        "package.module:attribute (docs/SCENARIOS.md).", group=MODEL)
+    scenario_options: Optional[str] = _run_setting(
+        None, "slimtrain: comma-separated name=value options of the "
+        "scenario, e.g. 'discriminator_steps=2' for gan.", group=MODEL,
+        from_run="Default: the train dir's, with its scenario.")
+
+
+def flag_help(config_class, field):
+    """The help of `field` as `config_class`'s program shows it (--help,
+    --helpfull): its text and, for a run setting read from a train dir,
+    where its default comes from."""
+    text = help_of(field)
+    note = (config_class.default_note(field)
+            if issubclass(config_class, ModelSettings) else None)
+    return "%s %s" % (text, note) if note else text

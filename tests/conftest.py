@@ -3,7 +3,8 @@
 SLIMTRAIN_HIDE_TF_KERAS=1 makes `import tf_keras` fail for the whole run, so
 the compatibility layer can be tested as on a machine without tf_keras even
 where the test environment has it installed (tests/test_compat.py re-runs
-itself that way).
+itself that way). SLIMTRAIN_HIDE_TENSORBOARD=1 does the same for
+TensorBoard (tests/test_hparams.py).
 """
 
 import os
@@ -14,6 +15,8 @@ from absl import flags
 
 if os.environ.get("SLIMTRAIN_HIDE_TF_KERAS") == "1":
     sys.modules["tf_keras"] = None  # an import of tf_keras now raises ImportError
+if os.environ.get("SLIMTRAIN_HIDE_TENSORBOARD") == "1":
+    sys.modules["tensorboard"] = None
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -43,7 +46,10 @@ def parse_flags():
 LONG_RUNNING_FILES = ("test_nets_eager_parity.py",       # ~400 s
                       "test_zoo_roundtrip.py",            # ~280 s
                       "test_nets_eager_parity_slow.py",   # ~230 s
+                      "test_wheel.py",                    # ~170 s
+                      "test_quantize_cli.py",             # ~160 s
                       "test_cluster.py",                  # ~130 s
+                      "test_quantize_export.py",          # ~110 s
                       "test_training_trust.py")           # ~90 s
 
 

@@ -57,6 +57,34 @@ def standard_hooks():
     ]
 
 
+def missing_tensor_hook():
+    """A LoggingTensorHook given a tensor name the graph does not have."""
+    return tf.train.LoggingTensorHook(["no_such_tensor:0"], every_n_iter=1)
+
+
+def broken_factory():
+    """A factory whose own code fails."""
+    raise RuntimeError("the factory's own bug")
+
+
+class CoordinatorStop(tf.train.SessionRunHook):
+    """Stops the run through its coordinator after `steps` steps, as a hook
+    in a MonitoredSession may."""
+
+    def __init__(self, steps):
+        self._steps = steps
+        self._coord = None
+
+    def after_create_session(self, session, coord):
+        del session
+        self._coord = coord
+
+    def after_run(self, run_context, run_values):
+        self._steps -= 1
+        if self._steps == 0:
+            self._coord.request_stop()
+
+
 def nan_hook():
     """TensorFlow's NanTensorHook on the total loss."""
     return tf.train.NanTensorHook(tf.losses.get_total_loss())

@@ -166,3 +166,22 @@ def test_jpeg_input_bench_measures_slimtrain_against_slims_queues(tmp_path):
     assert set(results["examples_per_sec"]) == {"slimtrain", "slim_queues"}
     assert all(value > 0 for value in results["cpu_ms_per_example"].values())
     assert "| slimtrain/slim_queues | **" in run.output
+
+
+def test_image_folder_bench_reads_the_folder_and_its_conversion(tmp_path):
+    """A tiny run of bench/image_folder_input.py: a folder of photos, its
+    TFRecords, the training input of each, their ratio."""
+    output = tmp_path / "folder.json"
+    run = benchlib.ChildRun(
+        [benchlib.PYTHON, os.path.join(REPO, "bench", "image_folder_input.py"),
+         "--num_images=6", "--seconds=0.2", "--repeats=1", "--batch_size=2",
+         "--variants=folder,records", "--workdir=" + str(tmp_path),
+         "--json=" + str(output)], timeout=400)
+    with open(output) as handle:
+        results = json.load(handle)["image_folder_input"]
+    assert set(results["examples_per_sec"]) == {"folder", "records"}
+    assert all(value > 0 for value in results["cpu_ms_per_example"].values())
+    assert results["ratios"]["folder/records"]["median"] > 0
+    assert "| 6 JPEGs: examples/sec | **" in run.output
+    photos = tmp_path / "data" / "image_folder_input_6" / "photos"
+    assert sorted(os.listdir(photos)) == ["class%d" % i for i in range(5)]

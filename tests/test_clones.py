@@ -128,6 +128,26 @@ def test_batch_norm_updates_come_from_the_first_clone(tmp_path):
 
 @pytest.mark.skipif(tf_keras_helpers.HIDDEN,
                     reason="this run is already the one without tf_keras")
+@pytest.mark.parametrize("num_clones", [1, 2])
+def test_with_parameter_servers_the_variables_live_on_them(tmp_path,
+                                                          num_clones):
+    """--num_ps_tasks with --clone_on_cpu: the model's variables (and the
+    optimizer's) on /job:ps, the clones' ops on this worker."""
+    config = small_config(tmp_path, num_ps_tasks=1, worker_replicas=2, task=1,
+                          clone_on_cpu=True, num_clones=num_clones)
+    with tf.Graph().as_default():
+        build_train_graph(config, load_scenario(config.scenario))
+        devices = {variable.op.name: variable.device
+                   for variable in tf.global_variables()}
+        assert all(device.startswith("/job:ps/") for device in
+                   devices.values()), devices
+        convolutions = [op.device for op in
+                        tf.get_default_graph().get_operations()
+                        if op.type == "Conv2D"]
+        assert convolutions and all(device.startswith(
+            "/job:worker/task:1/") for device in convolutions), convolutions
+
+
 def test_clones_without_tf_keras():
     status, tail = tf_keras_helpers.run_file_without_tf_keras(__file__)
     assert status == 0 and " passed" in tail, tail

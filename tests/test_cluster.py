@@ -8,6 +8,7 @@ names the test's own train dir); the `finally` kills whatever is left.
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import time
 import pytest
 
 from slimtrain.distributed.launch import cluster_tf_configs
+from slimtrain.distributed.ports import free_ports
 from slimtrain.errors import EXIT_CLUSTER_FAILURE as CLUSTER_FAILURE_EXIT
 from slimtrain.rundir.layout import RESULTS_FILENAME
 from tests.conftest import REPO
@@ -99,11 +101,37 @@ def read(path):
         return handle.read()
 
 
+# `python -m slimtrain.launch ARGS`, but the port the launcher first picks
+# for worker:0 is already taken by a listening socket of its own: as if
+# another process took it between the pick and worker:0's server start.
+LAUNCH_WITH_A_TAKEN_PORT = """
+import socket, sys
+from slimtrain.distributed import launch, ports
+taken = socket.socket()
+taken.bind(("", 0))
+taken.listen()
+pick = ports.free_ports
+picks = []
+def first_pick_taken(count):
+    picks.append(pick(count))
+    if len(picks) == 1:
+        picks[0][0] = taken.getsockname()[1]
+    return picks[-1]
+ports.free_ports = first_pick_taken
+sys.exit(launch.main(sys.argv[1:]))
+"""
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("sync", [True, False])
 def test_launcher_runs_a_cluster_to_the_end(tmp_path, sync):
+    """With sync=False, worker:0's first port is taken: the launcher stops
+    that cluster (worker:1, waiting for its chief, is killed after the
+    grace period) and starts it again on new ports."""
     train_dir = tmp_path / "run"
-    command = [sys.executable, "-m", "slimtrain.launch", "--num_workers=2",
+    launch = (["-m", "slimtrain.launch"] if sync else
+              ["-c", LAUNCH_WITH_A_TAKEN_PORT, "--stop_grace_secs=3"])
+    command = [sys.executable, *launch, "--num_workers=2",
                "--num_ps=1", "--evaluator", "--",
                "--train_dir=%s" % train_dir, "--max_number_of_steps=16",
                "--sync_replicas=%s" % sync, "--replicas_to_aggregate=2",
@@ -116,6 +144,15 @@ def test_launcher_runs_a_cluster_to_the_end(tmp_path, sync):
         assert launcher.returncode == 0, output[-4000:]
         for task in ("ps:0", "worker:0", "worker:1", "evaluator:0"):
             assert "[launch] %s exited with status 0." % task in output
+        restarts = re.findall(
+            r"\[worker:0\] error: worker:0 cannot listen on port \d+ "
+            r"\(127\.0\.0\.1:\d+ in the cluster\): the port is already in "
+            r"use, .*\n", output)
+        assert len(restarts) == (0 if sync else 1), output[-4000:]
+        assert ("[launch] worker:0 exited with status 2.\n" in output) != sync
+        assert ("[launch] worker:0 lost its port to another process before "
+                "its server could bind it: starting the cluster again on new "
+                "ports (start 2 of 3).\n" in output) != sync
         assert "[worker:1] " in output and "ALL network interfaces" in output
         assert checkpoint_steps(train_dir)[-1] >= 16
         assert json.loads(read(train_dir / "TRAINING_FINISHED"))[
@@ -254,3 +291,33 @@ def test_launcher_stops_the_cluster_when_a_task_dies(tmp_path):
         assert processes_naming(str(train_dir)) == []
     finally:
         kill_all([launcher], train_dir)
+
+
+@pytest.mark.slow
+def test_two_tasks_told_they_are_ps_0_end_in_one_line(tmp_path):
+    """The second ps:0's server cannot listen on the port the first one's
+    holds: one line naming the task and the port, the bad-input status."""
+    train_dir = tmp_path / "run"
+    ps_port, worker_port = free_ports(2)
+    tf_config = {"cluster": {"worker": ["127.0.0.1:%d" % worker_port],
+                             "ps": ["127.0.0.1:%d" % ps_port]},
+                 "task": {"type": "ps", "index": 0}}
+    processes = {}
+    try:
+        processes["first"] = start_task(tf_config, train_dir,
+                                        tmp_path / "first.log")
+        wait_for_line(tmp_path / "first.log", "ALL network interfaces",
+                      time.time() + 150)
+        processes["second"] = start_task(tf_config, train_dir,
+                                         tmp_path / "second.log")
+        processes["second"].wait(timeout=150)
+        log = read(tmp_path / "second.log")
+        assert processes["second"].returncode == 2, log[-3000:]
+        assert log.splitlines()[-1] == (
+            "error: ps:0 cannot listen on port %d (127.0.0.1:%d in the "
+            "cluster): the port is already in use, by another program or by "
+            "another task given the same address (a second ps:0?): stop it, "
+            "or give each task a port of its own." % (ps_port, ps_port))
+        assert "Traceback" not in log
+    finally:
+        kill_all(processes.values(), train_dir)

@@ -11,14 +11,14 @@ from slimtrain.data.datasets import dataset_factory
 from slimtrain.errors import ConfigError
 from slimtrain.evaluation.config import EvalConfig
 from slimtrain.export.config import ExportConfig, PredictConfig
-from slimtrain.rundir.run_files import write_run_config
+from slimtrain.rundir.run_files import read_run_config, write_run_config
 from slimtrain.settings import split_comma_list
 from slimtrain.training.config import (
     DEFAULTS_CHANGED,
     TrainConfig,
     parse_gradient_multipliers,
-    read_config,
 )
+from tests.training_helpers import recorded_config
 
 # Every flag of research/slim's train_image_classifier.py: (type, default).
 REFERENCE_FLAGS = {
@@ -106,7 +106,9 @@ def test_flagfile(parsed, tmp_path):
     ({"moving_average_decay": 1.0}, "--moving_average_decay"),
     ({"num_clones": 0}, "--num_clones"),
     ({"cluster_timeout_secs": 0}, "--cluster_timeout_secs"),
-    ({"quantize_delay": 0}, "--quantize_delay"),
+    ({"quantize_delay": -2}, "--quantize_delay"),
+    ({"freeze_bn_delay": 5}, "--freeze_bn_delay"),
+    ({"quantize_delay": 0, "freeze_bn_delay": -1}, "--freeze_bn_delay"),
     ({"task": 1}, "--task"),
     ({"sync_replicas": True, "startup_delay_steps": 5}, "--startup_delay_steps"),
     ({"learning_rate_decay_type": "cosine", "max_number_of_steps": None},
@@ -143,9 +145,14 @@ def test_every_float_flag_refuses_nan_and_infinity(config_class, parsed):
                 name, text)) and "\n" not in message
 
 
-def test_not_supported_yet_is_said_plainly():
-    with pytest.raises(ConfigError, match="not supported yet"):
-        TrainConfig(quantize_delay=10).validate()
+def test_quantization_aware_training_is_research_slims_flag_and_a_freeze():
+    assert not TrainConfig().validate().quantizes  # -1: float
+    assert TrainConfig(quantize_delay=0).validate().quantizes
+    config = TrainConfig(quantize_delay=100, freeze_bn_delay=50).validate()
+    assert config.quantizes and config.freeze_bn_delay == 50
+    with pytest.raises(ConfigError, match="--freeze_bn_delay=5 applies to "
+                       "quantization-aware training: add --quantize_delay"):
+        TrainConfig(freeze_bn_delay=5).validate()
 
 
 def test_scope_and_multiplier_parsing():
@@ -159,11 +166,11 @@ def test_scope_and_multiplier_parsing():
 def test_config_round_trips_through_the_train_dir(tmp_path):
     config = TrainConfig(model_name="cifarnet", seed=3, train_dir=str(tmp_path))
     write_run_config(config, str(tmp_path))
-    assert read_config(str(tmp_path)) == config
-    assert read_config(str(tmp_path / "elsewhere")) is None
+    assert recorded_config(str(tmp_path)) == config
+    assert recorded_config(str(tmp_path / "elsewhere")) is None
     (tmp_path / "train_config.json").write_text("{not json")
     with pytest.raises(ConfigError, match="unreadable"):
-        read_config(str(tmp_path))
+        read_run_config(str(tmp_path))
 
 
 def test_the_classifier_refuses_video_networks_in_one_line(tmp_path):

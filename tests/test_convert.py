@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 import pytest
+import tensorflow as tf
 from absl import flags
 
 from slimtrain import convert
@@ -148,7 +149,11 @@ def test_bad_converter_input(tmp_path):
     write_image_folder(str(photos), {"other": random_images(1, 8, 8, 3)})
     with pytest.raises(ConfigError, match="leaves a split empty"):
         converters.convert_image_folder(str(photos), str(tmp_path / "o2"),
-                                        validation_fraction=0.0)
+                                        validation_fraction=0.1)
+    for fraction in (0.0, 1.0, float("nan")):
+        with pytest.raises(ConfigError, match="use a fraction between 0 and"):
+            converters.convert_image_folder(str(photos), str(tmp_path / "o2"),
+                                            validation_fraction=fraction)
     with pytest.raises(ConfigError, match="not a plain file-name prefix"):
         converters.convert_image_folder(str(photos), str(tmp_path / "o3"),
                                         dataset_name="../x")
@@ -164,7 +169,7 @@ def test_bad_converter_input(tmp_path):
     assert not any(path.name.startswith("o") for path in tmp_path.iterdir())
 
 
-def _parsed_flags(*argv):
+def parsed_flags(*argv):
     flag_values = flags.FlagValues()
     convert.define_flags(flag_values)
     flag_values(["convert"] + list(argv))
@@ -173,7 +178,7 @@ def _parsed_flags(*argv):
 
 def test_command_converts_and_reports(tmp_path, capsys):
     _small_folder(tmp_path / "photos")
-    status = convert.run(_parsed_flags(
+    status = convert.run(parsed_flags(
         "--input_format=image_folder", "--input_dir=%s" % (tmp_path / "photos"),
         "--output_dir=%s" % (tmp_path / "out"), "--dataset_name=petals",
         "--num_shards=1", "--validation_fraction=0.5"))
@@ -185,24 +190,155 @@ def test_command_converts_and_reports(tmp_path, capsys):
     assert split.num_samples == 6
 
 
+def _mnist_raw(folder, gzipped=True):
+    """Writes MNIST IDX files of 20 train and 5 test images; returns the
+    path of the train images file."""
+    images = random_images(20, 28, 28, 1, seed=4)[..., 0]
+    write_idx(folder, "train", images, np.arange(20) % 10, gzipped=gzipped)
+    write_idx(folder, "t10k", images[:5], np.arange(5), gzipped=gzipped)
+    return folder / ("train-images-idx3-ubyte" + (".gz" if gzipped else ""))
+
+
+def _cut(path, keep):
+    """Keeps the first `keep` bytes of the file (a fraction if below 1)."""
+    data = path.read_bytes()
+    path.write_bytes(data[:int(keep * len(data)) if keep < 1 else keep])
+
+
+def _flip_byte(path, fraction):
+    data = bytearray(path.read_bytes())
+    data[int(fraction * len(data))] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def _gzip_cut_short(raw):
+    _cut(_mnist_raw(raw), 0.5)
+
+
+def _idx_payload_short(raw):
+    _cut(_mnist_raw(raw, gzipped=False), 16 + 28 * 28 * 12)
+
+
+def _gzip_damaged(raw):
+    """Whole length and trailer, so only reading the records finds it."""
+    _flip_byte(_mnist_raw(raw), 0.5)
+
+
+def _cifar_batch_of_wrong_length(raw):
+    images = random_images(3, 32, 32, 3)
+    write_cifar_bin(str(raw / "data_batch_1.bin"), images[:2], [1, 2])
+    write_cifar_bin(str(raw / "test_batch.bin"), images[2:], [3])
+    with open(raw / "data_batch_1.bin", "ab") as handle:
+        handle.write(b"xx")
+
+
+def _folder_with_files_that_cannot_be_opened(raw):
+    _small_folder(raw)
+    os.symlink(raw / "gone.png", raw / "daisy" / "link.png")
+    (raw / "roses" / "folder.jpg").mkdir()
+    # Named third in the line; root reads it whatever its permissions say.
+    (raw / "tulips" / "img0.png").chmod(0)
+
+
+def _folder_with_an_empty_class(raw):
+    _small_folder(raw)
+    (raw / "lilies").mkdir()
+
+
+def _empty_folder(raw):
+    raw.mkdir()
+
+
+@pytest.mark.parametrize("input_format, make_input, message", [
+    ("mnist_idx", _gzip_cut_short, "train-images-idx3-ubyte.gz is not a "
+     "whole gzip file (Compressed file ended before the end-of-stream marker "
+     "was reached): it is cut short or damaged; replace it with an intact "
+     "copy."),
+    ("mnist_idx", _idx_payload_short, "train-images-idx3-ubyte holds 9424 "
+     "bytes but its header counts 20 images of 28x28 (15696 bytes): the file "
+     "is cut short; replace it with an intact copy."),
+    ("mnist_idx", _gzip_damaged, "train-images-idx3-ubyte.gz and 1 more: "
+     "record 0 cannot be read as mnist_idx data (inflate() failed with error "
+     "-3: incorrect data check): "),
+    ("cifar10_bin", _cifar_batch_of_wrong_length, "data_batch_1.bin is 6148 "
+     "bytes, not a whole number of 3073-byte CIFAR-10 records"),
+    ("image_folder", _folder_with_files_that_cannot_be_opened, "image "
+     "file(s) cannot be read: %(raw)s/daisy/link.png (a link to a missing "
+     "file); %(raw)s/roses/folder.jpg (not a regular file)"),
+    ("image_folder", _folder_with_an_empty_class, "the class sub-folder(s) "
+     "lilies of %(raw)s hold no .jpg/.jpeg/.png/.gif/.bmp images"),
+    ("image_folder", _empty_folder, "%(raw)s has 0 class sub-folders"),
+])
+def test_bad_input_is_one_line_with_status_2_and_writes_nothing(
+        tmp_path, capsys, input_format, make_input, message):
+    """Each fault of the input, found before writing or while writing
+    into the staging folder: one line, the bad-input status, no output."""
+    raw = tmp_path / "raw"
+    make_input(raw)
+    out = tmp_path / "out"
+    status = convert.run(parsed_flags(
+        "--input_format=%s" % input_format, "--input_dir=%s" % raw,
+        "--output_dir=%s" % out))
+    captured = capsys.readouterr()
+    assert status == 2, captured.err
+    assert captured.err.startswith("slimtrain.convert: error: ")
+    assert captured.err.count("\n") == 1
+    assert message % {"raw": raw} in captured.err
+    assert captured.out == ""
+    assert not out.exists()
+
+
 def test_command_prints_bad_input_as_one_line(tmp_path, capsys):
     (tmp_path / "README").write_text("no IDX files here")
-    status = convert.run(_parsed_flags(
+    status = convert.run(parsed_flags(
         "--input_format=mnist_idx", "--input_dir=%s" % tmp_path,
         "--output_dir=%s" % (tmp_path / "out")))
-    assert status == 1
+    assert status == 2
     error = capsys.readouterr().err
     assert error.startswith("slimtrain.convert: error: ")
     assert error.count("\n") == 1 and "train-images-idx3-ubyte" in error
 
 
 def test_module_runs_as_a_program(tmp_path):
-    (tmp_path / "data_batch_1.txt").write_text("not a .bin batch")
+    raw = tmp_path / "raw"
+    _gzip_cut_short(raw)
     result = subprocess.run(
         [sys.executable, "-m", "slimtrain.convert",
-         "--input_format=cifar10_bin", "--input_dir=%s" % tmp_path,
+         "--input_format=mnist_idx", "--input_dir=%s" % raw,
          "--output_dir=%s" % (tmp_path / "out")],
         capture_output=True, text=True, timeout=120,
         env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
-    assert result.returncode == 1
-    assert "slimtrain.convert: error: No CIFAR-10 binary batches" in result.stderr
+    assert result.returncode == 2
+    assert result.stderr.startswith("slimtrain.convert: error: %s/train-"
+                                    "images-idx3-ubyte.gz is not a whole "
+                                    "gzip file" % raw)
+    assert result.stderr.count("\n") == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_write_samples_writes_a_png_of_each_held_out_digit(tmp_path, capsys):
+    folder = tmp_path / "samples"
+    assert convert.run(parsed_flags("--write_samples=%s" % folder)) == 0
+    names = ["zero", "one", "two", "three", "four", "five", "six", "seven",
+             "eight", "nine"]
+    assert sorted(os.listdir(folder)) == sorted(name + ".png" for name in names)
+    assert "Wrote 10 sample images" in capsys.readouterr().out
+    images, labels = read_all(dataset_factory.get_dataset("digits", "test"))
+    for label, name in enumerate(names):
+        decoded = tf.io.decode_png((folder / (name + ".png")).read_bytes())
+        first = images[list(labels).index(label)]
+        np.testing.assert_array_equal(decoded.numpy(), first)
+    assert convert.run(parsed_flags("--write_samples=%s" % folder)) == 0
+    assert len(os.listdir(folder)) == 10  # replaced, no temporary left
+
+
+def test_write_samples_is_a_command_of_its_own(tmp_path, capsys):
+    status = convert.run(parsed_flags(
+        "--write_samples=%s" % tmp_path, "--input_format=mnist_idx"))
+    assert status == 2 and os.listdir(tmp_path) == []
+    assert capsys.readouterr().err == (
+        "slimtrain.convert: error: --write_samples writes sample images "
+        "instead of converting: leave out --input_format, or convert in a "
+        "second command.\n")
+    assert convert.run(parsed_flags("--input_format=mnist_idx")) == 2
+    assert "--input_dir, --output_dir not given" in capsys.readouterr().err

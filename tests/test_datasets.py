@@ -189,7 +189,7 @@ def _one_line_error(call, *fragments):
 def test_unknown_dataset_lists_valid_names():
     _one_line_error(lambda: dataset_factory.get_dataset("mnsit", "train"),
                     "mnsit", "cifar10, cifar10_bin, digits, flowers, "
-                    "imagenet, mnist, mnist_idx")
+                    "image_folder, imagenet, mnist, mnist_idx")
 
 
 def test_unknown_split_lists_valid_splits(tmp_path):

@@ -57,6 +57,91 @@ def encode(image, image_format):
     return image.tobytes()
 
 
+def encode_bmp(image):
+    """A 24-bit uncompressed BMP of a uint8 RGB image: rows bottom-up, each
+    in blue-green-red order and padded to a multiple of 4 bytes."""
+    height, width, _ = image.shape
+    padding = b"\0" * ((4 - width * 3 % 4) % 4)
+    pixels = b"".join(image[row, :, ::-1].tobytes() + padding
+                      for row in range(height - 1, -1, -1))
+    file_header = b"BM" + struct.pack("<IHHI", 54 + len(pixels), 0, 0, 54)
+    info_header = struct.pack("<IiiHHIIiiII", 40, width, height, 1, 24, 0,
+                              len(pixels), 2835, 2835, 0, 0)
+    return file_header + info_header + pixels
+
+
+def encode_gif(image):
+    """A GIF of a uint8 RGB image whose three channels are equal (gray).
+
+    The palette is the 256 grays, so each pixel's palette index is its
+    value. The LZW data holds each pixel as a literal 9-bit code, with a
+    clear code every 250 pixels so that the decoder's table never needs a
+    wider code.
+    """
+    height, width, _ = image.shape
+    clear, end = 256, 257
+    codes = []
+    for start in range(0, height * width, 250):
+        codes.append(clear)
+        codes.extend(int(value) for value in
+                     image[..., 0].reshape(-1)[start:start + 250])
+    codes.append(end)
+    bits = sum(code << (9 * index) for index, code in enumerate(codes))
+    data = bits.to_bytes((9 * len(codes) + 7) // 8, "little")
+    blocks = b"".join(bytes([len(data[at:at + 255])]) + data[at:at + 255]
+                      for at in range(0, len(data), 255))
+    palette = bytes(value for gray in range(256) for value in (gray,) * 3)
+    return (b"GIF89a" + struct.pack("<HHBBB", width, height, 0xF7, 0, 0) +
+            palette + b"," + struct.pack("<HHHHB", 0, 0, width, height, 0) +
+            b"\x08" + blocks + b"\x00;")
+
+
+def write_photo_folder(folder, classes=3, per_class=8, seed=0):
+    """Writes digits of the built-in set as a folder of "photos": one
+    sub-folder per digit name, RGB, in sizes from 28 to 36 pixels, as JPEG,
+    PNG, GIF and BMP in turn.
+
+    Returns {path: (the image as a reader decodes it, class name)}.
+    """
+    digits = tf.data.Dataset.from_tensor_slices(_digit_images(seed))
+    written = {}
+    names = ["zero", "one", "two", "three", "four", "five", "six", "seven",
+             "eight", "nine"][:classes]
+    counts = dict.fromkeys(range(classes), 0)
+    for image, label in digits.as_numpy_iterator():
+        if label >= classes or counts[label] == per_class:
+            continue
+        index = counts[label]
+        counts[label] += 1
+        pad = 2 * (index % 5)
+        rgb = np.repeat(np.pad(image, ((pad, pad), (pad, pad), (0, 0))), 3, 2)
+        image_format = ("jpg", "png", "gif", "bmp")[index % 4]
+        data = (encode_gif(rgb) if image_format == "gif" else
+                encode_bmp(rgb) if image_format == "bmp" else
+                encode(rgb, image_format))
+        path = os.path.join(folder, names[label], "%s_%d.%s" % (
+            names[label], index, image_format))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as handle:
+            handle.write(data)
+        written[path] = (tf.io.decode_image(
+            data, channels=3, expand_animations=False).numpy(), names[label])
+    return written
+
+
+def _digit_images(seed):
+    """(images uint8 [N, 28, 28, 1], labels) of the built-in digits' train
+    split, read from its IDX files, shuffled with `seed`."""
+    from slimtrain.data.datasets.dataset_factory import DIGITS_DIR
+
+    with gzip.open(os.path.join(DIGITS_DIR, "train-images-idx3-ubyte.gz")) as f:
+        images = np.frombuffer(f.read()[16:], np.uint8).reshape(-1, 28, 28, 1)
+    with gzip.open(os.path.join(DIGITS_DIR, "train-labels-idx1-ubyte.gz")) as f:
+        labels = np.frombuffer(f.read()[8:], np.uint8).astype(np.int64)
+    order = np.random.RandomState(seed).permutation(len(labels))
+    return images[order], labels[order]
+
+
 def write_slim_tfrecord(path, images, labels, image_format="png"):
     """Writes images as research/slim's download_and_convert scripts do.
 

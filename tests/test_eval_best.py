@@ -25,13 +25,15 @@ from slimtrain.evaluation.run_settings import (
     eval_config_for_training,
     with_train_defaults,
 )
-from slimtrain.rundir.checkpoint_files import find_checkpoints
+from slimtrain.rundir.checkpoint_files import (
+    complete_in_step_order,
+    find_checkpoints,
+)
 from slimtrain.rundir.layout import RESULTS_FILENAME
 from slimtrain.scenarios.classifier import METRIC_NAMES
-from slimtrain.training.config import read_config
 from slimtrain.training.trainer import train
 from tests.eval_helpers import copy_run, finished_run, read_results
-from tests.training_helpers import small_config
+from tests.training_helpers import recorded_config, small_config
 
 STEPS = [5, 10, 15, 20]
 
@@ -131,11 +133,28 @@ def test_eval_all_again_skips_what_results_jsonl_has(all_results, tmp_path):
     assert names(on_train) == names(all_results[1])
 
 
-def test_checkpoints_are_listed_by_step_number_not_text(tmp_path):
-    for step in (100, 20, 3):
-        (tmp_path / ("model.ckpt-%d.index" % step)).write_text("")
+def test_eval_all_lists_complete_checkpoints_by_step_number_not_text(
+        tmp_path, caplog):
+    """--eval_all_checkpoints' listing: step order by number, a torn
+    checkpoint (here an empty index) skipped with one warning."""
+    with tf.Graph().as_default():
+        tf.compat.v1.get_variable("w", [2])
+        saver = tf.train.Saver()
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            for step in (100, 20, 3):
+                saver.save(sess, str(tmp_path / "model.ckpt"), step)
+    (tmp_path / "model.ckpt-50.index").write_text("")
     assert [os.path.basename(path) for path in find_checkpoints(
-        str(tmp_path))] == ["model.ckpt-100", "model.ckpt-20", "model.ckpt-3"]
+        str(tmp_path))] == ["model.ckpt-100", "model.ckpt-50",
+                            "model.ckpt-20", "model.ckpt-3"]
+    with caplog.at_level("WARNING"):
+        found = complete_in_step_order(str(tmp_path))
+    assert [os.path.basename(path) for path in found] == [
+        "model.ckpt-3", "model.ckpt-20", "model.ckpt-100"]
+    skipped = [r.getMessage() for r in caplog.records
+               if "model.ckpt-50" in r.getMessage()]
+    assert len(skipped) == 1
 
 
 def test_best_survives_retention_and_is_evaluated_and_fine_tuned_from(
@@ -285,7 +304,7 @@ def test_evaluates_inside_a_training_session_without_touching_it(
     """The evaluator builds its own graph: a training graph that is
     finalized and running in this thread keeps its ops and its input."""
     train_dir = copy_run(trained_dir, tmp_path / "run")
-    train_config = dataclasses.replace(read_config(train_dir),
+    train_config = dataclasses.replace(recorded_config(train_dir),
                                        train_dir=train_dir)
     config = eval_config_for_training(train_config, batch_size=120,
                                       keep_best_checkpoint_by="Accuracy")

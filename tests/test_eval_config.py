@@ -1,15 +1,18 @@
 """EvalConfig: flag parity with eval_image_classifier.py, train-dir defaults."""
 
+import dataclasses
+
 import pytest
 
-from slimtrain import cli
+from slimtrain import cli, settings
 from slimtrain.errors import ConfigError
 from slimtrain.evaluation.config import DEFAULTS_CHANGED, EvalConfig
 from slimtrain.evaluation.run_settings import with_train_defaults
+from slimtrain.export.config import ExportConfig
+from slimtrain.scenarios.classifier import METRIC_NAMES
 from slimtrain.training.config import TrainConfig
 
-# Every flag of research/slim's eval_image_classifier.py but --quantize:
-# (type, default).
+# Every flag of research/slim's eval_image_classifier.py: (type, default).
 REFERENCE_FLAGS = {
     "batch_size": (int, 100), "max_num_batches": (int, None),
     "master": (str, ""), "checkpoint_path": (str, "/tmp/tfmodel/"),
@@ -18,7 +21,7 @@ REFERENCE_FLAGS = {
     "dataset_dir": (str, None), "labels_offset": (int, 0),
     "model_name": (str, "inception_v3"), "preprocessing_name": (str, None),
     "moving_average_decay": (float, None), "eval_image_size": (int, None),
-    "use_grayscale": (bool, False),
+    "use_grayscale": (bool, False), "quantize": (bool, False),
 }
 
 _FLAG_TYPE = {str: "string", int: "int", float: "float", bool: "bool"}
@@ -38,7 +41,19 @@ def test_every_reference_flag_has_its_type_and_default(parsed):
             assert values[name].default is None, name
         else:
             assert values[name].default == default, name
-    assert "quantize" not in values
+
+
+def test_quantize_defaults_to_how_the_run_trained(parsed):
+    # None: as the train dir's run trained (research/slim's default, False,
+    # where the run trained in float).
+    assert parsed()["quantize"].default is None
+    assert cli.config_from_flags(EvalConfig, parsed("--quantize")).quantize
+    float_run, quantized_run = TrainConfig(), TrainConfig(quantize_delay=0)
+    assert not with_train_defaults(EvalConfig(), float_run).quantize
+    assert not with_train_defaults(EvalConfig(), None).quantize
+    assert with_train_defaults(EvalConfig(), quantized_run).quantize
+    assert not with_train_defaults(EvalConfig(quantize=False),
+                                   quantized_run).quantize
 
 
 def test_flags_become_a_config(parsed):
@@ -100,3 +115,18 @@ def test_a_checkpoint_file_is_evaluated_into_its_folder():
 def test_impossible_settings_are_refused(settings):
     with pytest.raises(ConfigError):
         EvalConfig(**settings).validate()
+
+
+def test_the_help_names_the_classifiers_metrics_and_where_defaults_come_from():
+    fields = {field.name: field for field in dataclasses.fields(EvalConfig)}
+    best = settings.flag_help(EvalConfig, fields["keep_best_checkpoint_by"])
+    for name in METRIC_NAMES:
+        assert name in best, name
+    assert settings.flag_help(EvalConfig, fields["model_name"]).endswith(
+        "Default: the train dir's, else 'lenet'.")
+    train_fields = {field.name: field
+                    for field in dataclasses.fields(TrainConfig)}
+    assert "train dir" not in settings.flag_help(
+        TrainConfig, train_fields["model_name"])
+    assert "scenario" not in {field.name for field in
+                              dataclasses.fields(ExportConfig)}

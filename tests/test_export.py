@@ -225,7 +225,12 @@ def test_a_file_failing_the_check_leaves_the_export_dir_as_it_was(
 
 @pytest.mark.parametrize("settings, message", [
     (dict(formats="saved_model,onnx"), "--formats=saved_model,onnx: use a"),
-    (dict(tflite_quantize="int8"), "--tflite_quantize=int8 is not known"),
+    (dict(tflite_quantize="int4"), "--tflite_quantize=int4 is not known"),
+    (dict(calibration_examples=10),
+     "--calibration_examples applies to --tflite_quantize=int8"),
+    (dict(quantize=True), "--quantize applies to the architecture-only"),
+    (dict(tflite_quantize="int8", calibration_examples=0),
+     "--calibration_examples=0 must be positive"),
     (dict(formats="frozen", tflite_quantize="dynamic"),
      "--tflite_quantize applies to the tflite format"),
     (dict(batch_size=8), "--batch_size: it applies only to the architecture"),

@@ -108,6 +108,27 @@ def test_research_slim_command_line(tmp_path):
         "MobilenetV1/Predictions/Reshape_1:0").shape.as_list() == [None, 1001]
 
 
+def test_quantize_writes_the_fake_quant_graph(tmp_path):
+    # export_inference_graph.py --quantize: research/slim rewrote the
+    # network with contrib.quantize's create_eval_graph.
+    path = tmp_path / "mobilenet_v1_quant.pb"
+    result = run_script("export.py", "--model_name=mobilenet_v1_025",
+                        "--image_size=32", "--quantize",
+                        "--output_file=%s" % path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "output nodes MobilenetV1/Logits/SpatialSqueeze (logits)" in (
+        result.stdout)
+    graph = imported(read_graph_def(str(path)))
+    fake_quants = [op for op in graph.get_operations()
+                   if op.type.startswith("FakeQuantWithMinMaxVars")]
+    # 27 convolutions and the logits, each: weights (per channel) and output.
+    per_channel = [op for op in fake_quants if op.type.endswith("Channel")]
+    assert len(per_channel) == 28 and len(fake_quants) > 56
+    # The logits are read from the logits layer's fake quant.
+    squeeze = graph.get_operation_by_name("MobilenetV1/Logits/SpatialSqueeze")
+    assert squeeze.inputs[0].op.type == "FakeQuantWithMinMaxVars"
+
+
 def test_slim_flags_shape_the_graph(tmp_path):
     path = str(tmp_path / "lenet.pbtxt")
     export_architecture(ExportConfig(

@@ -19,8 +19,12 @@ from slimtrain.training.hooks.session_run_hooks import as_hooks, resolve_factori
 from slimtrain.training.trainer import train
 from tests.conftest import REPO
 from tests.export_helpers import run_script
-from tests.hook_factories import CountingStepHook
-from tests.training_helpers import assert_same_variables, small_config
+from tests.hook_factories import CoordinatorStop, CountingStepHook
+from tests.training_helpers import (
+    assert_same_variables,
+    checkpoint_steps,
+    small_config,
+)
 
 QUICK = ["--max_number_of_steps=20", "--batch_size=16", "--seed=5",
          "--num_readers=1", "--num_preprocessing_threads=2",
@@ -93,6 +97,41 @@ def test_the_hooks_in_the_docs_run(tmp_path):
     assert "cross_entropy = " in result.stderr
     assert "loss = " in result.stderr
     assert os.path.exists(tmp_path / "my_logs" / "model.ckpt-3.index")
+
+
+@pytest.mark.parametrize("factory, expected", [
+    ("missing_tensor_hook", "hook LoggingTensorHook failed"),
+    ("broken_factory", "--hooks factory broken_factory failed (RuntimeError: "
+     "the factory's own bug)"),
+])
+def test_a_failing_hook_is_one_line_and_writes_nothing(tmp_path, factory,
+                                                       expected):
+    train_dir = tmp_path / "run"
+    with pytest.raises(ConfigError) as raised:
+        train(small_config(train_dir, max_number_of_steps=3,
+                           hooks="tests.hook_factories:" + factory))
+    assert expected in str(raised.value) and "\n" not in str(raised.value)
+    assert not train_dir.exists()
+
+
+def test_a_hook_stops_the_run_through_its_coordinator(tmp_path):
+    train(small_config(tmp_path, max_number_of_steps=20),
+          hooks=[CoordinatorStop(steps=3)])
+    assert checkpoint_steps(str(tmp_path)) == [3]
+
+
+def test_evaluating_during_training_needs_the_evaluation_hook(tmp_path):
+    with pytest.raises(ValueError, match="train_and_evaluate"):
+        train(small_config(tmp_path, eval_every_n_steps=5))
+    assert not tmp_path.joinpath("checkpoint").exists()
+
+
+def test_scenarios_written_for_the_earlier_import_path_still_import():
+    from slimtrain import scenarios
+    from slimtrain.training import scenarios as earlier
+
+    for name in ("RunInfo", "Scenario", "TrainStep", "Update"):
+        assert getattr(earlier, name) is getattr(scenarios, name)
 
 
 def test_a_slimtrain_hook_given_to_train_sees_every_step(tmp_path):

@@ -30,7 +30,7 @@ from slimtrain.export.exporter import run_export
 from slimtrain.scenarios import TrainStep, Update
 from slimtrain.scenarios.gan import GanScenario
 from slimtrain.scenarios.registry import load_scenario, with_scenario_defaults
-from slimtrain.training.config import TrainConfig, read_config
+from slimtrain.training.config import TrainConfig
 from slimtrain.training.graph import build_train_graph
 from slimtrain.training.initialization import make_fine_tune_init_fn
 from slimtrain.training.train_ops import StepSchedule
@@ -40,6 +40,7 @@ from tests.training_helpers import (
     REPO,
     assert_same_variables,
     checkpoint_steps,
+    recorded_config,
     scalar_events,
     signal_after,
     small_config,
@@ -92,7 +93,7 @@ def test_a_user_scenario_stops_on_sigterm_and_resumes_exactly(tmp_path):
     # Both updates' losses were summarized.
     scalars = scalar_events(str(tmp_path / "whole"))
     assert {"losses/fit", "losses/shrink"} <= set(scalars)
-    assert read_config(str(tmp_path / "whole")).scenario == USER_SCENARIO
+    assert recorded_config(str(tmp_path / "whole")).scenario == USER_SCENARIO
 
 
 @pytest.mark.parametrize("spec, options, expected", [

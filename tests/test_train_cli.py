@@ -40,7 +40,7 @@ def test_reference_command_line_runs_unchanged_on_tfrecords(tmp_path):
     ("--model_name=resnet_v9", "--model_name=resnet_v9"),
     ("--dataset_name=mnist", "dataset_dir"),
     ("--batch_size=-2", "--batch_size"),
-    ("--quantize_delay=5", "not supported yet"),
+    ("--freeze_bn_delay=5", "--freeze_bn_delay=5 applies to quantization"),
 ])
 def test_bad_flags_exit_non_zero_with_one_line(tmp_path, flag, named):
     train_dir = tmp_path / "run"

@@ -1,5 +1,6 @@
 """Small, fast training runs and readers for what they leave behind."""
 
+import dataclasses
 import glob
 import os
 import sys
@@ -9,6 +10,7 @@ import time
 import numpy as np
 import tensorflow.compat.v1 as tf
 
+from slimtrain.rundir.run_files import read_run_config
 from slimtrain.training.config import TrainConfig
 from tests.conftest import REPO
 
@@ -129,3 +131,12 @@ def signal_after(process, line, signum):
     finally:
         process.kill()
     return lines.joined()
+
+
+def recorded_config(train_dir):
+    """The TrainConfig a train dir's train_config.json records, or None."""
+    values = read_run_config(str(train_dir))
+    if values is None:
+        return None
+    known = {field.name for field in dataclasses.fields(TrainConfig)}
+    return TrainConfig(**{k: v for k, v in values.items() if k in known})

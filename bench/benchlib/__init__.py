@@ -1,8 +1,10 @@
-"""What the benchmark scripts share, in three parts:
+"""What the benchmark scripts share, in four parts:
 
 - `data`: the data sets every benchmark runs on, made locally;
 - `processes`: child processes, their timings and results, the machine;
-- `report`: rounds, medians, ratios and their tables.
+- `report`: rounds, medians, ratios and their tables;
+- `inputs`: the frame of the input benchmarks, which drain variants of an
+  input pipeline.
 
 Every figure is measured in a fresh child process and the scripts alternate
 the things they compare, round after round, on the same data; they report
@@ -10,7 +12,19 @@ medians, and ratios taken within each round and then their median. The
 scripts use the names below as `benchlib.NAME`.
 """
 
-from .data import MODELS, dataset_flags, digits_dir, prepare_data, training_cases  # noqa: F401
+from .data import (  # noqa: F401
+    MODELS,
+    dataset_flags,
+    digits_dir,
+    photo_like_image,
+    prepare_data,
+    training_cases,
+)
+from .inputs import (  # noqa: F401
+    input_argument_parser,
+    measure_variants,
+    run_input_benchmark,
+)
 from .processes import (  # noqa: F401
     BENCH_DIR,
     EVAL_PY,
@@ -22,6 +36,7 @@ from .processes import (  # noqa: F401
     ChildRun,
     LoadMonitor,
     child_env,
+    drain,
     load_average,
     machine_info,
     messages,

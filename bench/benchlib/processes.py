@@ -216,6 +216,30 @@ def _interpolate(samples, when):
     return c0 if t1 == t0 else c0 + (c1 - c0) * (when - t0) / (t1 - t0)
 
 
+def drain(session, fetch, seconds, warmup_runs=10):
+    """Runs `fetch` (a batch) `warmup_runs` times, then for `seconds`.
+
+    Returns {"examples_per_sec", "cpu_ms_per_example"}: the rate over the
+    timed runs, and the CPU time of the whole process (all its threads,
+    getrusage) per example.
+    """
+    import resource
+
+    def cpu_seconds():
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    for _ in range(warmup_runs):
+        session.run(fetch)
+    start, cpu_start = time.time(), cpu_seconds()
+    examples = 0
+    while time.time() - start < seconds:
+        examples += len(session.run(fetch))
+    elapsed, cpu = time.time() - start, cpu_seconds() - cpu_start
+    return {"examples_per_sec": examples / elapsed,
+            "cpu_ms_per_example": 1e3 * cpu / examples}
+
+
 def print_result(result):
     """What a worker prints last, for `ChildRun.result`."""
     print(RESULT_PREFIX + json.dumps(result), flush=True)

@@ -1,11 +1,15 @@
-"""The programs: what `python train.py`, `eval.py`, `export.py` and
-`predict.py` run.
+"""The programs: what `slimtrain train`, `eval`, `export` and `predict`
+(and `python train.py`, `eval.py`, `export.py`, `predict.py`) run.
 
 Each module here is one program: its docstring is the summary `--help`
 prints, its `main(argv)` the work, and `run()` starts it through
 `slimtrain.cli.run` (flags from its config class, grouped --help, quiet
-output, one-line errors). The scripts at the repository's root are thin
-shims over `run()`.
+output, one-line errors); `python -m slimtrain.commands.NAME` runs it too.
+The scripts at the repository's root are thin shims over `run()`.
+
+- `dispatch`: the installed `slimtrain` command (and `python -m slimtrain`):
+  a table of subcommands, each a module run as `python -m` runs it (these
+  four, `slimtrain.convert`, `slimtrain.launch`).
 
 - `train`: a training run, or this task of a TF_CONFIG cluster (the
   cluster's roles are dispatched here, and only here may a task end its

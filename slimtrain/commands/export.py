@@ -7,11 +7,12 @@ model, takes the model and data settings from the train dir's
 train_config.json as eval.py does, checks every file against the
 checkpoint's evaluation graph on held-out examples, and prints the
 differences and the input and output names (README.md, "Export";
-WORKSPACE.md, "The export dir").
+WORKSPACE.md, "The export dir"). --tflite_quantize=int8 makes the TFLite
+model full-integer, held to the bound of docs/QUANTIZATION.md.
 
 With --output_file it is research/slim's `export_inference_graph.py`: the
-architecture-only GraphDef, same flags, same file, plus the output node
-names printed.
+architecture-only GraphDef (with --quantize, its fake-quant graph), same
+flags, same file, plus the output node names printed.
 """
 
 from slimtrain import cli
@@ -29,3 +30,7 @@ def main(argv):
 def run():
     """Runs export.py: `cli.run` with ExportConfig's flags."""
     cli.run(main, ExportConfig, __doc__)
+
+
+if __name__ == "__main__":
+    run()

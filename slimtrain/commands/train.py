@@ -35,25 +35,34 @@ def main(argv):
                                     scenario).validate()
     cluster = Cluster.from_environment()  # TF_CONFIG: docs/DISTRIBUTED.md
     if cluster is None:
-        train_and_evaluate(config, scenario=scenario)
+        train_and_evaluate(config, scenario=scenario,
+                           on_second_signal=stop_at_once)
     elif not cluster.trains:  # a ps or the evaluator
         roles.run_service_task(cluster, config, end_process)
     else:
-        config, server = roles.join_as_training_task(cluster, config,
-                                                     end_process)
+        # The server serves as long as this frame holds it: until training
+        # has ended.
+        config, _server = roles.join_as_training_task(cluster, config,
+                                                      end_process)
         train_and_evaluate(
             config, scenario=scenario,
-            on_cluster_error=failure_handler(cluster, end_process))
-        del server  # served until here
+            on_cluster_error=failure_handler(cluster, end_process),
+            on_second_signal=stop_at_once)
+
+
+def stop_at_once(signum):
+    """A second stop signal: the process ends now, with 128 + its number."""
+    end_process(128 + signum)
 
 
 def end_process(status, message=None):
     """Ends the process at once with `status`, after `message` on stderr.
 
     The cluster's roles call it from a thread that watches the other tasks,
-    or from a step that failed because one went away: the main thread may
-    be blocked in a step that will never return, so the process cannot end
-    by returning (`os._exit`; the only one in slimtrain).
+    or from a step that failed because one went away, and the stop signals
+    on a second signal: the main thread may be blocked in a step that will
+    never return, or asked to stop at once, so the process cannot end by
+    returning (`os._exit`; the only one in slimtrain).
     """
     if message:
         print(message, file=sys.stderr)
@@ -65,3 +74,7 @@ def end_process(status, message=None):
 def run():
     """Runs train.py: `cli.run` with TrainConfig's flags."""
     cli.run(main, TrainConfig, __doc__, graph_only=True)
+
+
+if __name__ == "__main__":
+    run()

@@ -6,10 +6,11 @@
 - `optimizers`, `learning_rate`: research/slim's optimizers and decay
   schedules, configured from a `TrainConfig`.
 - `placement`: where variables and clones go (parameter servers, CPU, GPU).
+- `quantize`: quantization-aware training, contrib.quantize's graph rewrite
+  (batch-norm folding, fake quantization) and its four functions.
 
 The networks themselves live in the top-level `nets` package. Nothing here
 runs a session or writes files.
 
-May import: slimtrain.data, slimtrain.rundir, slimtrain.settings,
-slimtrain.errors, nets.
+May import: slimtrain.data, slimtrain.errors, nets.
 """

@@ -8,8 +8,12 @@ of `train_image_classifier.py` for one:
   without them, on the CPU when there are several clones (so no clone's
   GPU holds them all), and for a single clone wherever the op that
   creates them runs;
-- clone i: on the worker's CPU with --clone_on_cpu, else on its GPU i
-  (a single clone: wherever TensorFlow puts it).
+- several clones: clone i on the worker's CPU with --clone_on_cpu, else on
+  its GPU i;
+- a single clone: on the CPU with --clone_on_cpu, else wherever TensorFlow
+  puts it; the device asks for no job, so that under the parameter
+  servers' device setter its variables still go to the parameter servers
+  and its ops to this worker.
 
 `device(spec)` turns either into a context for `with`.
 """
@@ -38,11 +42,11 @@ def clone_device(config, index):
       config: the run's TrainConfig (task, num_ps_tasks, num_clones,
         clone_on_cpu).
     """
+    if config.num_clones == 1:
+        return "/device:CPU:0" if config.clone_on_cpu else None
     worker = _worker(config) if config.num_ps_tasks else ""
     if config.clone_on_cpu:
         return worker + "/device:CPU:0"
-    if config.num_clones == 1:
-        return None
     return worker + "/device:GPU:%d" % index
 
 

@@ -2,7 +2,8 @@
 
 - `datasets`: each data set's splits by name (`dataset_factory`), the
   on-disk formats (TFRecord, MNIST IDX, CIFAR-10 binary, the built-in
-  digits) and the converters behind `python -m slimtrain.convert`.
+  digits, a folder of photos: `image_folder`), the converters behind
+  `slimtrain convert` and its sample images (`samples`).
 - `preprocessing`: research/slim's preprocessing functions by name
   (`preprocessing_factory`), with per-example seeds.
 - `input_pipeline`: records -> shuffled, preprocessed, batched tensors.
@@ -12,5 +13,5 @@
 Nothing here knows about networks, losses or training. A new data set is
 a format module in `datasets` and an entry in `dataset_factory`.
 
-May import: slimtrain.settings, slimtrain.errors.
+May import: slimtrain.errors.
 """

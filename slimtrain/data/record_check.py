@@ -2,13 +2,16 @@
 
 - `check_first_records(split)`: reads and decodes the first records of
   every file of the split (of the split as a whole for formats whose
-  records span two files, such as MNIST IDX). train.py calls it before it
-  writes anything, so a corrupt or wrong file is refused up front instead
-  of failing inside the training loop after checkpoints are written.
+  records span two files, such as MNIST IDX, or are a file each, such as a
+  folder of images, whose listing checked every file's signature already).
+  train.py calls it before it writes anything, so a corrupt or wrong file
+  is refused up front instead of failing inside the training loop after
+  checkpoints are written.
 - `input_failure(error, split)`: for a read or decode error raised later by
-  the input pipeline (`tf.errors.DataLossError` or an `InvalidArgumentError`
-  of the iterator), scans the split for the first record that fails and
-  returns a ConfigError naming the file and the record's index in it.
+  the input pipeline (one of INPUT_ERRORS, raised by the iterator), scans
+  the split for the first record that fails and returns a ConfigError
+  naming the file and the record's index in it (the image file, for a
+  folder of images).
 
 Both read in their own graph and session, outside the training graph.
 """
@@ -19,6 +22,11 @@ from slimtrain.errors import ConfigError, first_line
 
 # Records read and decoded from each file before training starts.
 FIRST_RECORDS = 4
+# What the input iterator raises for a record it cannot read or decode: a
+# damaged record or image, or (a folder of images) a file that went away
+# or lost its read permission during the run.
+INPUT_ERRORS = (tf.errors.DataLossError, tf.errors.InvalidArgumentError,
+                tf.errors.NotFoundError, tf.errors.PermissionDeniedError)
 
 
 def check_first_records(split, count=FIRST_RECORDS):
@@ -55,8 +63,7 @@ def is_input_error(error):
     """Whether an error of a training or evaluation step was raised by the
     input iterator reading or decoding a record (and not, say, by a
     checkpoint restore, which can raise the same error types)."""
-    if not isinstance(error, (tf.errors.DataLossError,
-                              tf.errors.InvalidArgumentError)):
+    if not isinstance(error, INPUT_ERRORS):
         return False
     op_type = error.op.type if error.op is not None else ""
     return op_type == "IteratorGetNext" or "IteratorGetNext" in error.message
@@ -89,14 +96,23 @@ def _first_failure(split, count):
                     except tf.errors.OutOfRangeError:
                         break
                     except tf.errors.OpError as error:
-                        return ConfigError(
-                            "%s: record %d cannot be read as %s data (%s): "
-                            "replace the file with an intact copy or convert "
-                            "the data again." % (name, index, split.name,
-                                                 first_line(error))), index
+                        return _bad_record(split, name, index, error), index
                     index += 1
                 records_read += index
     return None, records_read
+
+
+def _bad_record(split, source, index, error):
+    """The ConfigError for record `index` of `source` (a file of the split,
+    or all of them), which raised the OpError `error`."""
+    if split.files_are_records:
+        return ConfigError(
+            "%s cannot be read as an image of %s (%s): remove or replace "
+            "it." % (split.files[index], split.name, first_line(error)))
+    return ConfigError(
+        "%s: record %d cannot be read as %s data (%s): replace the file with "
+        "an intact copy or convert the data again." % (
+            source, index, split.name, first_line(error)))
 
 
 def _describe_files(files):

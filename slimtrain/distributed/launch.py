@@ -1,12 +1,13 @@
 r"""Starts a whole training cluster on this machine with one command.
 
-  python -m slimtrain.launch --num_workers=2 --num_ps=1 --evaluator -- \
+  slimtrain launch --num_workers=2 --num_ps=1 --evaluator -- \
       --train_dir=runs/digits --sync_replicas --replicas_to_aggregate=2
 
-starts every task of the cluster (parameter servers, workers, an optional
-evaluator) as `python train.py <the flags after -->` on 127.0.0.1 with free
-ports, each told its role through `TF_CONFIG` exactly as a cluster manager
-would tell it (`slimtrain.distributed.tf_config`). worker:0 is the chief.
+(or `python -m slimtrain.launch ...`) starts every task of the cluster
+(parameter servers, workers, an optional evaluator) as `slimtrain train
+<the flags after -->` on 127.0.0.1 with free ports, each told its role
+through `TF_CONFIG` exactly as a cluster manager would tell it
+(`slimtrain.distributed.tf_config`). worker:0 is the chief.
 Each output line is prefixed with its task (`[worker:1] ...`).
 
 The launcher waits for the chief and exits with its status, after the other
@@ -19,6 +20,12 @@ SIGTERM to the launcher stops the whole cluster the same way: the training
 tasks get SIGTERM first, so the chief saves a checkpoint. Running the same
 command again resumes from the train dir.
 
+A port the launcher found free can be taken by another process before the
+task's server binds it (a server cannot share it, so the launcher cannot
+hold it meanwhile). A task that fails because its port is in use
+(`ports.reports_port_in_use`) makes the launcher stop the cluster as above
+and start it again on new ports, up to START_ATTEMPTS times in all.
+
 The TensorFlow servers listen on all network interfaces of this machine,
 not only 127.0.0.1, without authentication: see docs/DISTRIBUTED.md.
 """
@@ -28,12 +35,12 @@ import collections
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 
+from slimtrain.distributed import ports
 from slimtrain.errors import ConfigError
 
 # A task that still runs this long after SIGTERM is killed.
@@ -50,32 +57,21 @@ SECURITY_NOTICE = (
     "encryption: anyone who can reach their ports can run code in them. "
     "Use a machine whose ports are not reachable from untrusted networks.")
 ERROR_WORDS = ("error", "Error", "ERROR", "failure", "Traceback", "Killed")
-
-
-def default_train_script():
-    """The train.py next to the slimtrain package (a source checkout)."""
-    package_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    return os.path.join(os.path.dirname(package_dir), "train.py")
-
-
-def free_ports(count, host="127.0.0.1"):
-    """`count` distinct ports that were free on `host` a moment ago."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind((host, 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
+# What every task runs: the train program of the slimtrain this launcher
+# belongs to, by module name, so that it is found wherever slimtrain is
+# installed (a wheel, an editable install, a checkout on PYTHONPATH).
+TRAIN_PROGRAM = "slimtrain.commands.train"
+# How many times the cluster is started when a task loses its port.
+START_ATTEMPTS = 3
 
 
 def cluster_tf_configs(num_workers, num_ps, evaluator, host="127.0.0.1"):
     """{task name: TF_CONFIG dict} for a local cluster on free ports."""
-    ports = free_ports(num_workers + num_ps, host)
-    jobs = {"worker": ["%s:%d" % (host, port) for port in ports[:num_workers]]}
+    chosen = ports.free_ports(num_workers + num_ps)
+    jobs = {"worker": ["%s:%d" % (host, port)
+                       for port in chosen[:num_workers]]}
     if num_ps:
-        jobs["ps"] = ["%s:%d" % (host, port) for port in ports[num_workers:]]
+        jobs["ps"] = ["%s:%d" % (host, port) for port in chosen[num_workers:]]
     tasks = [("ps", index) for index in range(num_ps)]
     tasks += [("worker", index) for index in range(num_workers)]
     if evaluator:
@@ -151,6 +147,7 @@ class Launcher:
             self.tasks.append(Task(name, train_command, env, output,
                                    self._lock))
         self.chief = next(task for task in self.tasks if task.name == "worker:0")
+        self.failed = None
 
     def say(self, text):
         with self._lock:
@@ -199,6 +196,7 @@ class Launcher:
                 self.stop()
                 return 0
             time.sleep(POLL_SECS)
+        self.failed = failed
         # Let the others' last lines arrive before the summary line.
         failed.finish_output()
         status = failed.poll()
@@ -209,6 +207,12 @@ class Launcher:
         # The status of the task that failed first (the one just named),
         # not of those the launcher then stopped.
         return status if status > 0 else 1
+
+    def lost_a_port(self):
+        """Whether `run` ended because a task's server found its port in use
+        (taken after the launcher had chosen it)."""
+        return self.failed is not None and ports.reports_port_in_use(
+            self.failed.last_error_line())
 
     def stop(self):
         """SIGTERM to the training tasks, then to the rest; SIGKILL at the end.
@@ -240,10 +244,11 @@ class Launcher:
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(
-        prog="python -m slimtrain.launch",
+        prog="slimtrain launch",
         description="Runs a local training cluster: parameter servers, "
         "workers (worker:0 is the chief) and an optional evaluator, each "
-        "`python train.py <flags after -->` told its role through TF_CONFIG.")
+        "`slimtrain train <flags after -->` told its role through "
+        "TF_CONFIG. Also `python -m slimtrain.launch`.")
     parser.add_argument("--num_workers", type=int, default=2,
                         help="training tasks, the chief included (default 2)")
     parser.add_argument("--num_ps", type=int, default=1,
@@ -255,9 +260,6 @@ def parse_args(argv):
                         help="how long a stopped task may take before it is "
                         "killed (default %%(default)s, at most %d)"
                         % STOP_GRACE_LIMIT_SECS)
-    parser.add_argument("--train_script", default=default_train_script(),
-                        help="train.py to run (default: the one beside the "
-                        "slimtrain package)")
     args, train_flags = parser.parse_known_args(argv)
     if train_flags[:1] == ["--"]:
         train_flags = train_flags[1:]
@@ -273,9 +275,6 @@ def parse_args(argv):
     if not 0 < args.stop_grace_secs <= STOP_GRACE_LIMIT_SECS:
         raise ConfigError("--stop_grace_secs=%s: use a value in (0, %d]."
                           % (args.stop_grace_secs, STOP_GRACE_LIMIT_SECS))
-    if not os.path.isfile(args.train_script):
-        raise ConfigError("--train_script=%s is not a file: point it at "
-                          "slimtrain's train.py." % args.train_script)
     for flag in train_flags:
         name = flag.lstrip("-").split("=")[0]
         if name in ("master", "task", "worker_replicas", "num_ps_tasks"):
@@ -290,15 +289,30 @@ def main(argv=None):
     except ConfigError as error:
         print("error: %s" % error, file=sys.stderr)
         return 2
+    command = [sys.executable, "-m", TRAIN_PROGRAM] + train_flags
+    for attempt in range(1, START_ATTEMPTS + 1):
+        launcher = start_cluster(args, command)
+        status = launcher.run()
+        if not launcher.lost_a_port() or attempt == START_ATTEMPTS:
+            return status
+        launcher.say("%s lost its port to another process before its server "
+                     "could bind it: starting the cluster again on new ports "
+                     "(start %d of %d)." % (launcher.failed.name, attempt + 1,
+                                            START_ATTEMPTS))
+
+
+def start_cluster(args, command):
+    """Starts every task of the cluster `args` describe on new free ports,
+    each running `command`; returns its `Launcher`, which Ctrl-C and
+    SIGTERM now stop."""
     tf_configs = cluster_tf_configs(args.num_workers, args.num_ps,
                                     args.evaluator)
-    command = [sys.executable, args.train_script] + train_flags
     launcher = Launcher(tf_configs, command, args.stop_grace_secs, sys.stdout)
     launcher.say("started %s (worker:0 is the chief); %s" %
                  (", ".join(tf_configs), SECURITY_NOTICE))
     signal.signal(signal.SIGINT, launcher.request_stop)
     signal.signal(signal.SIGTERM, launcher.request_stop)
-    return launcher.run()
+    return launcher
 
 
 if __name__ == "__main__":

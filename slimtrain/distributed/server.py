@@ -11,10 +11,16 @@ in bounded time when one dies, are started with `python -m slimtrain.launch`
 or through TF_CONFIG (docs/DISTRIBUTED.md).
 
 The server listens on all network interfaces, whatever host the cluster
-names, with no authentication or encryption; it says so when it starts.
+names, with no authentication or encryption; it says so when it starts. A
+port in use is one line naming the task and the port, exit status 2.
 """
 
+import sys
+
 from absl import app, flags
+
+from slimtrain import startup
+from slimtrain.errors import ConfigError
 
 flags.DEFINE_string("ps_hosts", "", "Comma-separated host:port of the "
                     "parameter servers.")
@@ -36,12 +42,18 @@ def cluster_spec(ps_hosts, worker_hosts):
 
 
 def main(argv):
-    del argv
-    from slimtrain.distributed.servers import start_server
-
-    server = start_server(cluster_spec(FLAGS.ps_hosts, FLAGS.worker_hosts),
-                          FLAGS.job_name, FLAGS.task_index,
-                          "%s:%d" % (FLAGS.job_name, FLAGS.task_index))
+    if len(argv) > 1:
+        raise app.UsageError("unexpected arguments %s: every setting is a "
+                             "--flag." % " ".join(argv[1:]))
+    with startup.quiet_tensorflow_import():
+        from slimtrain.distributed.servers import start_server
+    try:
+        server = start_server(
+            cluster_spec(FLAGS.ps_hosts, FLAGS.worker_hosts), FLAGS.job_name,
+            FLAGS.task_index, "%s:%d" % (FLAGS.job_name, FLAGS.task_index))
+    except ConfigError as error:  # a port in use: one line, exit status 2
+        print("error: %s" % error, file=sys.stderr)
+        sys.exit(error.exit_status)
     server.join()
 
 

@@ -10,6 +10,8 @@ returned object for as long as the process runs.
 import tensorflow.compat.v1 as tf
 from absl import logging
 
+from slimtrain.distributed import ports
+
 SECURITY_NOTICE = (
     "%s: this TensorFlow server listens on port %s on ALL network interfaces "
     "(whatever host the cluster names), with no authentication and no "
@@ -18,10 +20,19 @@ SECURITY_NOTICE = (
 
 
 def start_server(cluster_spec, job_name, task_index, name):
-    """Starts this process's TensorFlow server; says who can reach it."""
-    server = tf.train.Server(tf.train.ClusterSpec(cluster_spec),
-                             job_name=job_name, task_index=task_index,
-                             start=True)
-    port = cluster_spec[job_name][task_index].rpartition(":")[2]
-    logging.warning(SECURITY_NOTICE, name, port)
+    """Starts this process's TensorFlow server; says who can reach it.
+
+    Raises:
+      ConfigError: the server cannot listen on its port (in use, e.g. by a
+        second task given the same address, or not allowed), naming the
+        task and the port (`ports.server_start_error`).
+    """
+    address = cluster_spec[job_name][task_index]
+    try:
+        server = tf.train.Server(tf.train.ClusterSpec(cluster_spec),
+                                 job_name=job_name, task_index=task_index,
+                                 start=True)
+    except tf.errors.UnknownError as error:  # "Could not start gRPC server"
+        raise ports.server_start_error(name, address, error) from None
+    logging.warning(SECURITY_NOTICE, name, address.rpartition(":")[2])
     return server

@@ -2,15 +2,16 @@
 
 `EvalConfig` holds every setting of `eval.py`: one field per flag, with the
 names and meanings of TF-Slim's `eval_image_classifier.py` plus slimtrain's
-additions (marked "slimtrain:" in their help). `--quantize` is not offered:
-slimtrain does not train quantized graphs (train.py refuses
---quantize_delay), so there is nothing for it to evaluate.
+additions (marked "slimtrain:" in their help). `--quantize` evaluates the
+fake-quant graph of a quantization-aware run (train.py --quantize_delay);
+unset, it follows the train dir's run, so such a run is evaluated as it
+was trained.
 
 The settings that describe the model and its input (network, data set,
 preprocessing, labels offset, image size, grayscale, moving averages) are
 None by default, meaning "as the checkpoint's train dir was trained":
 `evaluation.run_settings.with_run_defaults` fills them from the
-train_config.json that train.py wrote there (`rundir.open_run`), so
+train_config.json that train.py wrote there (`rundir.opened_run.open_run`), so
 `python eval.py --checkpoint_dir=DIR` needs nothing else. A value the user
 gives always wins.
 
@@ -30,7 +31,7 @@ from slimtrain.settings import (
     DISTRIBUTION,
     EVALUATION,
     MODEL,
-    ModelSettings,
+    RunSettings,
     check_fields,
     flag_field,
     not_negative,
@@ -45,7 +46,6 @@ DEFAULT_TIMEOUT_SECS = 3600.0
 
 # Where eval.py looks for checkpoints when neither --checkpoint_dir nor
 # --checkpoint_path is given: train.py's default --train_dir.
-DEFAULT_CHECKPOINT_DIR = layout.DEFAULT_TRAIN_DIR
 
 # Flags whose default differs from eval_image_classifier.py, with its
 # default there. Here they are None: derived from the train dir (see above).
@@ -57,14 +57,15 @@ DEFAULTS_CHANGED = {
     "labels_offset": 0,
     "model_name": "inception_v3",
     "use_grayscale": False,
+    "quantize": False,
 }
 
 
 @dataclass
-class EvalConfig(ModelSettings):
+class EvalConfig(RunSettings):
     """Everything one evaluation run needs; one field per `eval.py` flag.
 
-    Its ModelSettings fields are None unless given: as the checkpoints'
+    Its RunSettings fields are None unless given: as the checkpoints'
     train dir was trained (`run_settings.with_run_defaults`).
     """
 
@@ -73,6 +74,12 @@ class EvalConfig(ModelSettings):
     eval_image_size: Optional[int] = flag_field(
         None, "Eval image size. Default: the train dir's --train_image_size, "
         "else the network's default.", group=MODEL, check=positive)
+
+    quantize: Optional[bool] = flag_field(
+        None, "whether to use quantized graph or not. (slimtrain: the "
+        "fake-quant graph of a quantization-aware checkpoint, "
+        "docs/QUANTIZATION.md.) Default: the train dir's, i.e. true for a "
+        "run trained with --quantize_delay, else false.", group=MODEL)
 
     # Data.
     dataset_split_name: Optional[str] = flag_field(
@@ -94,7 +101,7 @@ class EvalConfig(ModelSettings):
         None, "slimtrain: the train dir whose checkpoints are evaluated; its "
         "train_config.json supplies the model and data settings. Default: "
         "%s (train.py's default --train_dir) unless --checkpoint_path is "
-        "given." % DEFAULT_CHECKPOINT_DIR, group=CHECKPOINTS)
+        "given." % layout.DEFAULT_TRAIN_DIR, group=CHECKPOINTS)
     checkpoint_path: Optional[str] = flag_field(
         None, "The directory where the model was written to or an absolute "
         "path to a checkpoint file (a prefix such as model.ckpt-1000). "
@@ -127,11 +134,11 @@ class EvalConfig(ModelSettings):
     # The best checkpoint.
     keep_best_checkpoint_by: Optional[str] = flag_field(
         None, "slimtrain: copy each evaluated checkpoint that improves this "
-        "metric of the evaluation (the classifier's Accuracy, for example; "
-        "Loss and Loss/<part>: the lowest, the others: the highest) into "
-        "best/ in the train dir, with best.json (WORKSPACE.md). Unset: keep "
-        "no best checkpoint. Each scenario names its metrics "
-        "(docs/SCENARIOS.md).",
+        "metric of the evaluation (the classifier's: Accuracy, Recall_5, "
+        "Mean_Per_Class_Accuracy, Loss; Loss and Loss/<part>: the lowest, "
+        "the others: the highest) into best/ in the train dir, with "
+        "best.json (WORKSPACE.md). Unset: keep no best checkpoint. Each "
+        "scenario names its metrics (docs/SCENARIOS.md).",
         group=EVALUATION)
 
     master: str = flag_field(

@@ -26,7 +26,7 @@ from slimtrain.training.trainer import train
 
 
 def train_and_evaluate(config, scenario=None, hooks=(),
-                       on_cluster_error=None):
+                       on_cluster_error=None, on_second_signal=None):
     """`train`, evaluating during training as `config` says (chief only).
 
     Args and returns: as `training.trainer.train`.
@@ -42,7 +42,8 @@ def train_and_evaluate(config, scenario=None, hooks=(),
     if config.evaluates and config.task == 0:
         hooks.append(EvaluationHook(config, scenario))
     return train(config, scenario=scenario, hooks=hooks,
-                 on_cluster_error=on_cluster_error)
+                 on_cluster_error=on_cluster_error,
+                 on_second_signal=on_second_signal)
 
 
 class EvaluationHook(Hook, CheckpointListener):

@@ -7,7 +7,10 @@ builds the graph of `eval_image_classifier.py` (tf.data input -> the
 scenario's model for evaluation, for the classifier the network with
 is_training=False -> `slim.metrics` streaming metrics -> `eval/<name>`
 summaries), checks the checkpoint against it by name and shape, and runs
-`slim.evaluation.evaluate_once`.
+`slim.evaluation.evaluate_once`. With --quantize the model is rewritten
+into its fake-quant graph once built (`compute.quantize`, as
+eval_image_classifier.py's create_eval_graph did), and its ranges are
+restored from the checkpoint by their own names.
 
 Each example of the split is counted exactly once: the evaluation input is
 one pass in file order whose last batch may be partial, and slim runs
@@ -40,6 +43,7 @@ import tensorflow.compat.v1 as tf
 import tf_slim as slim
 from absl import logging
 
+from slimtrain.compute import quantize
 from slimtrain.data import record_check
 from slimtrain.data.datasets import dataset_factory
 from slimtrain.data.input_pipeline import evaluation_pass
@@ -69,7 +73,7 @@ class CheckpointEvaluator:
 
         Args:
           config: a validated `EvalConfig` whose model and data settings are
-            filled in (`evaluation.config.with_run_defaults`).
+            filled in (`evaluation.run_settings.with_run_defaults`).
           scenario: the `Scenario` config.scenario names, when the caller
             has it already (training does); None: it is loaded here.
         """
@@ -83,7 +87,9 @@ class CheckpointEvaluator:
                 "(docs/SCENARIOS.md), or look at its training summaries in "
                 "TensorBoard." % self._scenario.name)
         self.split = dataset_factory.open_split(
-            config.dataset_name, config.dataset_split_name, config.dataset_dir)
+            config.dataset_name, config.dataset_split_name, config.dataset_dir,
+            validation_fraction=config.validation_fraction,
+            split_seed=config.split_seed)
         self.metric_names = tuple(self._scenario.metric_names)
         self._preprocessing_fn, self._image_size = (
             self._scenario.input_preprocessing(self._run_info(None)))
@@ -121,8 +127,8 @@ class CheckpointEvaluator:
                 self._check_checkpoint(checkpoint,
                                        model["variables_to_restore"])
                 created = make_eval_dir(eval_dir)
-                logging.info("Evaluating %s on %d batches.", checkpoint,
-                             self.num_batches)
+                logging.info("Evaluating %s on %d batches%s.", checkpoint,
+                             self.num_batches, model["quantized"])
                 with event_file_errors(eval_dir):
                     values = slim.evaluation.evaluate_once(
                         master=self._config.master,
@@ -178,6 +184,11 @@ class CheckpointEvaluator:
             images, labels = tf.data.make_one_shot_iterator(batches).get_next()
         metrics = dict(self._scenario.build_eval(
             images, labels, self._run_info(global_step)))
+        quantized = ""
+        if config.quantize:  # the metrics now read the fake-quant outputs
+            quantized = ", quantized (%s)" % quantize.rewrite(
+                tf.get_default_graph(),
+                quantize.QuantizeOptions(is_training=False)).describe()
         metrics[EXAMPLES] = slim.metrics.count(labels)
         values, updates = slim.metrics.aggregate_metric_map(metrics)
         summaries = [tf.summary.scalar("eval/%s" % name, value, collections=[])
@@ -187,12 +198,18 @@ class CheckpointEvaluator:
             "values": values,
             "updates": updates,
             "summary_op": tf.summary.merge(summaries),
+            "quantized": quantized,
             "variables_to_restore": checkpoint_reading.variables_to_restore(
                 config.moving_average_decay),
         }
 
     def _check_checkpoint(self, checkpoint, variables_to_restore):
         """Raises ConfigError unless `checkpoint` holds every variable."""
+        if self._config.quantize and not quantize.holds_ranges(checkpoint):
+            raise ConfigError(
+                "checkpoint %s holds no quantization ranges (its run trained "
+                "without --quantize_delay): evaluate it with --noquantize, or "
+                "train with --quantize_delay." % checkpoint)
         _, missing, mismatched = checkpoint_reading.compare_with_checkpoint(
             variables_to_restore, checkpoint_reading.read_shapes(
                 checkpoint, flag=self._config.source.flag))

@@ -1,7 +1,7 @@
 """Which checkpoints an evaluation run evaluates, and when it stops.
 
 `run_evaluation(config)` is what `eval.py` calls. It fills the model and
-data settings in from the train dir (`evaluation.config.with_train_defaults`),
+data settings in from the train dir (`run_settings.with_run_defaults`),
 resolves every name before anything is written, and then runs one of three
 modes:
 
@@ -33,6 +33,7 @@ the train dir's `BestCheckpointKeeper` (`evaluation.best`).
 import os
 import time
 
+import tensorflow.compat.v1 as tf
 import tf_slim as slim
 from absl import logging
 
@@ -44,6 +45,7 @@ from slimtrain.evaluation.results import append_result, format_table, read_resul
 from slimtrain.evaluation.run_settings import with_run_defaults
 from slimtrain.rundir import checkpoint_files, run_files
 from slimtrain.rundir.checkpoint_reading import resolve_checkpoint
+from slimtrain.training.hooks.hparams import BEST_TAG, hparams_api
 from slimtrain.training.master import wait_for_master
 
 # How often a continuous evaluation with no new checkpoint looks for the
@@ -171,7 +173,10 @@ class ResultRecorder:
 
     Calling it with a result appends the result to the eval dir's
     results.jsonl, prints its table, and with --keep_best_checkpoint_by
-    offers it to the train dir's `BestCheckpointKeeper`. An evaluation
+    offers it to the train dir's `BestCheckpointKeeper`; a new best is also
+    written as the scalar `best/<metric>` into the eval dir's events when
+    TensorBoard is installed (its HParams dashboard shows it:
+    `training.hooks.hparams`). An evaluation
     inside the training process records its results with one, so that they
     are eval.py's:
 
@@ -203,4 +208,16 @@ class ResultRecorder:
         if self._keeper is not None and self._keeper.consider(result):
             print("New best checkpoint by %s: kept in %s" % (
                 self._keeper.metric, self._keeper.path), flush=True)
+            if hparams_api() is not None:
+                self._write_best_summary(result)
         return result
+
+    def _write_best_summary(self, result):
+        """The new best value as a scalar at its checkpoint's step, through
+        the eval dir's writer that slim's evaluation writes with."""
+        metric = self._keeper.metric
+        summary = tf.Summary(value=[tf.Summary.Value(
+            tag=BEST_TAG % metric, simple_value=result.metrics[metric])])
+        writer = tf.summary.FileWriterCache.get(self._eval_dir)
+        writer.add_summary(summary, result.global_step)
+        writer.flush()

@@ -2,7 +2,8 @@
 
 - `with_run_defaults(config)`: eval.py's settings, with every model and
   data setting left unset taken from the train dir's train_config.json
-  (`rundir.open_run`);
+  (`rundir.opened_run.open_run`), and --quantize, unset, true for a run
+  trained with --quantize_delay;
 - `with_train_defaults(config, train_config)`: the same from a
   `TrainConfig` in hand;
 - `eval_config_for_training(train_config, ...)`: what
@@ -14,6 +15,7 @@ import dataclasses
 
 from slimtrain.evaluation.config import EvalConfig
 from slimtrain.rundir.opened_run import merge_settings, open_run
+from slimtrain.rundir.run_files import read_run_config
 
 
 def eval_config_for_training(train_config, split_name=None, batch_size=None,
@@ -53,14 +55,16 @@ def with_train_defaults(config, train_config):
 
     Each setting left None takes the value of `train_config` (the run that
     wrote the checkpoints; may be None), else train.py's default, as
-    `rundir.opened_run.merge_settings` says; `dataset_split_name` stays None
+    `rundir.opened_run.merge_settings` says (--quantize: whether it trained
+    quantization-aware); `dataset_split_name` stays None
     (the held-out split is chosen with the data set, see
     `dataset_factory.open_split`).
     """
-    filled, image_size = merge_settings(
-        config, dataclasses.asdict(train_config) if train_config else None,
-        config.eval_image_size)
-    return dataclasses.replace(filled, eval_image_size=image_size)
+    recorded = dataclasses.asdict(train_config) if train_config else None
+    filled, image_size = merge_settings(config, recorded,
+                                        config.eval_image_size)
+    return _with_quantize_default(dataclasses.replace(
+        config, eval_image_size=image_size, **filled), recorded)
 
 
 def with_run_defaults(config):
@@ -71,4 +75,20 @@ def with_run_defaults(config):
         does not exist.
     """
     run = open_run(config.source, config, config.eval_image_size)
-    return dataclasses.replace(run.settings, eval_image_size=run.image_size)
+    return _with_quantize_default(dataclasses.replace(
+        config, eval_image_size=run.image_size,
+        **dataclasses.asdict(run.settings)), read_run_config(run.train_dir))
+
+
+def _with_quantize_default(config, recorded):
+    """`config` with --quantize as given, else as the run was trained.
+
+    Args:
+      config: an `EvalConfig`.
+      recorded: the run's train.py flags (a dict), or None: not quantized.
+    """
+    if config.quantize is not None:
+        return config
+    delay = (recorded or {}).get("quantize_delay")
+    return dataclasses.replace(config,
+                               quantize=delay is not None and delay >= 0)

@@ -11,7 +11,10 @@ folder when --dataset_dir is given, else the library's count (imagenet:
 1001). The file is the same as research/slim's; the output node names it
 leaves the user to guess are printed (docs/NETWORKS.md lists them): the
 logits, and the softmax `Predictions` end point where the network has one
-(AlexNet, OverFeat and VGG have none).
+(AlexNet, OverFeat and VGG have none). With --quantize the network is
+rewritten into its fake-quant evaluation graph (`compute.quantize`, as
+research/slim's create_eval_graph did), and the logits node named is the
+fake quant of the logits.
 """
 
 import dataclasses
@@ -22,6 +25,7 @@ import tensorflow as tf
 import tensorflow.compat.v1 as tf1
 
 from nets import nets_factory
+from slimtrain.compute import quantize
 from slimtrain.data.datasets import dataset_factory
 from slimtrain.errors import ConfigError
 from slimtrain.export.model import INPUT_NAME
@@ -76,12 +80,26 @@ def export_architecture(config):
             shape.insert(1, config.num_frames)
         images = tf1.placeholder(tf.float32, shape, name=INPUT_NAME)
         logits, end_points = network_fn(images)
+        if config.quantize:
+            quantize.rewrite(graph, quantize.QuantizeOptions(
+                is_training=False))
+            logits = quantized_version(logits)
         graph_def = graph.as_graph_def()
     write_graph_def(graph_def, config.output_file, config.write_text_graphdef)
     return ArchitectureExport(
         output_file=config.output_file, input_shape=shape,
         logits_node=logits.op.name,
         predictions_node=predictions_node(end_points))
+
+
+def quantized_version(tensor):
+    """The output of the fake quant the rewrite put after `tensor`, or
+    `tensor` when its value is not quantized itself (its readers, such as
+    a squeeze after a quantized convolution, are)."""
+    for consumer in tensor.consumers():
+        if consumer.type.startswith("FakeQuantWithMinMaxVars"):
+            return consumer.outputs[0]
+    return tensor
 
 
 def predictions_node(end_points):

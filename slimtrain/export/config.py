@@ -7,7 +7,7 @@
   imagenet), and no checkpoint;
 - from a checkpoint, otherwise: the model and data settings are None by
   default, meaning "as the checkpoint's train dir was trained" (filled in from
-  its train_config.json exactly as eval.py does, by `rundir.open_run`).
+  its train_config.json exactly as eval.py does, by `rundir.opened_run.open_run`).
 
 Library code takes an `ExportConfig`; only `export.py` reads flags.
 """
@@ -34,7 +34,16 @@ from slimtrain.settings import (
 )
 
 FORMATS = ("saved_model", "frozen", "tflite")
-TFLITE_QUANTIZATIONS = ("none", "dynamic")
+TFLITE_QUANTIZATIONS = ("none", "dynamic", "int8")
+
+# Held-out examples the exported files are checked on by default: a float
+# file is held to 1e-4 on each of them; an int8 model to a top-1 agreement
+# and an accuracy drop (export.int8_parity), which 64 examples measure too
+# coarsely (one flip is 1.6%), so its check takes more (one flip: 0.2%).
+PARITY_EXAMPLES = 64
+INT8_PARITY_EXAMPLES = 500
+# Post-training int8: the training examples that calibrate its ranges.
+CALIBRATION_EXAMPLES = 200
 
 # export_inference_graph.py's defaults for the settings that, from a
 # checkpoint, come from the train dir instead.
@@ -47,14 +56,14 @@ ARCHITECTURE_DEFAULTS = {
 
 # Settings that only an export from a checkpoint uses, and those that only
 # the architecture-only GraphDef uses (with the value meaning "not given").
-CHECKPOINT_ONLY = {"scenario": None, "scenario_options": None,
-                   "checkpoint_dir": None, "checkpoint_path": None,
+CHECKPOINT_ONLY = {"checkpoint_dir": None, "checkpoint_path": None,
                    "output_dir": None, "formats": None,
                    "tflite_quantize": "none", "moving_average_decay": None,
-                   "preprocessing_name": None}
+                   "preprocessing_name": None, "calibration_examples": None,
+                   "parity_examples": None}
 ARCHITECTURE_ONLY = {"batch_size": None, "is_training": False,
                      "write_text_graphdef": False, "is_video_model": False,
-                     "num_frames": None}
+                     "num_frames": None, "quantize": False}
 
 
 @dataclass
@@ -89,13 +98,25 @@ class ExportConfig(ModelSettings):
         None, "slimtrain: comma-separated formats to write, of %s. Default: "
         "all." % ", ".join(FORMATS), group=EXPORT)
     tflite_quantize: str = flag_field(
-        "none", "slimtrain: 'dynamic' writes a TFLite model with dynamic-"
-        "range quantized weights; 'none' a float model.", group=EXPORT,
+        "none", "slimtrain: 'int8' writes a full-integer TFLite model (int8 "
+        "input, outputs and arithmetic): from a quantization-aware "
+        "checkpoint (train.py --quantize_delay) with its own ranges, from a "
+        "float one by post-training quantization; it must agree with the "
+        "checkpoint within the bound of docs/QUANTIZATION.md. 'dynamic' "
+        "writes dynamic-range quantized weights (float checkpoints only); "
+        "'none' a float model.", group=EXPORT,
         check=one_of(TFLITE_QUANTIZATIONS))
-    parity_examples: int = flag_field(
-        64, "slimtrain: held-out examples each exported file is checked on "
-        "against the checkpoint's evaluation graph.", group=EXPORT,
-        check=positive)
+    calibration_examples: Optional[int] = flag_field(
+        None, "slimtrain: with --tflite_quantize=int8 of a float checkpoint, "
+        "the examples of the run's training split (through its evaluation "
+        "preprocessing) that calibrate the int8 ranges. Default: %d."
+        % CALIBRATION_EXAMPLES, group=EXPORT, check=positive)
+    parity_examples: Optional[int] = flag_field(
+        None, "slimtrain: held-out examples each exported file is checked on "
+        "against the checkpoint's evaluation graph. Default: %d, or %d "
+        "with --tflite_quantize=int8." % (PARITY_EXAMPLES,
+                                          INT8_PARITY_EXAMPLES),
+        group=EXPORT, check=positive)
 
     # research/slim's export_inference_graph.py.
     output_file: str = flag_field(
@@ -118,6 +139,11 @@ class ExportConfig(ModelSettings):
     num_frames: Optional[int] = flag_field(
         None, "The number of frames to use. Only used if is_video_model is "
         "True (--output_file only).", group=ARCHITECTURE, check=positive)
+    quantize: bool = flag_field(
+        False, "whether to use quantized graph or not (--output_file only: "
+        "the fake-quant graph of docs/QUANTIZATION.md; from a checkpoint, a "
+        "quantization-aware one is exported quantized by itself).",
+        group=ARCHITECTURE)
 
     @classmethod
     def default_note(cls, field):
@@ -147,17 +173,39 @@ class ExportConfig(ModelSettings):
                           "architecture only", "drop --output_file to export "
                           "a checkpoint")
             return self
+        if self.quantize:
+            raise ConfigError(
+                "--quantize applies to the architecture-only GraphDef "
+                "(--output_file): a checkpoint is exported quantized when its "
+                "run trained with --quantize_delay; drop --quantize.")
         _refuse_given(self, ARCHITECTURE_ONLY, "it applies only to the "
                       "architecture-only GraphDef", "add --output_file=FILE "
                       "for that GraphDef")
         formats = self.format_list()  # raises for an unknown format
-        RunSource.from_flags(self.checkpoint_dir,
-                             self.checkpoint_path)  # raises if both are given
+        self.source  # noqa: B018 (raises if both checkpoint flags are given)
         if self.tflite_quantize != "none" and "tflite" not in formats:
             raise ConfigError("--tflite_quantize applies to the tflite format, "
                               "which --formats=%s leaves out: add tflite."
                               % self.formats)
+        if (self.calibration_examples is not None and
+                self.tflite_quantize != "int8"):
+            raise ConfigError("--calibration_examples applies to "
+                              "--tflite_quantize=int8: add it, or drop "
+                              "--calibration_examples.")
         return self
+
+    @property
+    def parity_example_count(self):
+        """--parity_examples, or its default for the export's files."""
+        if self.parity_examples is not None:
+            return self.parity_examples
+        return (INT8_PARITY_EXAMPLES if self.tflite_quantize == "int8"
+                else PARITY_EXAMPLES)
+
+    @property
+    def calibration_example_count(self):
+        """--calibration_examples, or its default."""
+        return self.calibration_examples or CALIBRATION_EXAMPLES
 
     def format_list(self):
         """The formats to write, in FORMATS order."""
@@ -205,3 +253,10 @@ class PredictConfig:
     json: bool = flag_field(
         False, "Print one JSON object per image instead of a table.",
         group=PREDICTION)
+    resize: bool = flag_field(
+        False, "Scale each image to the network's input size before its "
+        "preprocessing, for models whose preprocessing crops or pads "
+        "(lenet, cifarnet: a 224-pixel photo would lose all but its central "
+        "28 or 32 pixels). Without it such an image is preprocessed as in "
+        "eval.py and TF Serving, with a note. The other preprocessings "
+        "resize every image anyway.", group=PREDICTION)

@@ -1,20 +1,25 @@
 """The inference graph every exported format is cut from.
 
-`resolve_model` turns an opened run (`rundir.open_run`) and its held-out
+`resolve_model` turns an opened run (`rundir.opened_run.open_run`) and its held-out
 split into a `ModelSpec`: the network, its evaluation preprocessing, the image size and
 the class names. `build_inference_graph` builds, in the default graph, two
 towers that share one set of variables:
 
   input        float32 [None, size, size, channels], already preprocessed
                -> network -> logits, probabilities, classes, top_5_*
-  image_bytes  string [None], encoded JPEG/PNG/GIF/BMP of any size
-               -> decode -> the model's evaluation preprocessing
+  image_bytes  string [None], encoded JPEG/PNG/GIF/BMP (or WebP, JPEG XL)
+               of any size
+               -> decode (`decode_image`) -> the model's evaluation
+               preprocessing
                -> network -> serving/logits, serving/probabilities, ...
 
 The first is what the frozen graph and the TFLite model keep, and the
 SavedModel's `predict_images` signature; the second is its
-`serving_default`. `restore` loads a checkpoint into them, from the
-moving averages when the model was trained with them.
+`serving_default`. For a checkpoint of a quantization-aware run
+(`compute.quantize.holds_ranges`) both towers are rewritten into the
+fake-quant graph eval.py evaluates, sharing one set of ranges. `restore`
+loads a checkpoint into them, from the moving averages when the model was
+trained with them (the ranges by their own names).
 
 `classes` are indices into `probabilities`, i.e. data set labels minus the
 labels offset; `ModelSpec.labels_to_names` is keyed the same way.
@@ -26,6 +31,7 @@ from typing import Callable, Mapping, Optional
 import tensorflow as tf
 import tensorflow.compat.v1 as tf1
 
+from slimtrain.compute import quantize
 from slimtrain.compute.classifier import resolve_classifier
 from slimtrain.errors import ConfigError
 from slimtrain.rundir import checkpoint_reading
@@ -116,8 +122,14 @@ def resolve_model(run, split):
         network_fn=network_fn, preprocessing_fn=preprocessing_fn)
 
 
-def build_inference_graph(spec):
-    """Builds both towers in the default graph; returns an `InferenceGraph`."""
+def build_inference_graph(spec, quantized=False):
+    """Builds both towers in the default graph; returns an `InferenceGraph`.
+
+    Args:
+      spec: the `ModelSpec`.
+      quantized: rewrite the towers into their fake-quant graph, for a
+        checkpoint that `quantize.holds_ranges`.
+    """
     image_bytes = tf1.placeholder(tf.string, [None], name=IMAGE_BYTES_NAME)
     decoded = decode_and_preprocess(spec, image_bytes)
     images = tf1.placeholder(tf.float32, decoded.shape, name=INPUT_NAME)
@@ -125,26 +137,82 @@ def build_inference_graph(spec):
     with tf1.variable_scope(tf1.get_variable_scope(), reuse=True):
         with tf.name_scope(SERVING_SCOPE):
             bytes_outputs = classify(spec, decoded)
+    if quantized:  # the outputs, built above, read the fake-quant logits
+        quantize_for_inference()
     return InferenceGraph(images=images, image_outputs=image_outputs,
                           image_bytes=image_bytes, bytes_outputs=bytes_outputs)
+
+
+def quantize_for_inference():
+    """Rewrites the networks of the default graph into their fake-quant
+    graph, as eval.py --quantize evaluates them; returns the summary.
+
+    Tensors built before this call read the quantized values; the bare
+    output of a network's last layer stays the float value that feeds its
+    fake quant, so fetch outputs through ops built before it.
+    """
+    return quantize.rewrite(tf1.get_default_graph(),
+                            quantize.QuantizeOptions(is_training=False))
 
 
 def decode_and_preprocess(spec, image_bytes):
     """Decodes a [None] batch of encoded images and preprocesses each one.
 
-    Every image is decoded to the data set's channel count (an RGB file
-    for a grayscale model is converted, and the other way round) and goes
-    through the model's evaluation preprocessing, as in eval.py's input.
+    Every image is decoded to the data set's channel count (`decode_image`)
+    and goes through the model's evaluation preprocessing, as in eval.py's
+    input.
     """
 
     def prepare(encoded):
-        image = tf.io.decode_image(encoded, channels=spec.decode_channels,
-                                   expand_animations=False)
-        image.set_shape([None, None, spec.decode_channels])
+        image = decode_image(encoded, spec.decode_channels)
         return spec.preprocessing_fn(image, spec.image_size, spec.image_size)
 
     with tf.name_scope("decode"):
         return tf.map_fn(prepare, image_bytes, fn_output_signature=tf.float32)
+
+
+def decode_image(encoded, channels):
+    """Decodes one encoded image to uint8 [H, W, channels].
+
+    Reads every format `tf.io.decode_image` reads (JPEG, PNG, GIF, BMP, and
+    in TensorFlow 2.21 WebP and JPEG XL); an animated image gives its first
+    frame. JPEG and PNG are decoded straight to `channels` by their own
+    decoders, as the training input decodes them. The other decoders refuse
+    some channel counts (BMP and GIF give no grey image, WebP gives only its
+    file's own count), so those images are decoded with their own channels
+    and converted (`convert_channels`). Works in a graph and eagerly
+    (predict.py checks each file with it).
+
+    Args:
+      encoded: a string scalar, the file's bytes.
+      channels: 1 or 3.
+    """
+    def decode(decode_channels):
+        return tf.io.decode_image(encoded, channels=decode_channels,
+                                  expand_animations=False)
+
+    decoder_converts = tf.logical_or(
+        tf.io.is_jpeg(encoded),
+        tf.equal(tf.strings.substr(encoded, 0, 4), b"\x89PNG"))
+    image = tf.cond(decoder_converts, lambda: decode(channels),
+                    lambda: convert_channels(decode(0), channels))
+    image.set_shape([None, None, channels])
+    return image
+
+
+def convert_channels(image, channels):
+    """uint8 [H, W, 1 to 4] (grey, grey + alpha, RGB, RGBA) to `channels`.
+
+    Alpha is dropped; RGB becomes grey by `tf.image.rgb_to_grayscale` (for
+    channels 1), grey is repeated into RGB (for channels 3).
+    """
+    own = tf.shape(image)[-1]
+    color = image[:, :, :tf.where(own >= 3, 3, 1)]
+    if channels == 1:
+        return tf.cond(own >= 3, lambda: tf.image.rgb_to_grayscale(color),
+                       lambda: color)
+    return tf.cond(own >= 3, lambda: color,
+                   lambda: tf.tile(color, [1, 1, channels]))
 
 
 def classify(spec, images):

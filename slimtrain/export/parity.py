@@ -3,8 +3,10 @@
 The reference is the checkpoint's own evaluation graph, as eval.py builds
 it: the held-out split read by the evaluation input pipeline (decode,
 evaluation preprocessing, batch), the network, and the checkpoint restored
-(moving averages included). The first `count` examples of that pass are run
-once; each exported file then runs on the same examples:
+(moving averages included), and for a quantization-aware checkpoint
+rewritten into its fake-quant graph, as eval.py evaluates it. The first
+`count` examples of that pass are run once; each exported file then runs
+on the same examples:
 
   the SavedModel's serving_default  on the examples' pixels encoded as PNG
                                     (lossless), so its in-graph decoding and
@@ -15,7 +17,8 @@ Tolerances (TOLERANCE): a float file passes when no probability differs
 from the reference by more than 1e-4 and no logit by more than 1e-4 times
 the largest reference logit magnitude (at least 1). A dynamic-range
 quantized TFLite model cannot meet that; its top-1 agreement with the
-reference is reported instead, and it is not failed.
+reference is reported instead, and it is not failed. A full-integer model
+is held to the bound of `int8_parity` instead.
 """
 
 import dataclasses
@@ -26,9 +29,11 @@ import tensorflow.compat.v1 as tf1
 
 from slimtrain.data.input_pipeline import evaluation_pass
 from slimtrain.errors import ConfigError
-from slimtrain.export.model import restore
+from slimtrain.export.model import quantize_for_inference, restore
 
 TOLERANCE = 1e-4
+# Examples the reference graph runs at once.
+BATCH_SIZE = 64
 
 
 class ParityError(ConfigError):
@@ -86,30 +91,55 @@ class ParityResult:
 
 
 def reference_outputs(spec, split, checkpoint, moving_average_decay, count,
-                      flag="--checkpoint_path"):
+                      flag="--checkpoint_path", quantized=False):
     """Runs the checkpoint's evaluation graph on the split's first examples.
+
+    Args:
+      spec: the `ModelSpec`.
+      split: the held-out `DatasetSplit`.
+      checkpoint, moving_average_decay, flag: as `model.restore`.
+      count: the examples (all of the split's, if it has fewer).
+      quantized: evaluate the fake-quant graph (`model.quantize_for_inference`).
 
     Raises:
       ConfigError: the checkpoint does not fit the model.
     """
+    batch_size = min(count, BATCH_SIZE)
     with tf.Graph().as_default():
         batches = evaluation_pass(
-            split, spec.preprocessing_fn, batch_size=count,
+            split, spec.preprocessing_fn, batch_size=batch_size,
             image_size=spec.image_size, labels_offset=spec.labels_offset,
             num_preprocessing_threads=1)
         images, labels = tf1.data.make_one_shot_iterator(batches).get_next()
-        logits, _ = spec.network_fn(images)
+        logits = tf.identity(spec.network_fn(images)[0])
+        if quantized:
+            quantize_for_inference()
         pixels = split.make_dataset().take(count).map(
             lambda image, label: tf.io.encode_png(
                 tf.image.convert_image_dtype(image, tf.uint8, saturate=True)))
-        encoded = tf1.data.make_one_shot_iterator(pixels.batch(count)).get_next()
+        encoded = tf1.data.make_one_shot_iterator(
+            pixels.batch(batch_size)).get_next()
+        fetches = {"images": images, "labels": labels, "logits": logits,
+                   "encoded": encoded}
         with tf1.Session() as session:
             restore(session, checkpoint, spec, moving_average_decay, flag)
-            values = session.run({"images": images, "labels": labels,
-                                  "logits": logits, "encoded": encoded})
+            values = _run_until(session, fetches, count)
     return Reference(images=values["images"], encoded=list(values["encoded"]),
                      labels=values["labels"], logits=values["logits"],
                      probabilities=_softmax(values["logits"]))
+
+
+def _run_until(session, fetches, count):
+    """Runs batches of `fetches` until `count` examples or the end of the
+    input; returns each fetch's batches concatenated, cut to `count`."""
+    parts = []
+    while sum(len(part["labels"]) for part in parts) < count:
+        try:
+            parts.append(session.run(fetches))
+        except tf.errors.OutOfRangeError:
+            break
+    return {name: np.concatenate([part[name] for part in parts])[:count]
+            for name in fetches}
 
 
 def compare(name, outputs, reference, checked=True):

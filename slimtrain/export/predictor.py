@@ -5,11 +5,13 @@
 - an export dir (export.json): its SavedModel's `serving_default`,
   loaded with `tf.saved_model.load`, as a TF 2 user would;
 - a train dir (a checkpoint): the same serving graph export.py would write,
-  built and restored in a session, with the settings of train_config.json.
+  built and restored in a session, with the settings of train_config.json
+  (the fake-quant graph for a quantization-aware checkpoint).
 
 Either way the model takes the files' bytes and decodes and preprocesses
-them itself. `read_images` turns a list of paths into bytes, and reports
-each file that cannot be read or decoded instead of failing the batch.
+them itself, and says how it does (`image_size`, `preprocessing_name`,
+`decode_channels`). `predict` classifies the `ImageFile`s that
+`slimtrain.export.image_files` has read, checked and fitted to it.
 """
 
 import dataclasses
@@ -21,11 +23,13 @@ import numpy as np
 import tensorflow as tf
 import tensorflow.compat.v1 as tf1
 
+from slimtrain.compute import quantize
 from slimtrain.data.datasets import dataset_factory, dataset_utils
 from slimtrain.errors import ConfigError
 from slimtrain.export import writers
 from slimtrain.export.model import TOP_K, build_inference_graph, resolve_model, restore
 from slimtrain.export.runners import SavedModelRunner
+from slimtrain.rundir import checkpoint_files
 from slimtrain.rundir.opened_run import open_run
 from slimtrain.rundir.run_source import RunSource
 
@@ -52,9 +56,16 @@ class Prediction:
 
 
 class ExportedModel:
-    """The SavedModel of an export dir, and its class names."""
+    """The SavedModel of an export dir, and what its export.json says.
 
-    def __init__(self, export_dir):
+    Attributes:
+      labels_to_names: {class index: name}, or None.
+      image_size, preprocessing_name, decode_channels: the network's input
+        size, its evaluation preprocessing, and the channels an image is
+        decoded to (see `ModelSpec`).
+    """
+
+    def __init__(self, export_dir, description):
         path = os.path.join(export_dir, writers.SAVED_MODEL_DIRNAME)
         if not os.path.isdir(path):
             raise ConfigError(
@@ -64,6 +75,9 @@ class ExportedModel:
         self.labels_to_names = None
         if dataset_utils.has_labels(export_dir):
             self.labels_to_names = dataset_utils.read_label_file(export_dir)
+        self.image_size = description["image_size"]
+        self.preprocessing_name = description["preprocessing_name"]
+        self.decode_channels = description["decode_channels"]
 
     def probabilities(self, encoded):
         """[N, classes] probabilities of a list of encoded images."""
@@ -76,21 +90,28 @@ class CheckpointModel:
     Attributes:
       labels_to_names: {class index: name}, or None.
       input_shape: [None, size, size, channels] of preprocessed images.
+      image_size, preprocessing_name, decode_channels: as `ExportedModel`'s.
     """
 
     def __init__(self, train_dir):
         run = open_run(RunSource(train_dir, "--model"))
         spec = resolve_model(run, dataset_factory.open_split(
-            run.settings.dataset_name, dataset_dir=run.settings.dataset_dir))
+            run.settings.dataset_name, dataset_dir=run.settings.dataset_dir,
+            validation_fraction=run.settings.validation_fraction,
+            split_seed=run.settings.split_seed))
         checkpoint = run.checkpoint()
         graph = tf.Graph()
         with graph.as_default():
-            self._graph = build_inference_graph(spec)
+            self._graph = build_inference_graph(
+                spec, quantize.holds_ranges(checkpoint))
             self._session = tf1.Session(graph=graph)
             restore(self._session, checkpoint, spec,
                     run.settings.moving_average_decay, "--model")
         self.labels_to_names = spec.labels_to_names
         self.input_shape = self._graph.input_shape
+        self.image_size = spec.image_size
+        self.preprocessing_name = spec.preprocessing_name
+        self.decode_channels = spec.decode_channels
 
     def probabilities(self, encoded):
         """[N, classes] probabilities of a list of encoded images."""
@@ -108,51 +129,27 @@ class CheckpointModel:
 
 def open_model(path):
     """An `ExportedModel` or `CheckpointModel`, by what `path` holds."""
-    if writers.read_description(path) is not None:
-        return ExportedModel(path)
-    if os.path.isdir(path) and tf1.train.latest_checkpoint(path):
-        return CheckpointModel(path)
+    description = writers.read_description(path)
+    if description is not None:
+        return ExportedModel(path, description)
+    if os.path.isdir(path) and checkpoint_files.find_checkpoints(path):
+        return CheckpointModel(path)  # its newest complete one, or one line
     raise ConfigError(
         "--model=%s holds neither an export (%s) nor a checkpoint: point it "
         "at export.py's --output_dir or train.py's --train_dir."
         % (path, writers.DESCRIPTION_FILENAME))
 
 
-def read_images(paths):
-    """Reads and test-decodes each file.
-
-    Returns:
-      (images, errors): [(path, bytes)] of the files that decode, and
-      [(path, one-line reason)] of the others.
-    """
-    images, errors = [], []
-    for path in paths:
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read()
-        except OSError as error:
-            errors.append((path, "cannot be read (%s)" % (
-                error.strerror or error)))
-            continue
-        try:
-            tf.io.decode_image(data, expand_animations=False)
-        except (tf.errors.InvalidArgumentError, ValueError):
-            errors.append((path, "is not a JPEG, PNG, GIF or BMP image"))
-            continue
-        images.append((path, data))
-    return images, errors
-
-
 def predict(model, images, top_k=TOP_K):
-    """Returns a `Prediction` per (path, bytes) in `images`."""
+    """Returns a `Prediction` per `image_files.ImageFile` in `images`."""
     predictions = []
     for start in range(0, len(images), BATCH_SIZE):
         chunk = images[start:start + BATCH_SIZE]
-        probabilities = model.probabilities([data for _, data in chunk])
-        for (path, _), row in zip(chunk, probabilities):
+        probabilities = model.probabilities([image.data for image in chunk])
+        for image, row in zip(chunk, probabilities):
             best = np.argsort(-row, kind="stable")[:top_k]
             names = model.labels_to_names or {}
-            predictions.append(Prediction(path, [
+            predictions.append(Prediction(image.path, [
                 (int(index), names.get(int(index)), float(row[index]))
                 for index in best]))
     return predictions

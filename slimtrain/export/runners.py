@@ -9,6 +9,10 @@ bench/export_latency.py run, so each file is checked the way it is used:
   FrozenGraphRunner the GraphDef imported into a fresh graph and session.
   TFLiteRunner      the TFLite interpreter, resized to the batch.
 
+(`int8_runner.Int8TFLiteRunner` runs a full-integer model the same way.)
+`run_in_batches` runs any of them over more examples than one call should
+take.
+
 The TFLite interpreter is `ai_edge_litert.interpreter.Interpreter` (the
 package that replaces `tf.lite.Interpreter`) when it is installed, else
 TensorFlow's own `tf.lite.Interpreter`.
@@ -26,6 +30,15 @@ try:
     from ai_edge_litert.interpreter import Interpreter
 except ImportError:  # not a dependency of slimtrain: TensorFlow's own
     Interpreter = tf.lite.Interpreter
+
+
+def run_in_batches(runner, inputs, batch_size):
+    """`runner.run` over `inputs` (an array or list) `batch_size` at a time;
+    returns each output's batches concatenated."""
+    parts = [runner.run(inputs[start:start + batch_size])
+             for start in range(0, len(inputs), batch_size)]
+    return {name: np.concatenate([part[name] for part in parts])
+            for name in parts[0]}
 
 
 class SavedModelRunner:

@@ -13,7 +13,8 @@ parity check. Files are written through `rundir.write_guard`.
   frozen       the image tower alone, variables folded into constants:
                input `input:0`, outputs `<name>:0` for each output name.
   TFLite       the image tower converted by TensorFlow's TFLite converter,
-               float, or with dynamic-range quantized weights.
+               float, or with dynamic-range quantized weights (a
+               full-integer model: `int8_export`).
 """
 
 import json

@@ -13,8 +13,9 @@
 - `run_lock`: one training run at a time per train dir.
 - `write_guard`: every write (whole files atomically, appended lines, the
   writes of TensorFlow's writers), and a failed one as one line.
-- `opened_run`: `open_run`, a trained run opened to be evaluated, exported
-  or served, with its recorded settings.
+- `run_source`: which run a program names (--checkpoint_dir,
+  --checkpoint_path, --model); `opened_run`: `open_run`, that run opened
+  to be evaluated, exported or served, with its recorded settings.
 
 May import: slimtrain.errors, slimtrain.settings, TensorFlow and tf-slim.
 Training, evaluation, export and distributed build on it.

@@ -5,6 +5,8 @@ A train dir (train.py's --train_dir, default `DEFAULT_TRAIN_DIR`) holds:
   train_config.json          CONFIG_FILENAME: the run's settings
                              (`run_files.write_run_config`), read back by
                              eval.py, export.py and predict.py (`open_run`)
+  labels.txt                 LABELS_FILENAME: the data set's class names,
+                             `id:name` lines (written by the trainer)
   train.lock                 LOCK_FILENAME: the run lock (`run_lock.RunLock`)
   checkpoint                 STATE_FILENAME: TensorFlow's checkpoint state
                              file, relative paths (`checkpoint_files`)
@@ -30,6 +32,7 @@ import os
 DEFAULT_TRAIN_DIR = "train_logs"
 
 CONFIG_FILENAME = "train_config.json"
+LABELS_FILENAME = "labels.txt"
 LOCK_FILENAME = "train.lock"
 STATE_FILENAME = "checkpoint"
 CHECKPOINT_BASENAME = "model.ckpt"

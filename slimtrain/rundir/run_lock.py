@@ -1,10 +1,10 @@
 """The run lock: one training run at a time writes a train dir.
 
 `RunLock(train_dir)` is an exclusive `flock` on `train.lock` in the train
-dir, held from `acquire()` until `release()` (or the end of a `with`
-block). The OS releases it when the process dies, however it dies, so a
-crash or `kill -9` leaves no stale lock. The file records who holds it
-(pid, host, since when) for the message a second run gets.
+dir, held from `acquire()` until `release()`. The OS releases it when the
+process dies, however it dies, so a crash or `kill -9` leaves no stale
+lock. The file records who holds it (pid, host, since when) for the
+message a second run gets.
 """
 
 import fcntl
@@ -69,10 +69,3 @@ class RunLock:
         if self._handle is not None:
             self._handle.close()
             self._handle = None
-
-    def __enter__(self):
-        return self.acquire()
-
-    def __exit__(self, *exc_info):
-        self.release()
-        return False

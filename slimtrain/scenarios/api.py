@@ -240,7 +240,7 @@ class Scenario:
 
         Called once, in the training graph, after `build_train` (so a hook
         may watch a tensor it built, e.g. a `LoggingTensorHook`); their
-        fetches ride in the step's own `session.run`. None by default.
+        fetches ride in the step's own `session.run`. By default, none.
         """
         del run
         return []

@@ -9,28 +9,28 @@ built-in digits); `DEFAULTS_CHANGED` lists them and README.md explains them.
 
 The fields are declared with `slimtrain.settings.flag_field` (help, --help
 group and check in one place); those describing the model and its data
-are `ModelSettings`', shared with eval.py and export.py. Library code takes
+are `RunSettings`', shared with eval.py and export.py. Library code takes
 a `TrainConfig`; only the entry points read flags.
 """
 
-import dataclasses
 from dataclasses import dataclass
 from typing import Optional
 
 from slimtrain.errors import ConfigError
 from slimtrain.rundir.layout import DEFAULT_TRAIN_DIR
-from slimtrain.rundir.run_files import read_run_config
 from slimtrain.settings import (
     CHECKPOINTS,
     DATA,
     DISTRIBUTION,
     EVALUATION,
+    HOOKS,
     LEARNING_RATE,
     MODEL,
     OPTIMIZATION,
-    ModelSettings,
+    RunSettings,
     check_fields,
     flag_field,
+    fraction,
     not_negative,
     one_of,
     positive,
@@ -54,10 +54,10 @@ DEFAULTS_CHANGED = {
 
 
 @dataclass
-class TrainConfig(ModelSettings):
+class TrainConfig(RunSettings):
     """Everything one training run needs; one field per `train.py` flag."""
 
-    # Model (and those of ModelSettings).
+    # Model (and those of RunSettings).
     scenario: str = trained_default("scenario")
     model_name: str = trained_default("model_name")
     use_grayscale: bool = trained_default("use_grayscale")
@@ -78,9 +78,11 @@ class TrainConfig(ModelSettings):
         False, "When restoring a checkpoint would ignore missing variables.",
         group=MODEL)
 
-    # Data (and those of ModelSettings).
+    # Data (and those of RunSettings).
     dataset_name: str = trained_default("dataset_name")
     labels_offset: int = trained_default("labels_offset")
+    validation_fraction: float = trained_default("validation_fraction")
+    split_seed: int = trained_default("split_seed")
     dataset_split_name: str = flag_field(
         "train", "The name of the train/test split.", group=DATA)
     batch_size: int = flag_field(
@@ -114,7 +116,8 @@ class TrainConfig(ModelSettings):
         0.00004, "The weight decay on the model weights.", group=OPTIMIZATION,
         check=not_negative)
     label_smoothing: float = flag_field(
-        0.0, "The amount of label smoothing.", group=OPTIMIZATION)
+        0.0, "The amount of label smoothing.", group=OPTIMIZATION,
+        check=fraction)
     adadelta_rho: float = flag_field(
         0.95, "The decay rate for adadelta.", group=OPTIMIZATION)
     adagrad_initial_accumulator_value: float = flag_field(
@@ -145,7 +148,16 @@ class TrainConfig(ModelSettings):
         0.9, "Decay term for RMSProp.", group=OPTIMIZATION)
     quantize_delay: int = flag_field(
         -1, "Number of steps to start quantized training. Set to -1 would "
-        "disable quantized training.", group=OPTIMIZATION)
+        "disable quantized training. (slimtrain: quantization-aware "
+        "training, docs/QUANTIZATION.md: batch norms folded, weights and "
+        "activations fake-quantized from this global step on; 0 from the "
+        "start, for fine-tuning a float model.)", group=OPTIMIZATION)
+    freeze_bn_delay: Optional[int] = flag_field(
+        None, "slimtrain: with --quantize_delay, the global step from which "
+        "the folded batch norms use their moving statistics and stop "
+        "updating them (contrib.quantize's freeze_bn_delay; give a step "
+        "after --quantize_delay, once training has nearly converged). "
+        "Default: never.", group=OPTIMIZATION, check=not_negative)
     clip_gradient_norm: float = flag_field(
         0.0, "slimtrain: clip gradients to this global norm (0: no "
         "clipping).", group=OPTIMIZATION, check=not_negative)
@@ -223,18 +235,6 @@ class TrainConfig(ModelSettings):
     summarize_gradients: bool = flag_field(
         False, "slimtrain: write histograms of gradients and their norms.",
         group=CHECKPOINTS)
-    hooks: Optional[str] = flag_field(
-        None, "slimtrain: comma-separated package.module:factory entries; "
-        "each factory is called with no argument in the training graph, once "
-        "the model is built, and returns a tf.compat.v1.train.SessionRunHook "
-        "(LoggingTensorHook, StopAtStepHook, ...), a slimtrain Hook, or a "
-        "list of them. Their fetches ride in the training step's own "
-        "session.run; request_stop() ends the run with a checkpoint "
-        "(docs/SCENARIOS.md).", group=CHECKPOINTS)
-    trace_every_n_steps: Optional[int] = flag_field(
-        None, "slimtrain: write a Chrome trace (tf_trace-STEP.json) and run "
-        "metadata every this many steps.", group=CHECKPOINTS, check=positive)
-
     # Evaluation during training.
     eval_every_n_steps: Optional[int] = flag_field(
         None, "slimtrain: evaluate a checkpoint saved every this many global "
@@ -260,6 +260,19 @@ class TrainConfig(ModelSettings):
         "the scenario's, Accuracy for the classifier, when evaluating "
         "during training; empty: keep none). Loss keeps the lowest, other "
         "metrics the highest.", group=EVALUATION)
+
+    # Hooks and traces.
+    hooks: Optional[str] = flag_field(
+        None, "slimtrain: comma-separated package.module:factory entries; "
+        "each factory is called with no argument in the training graph, once "
+        "the model is built, and returns a tf.compat.v1.train.SessionRunHook "
+        "(LoggingTensorHook, StopAtStepHook, ...), a slimtrain Hook, or a "
+        "list of them. Their fetches ride in the training step's own "
+        "session.run; request_stop() ends the run with a checkpoint "
+        "(docs/SCENARIOS.md).", group=HOOKS)
+    trace_every_n_steps: Optional[int] = flag_field(
+        None, "slimtrain: write a Chrome trace (tf_trace-STEP.json) and run "
+        "metadata every this many steps.", group=HOOKS, check=positive)
 
     # Distribution and devices.
     master: str = flag_field(
@@ -314,19 +327,20 @@ class TrainConfig(ModelSettings):
             raise ConfigError(
                 "--learning_rate_decay_type=cosine needs --max_number_of_steps: "
                 "the cosine decays over the whole run.")
-        if not 0.0 <= self.label_smoothing < 1.0:
-            raise ConfigError(
-                "--label_smoothing=%s is out of range: use a value in [0, 1)."
-                % self.label_smoothing)
         if self.moving_average_decay == 0:
             raise ConfigError(
                 "--moving_average_decay=0 keeps no average: use a value in "
                 "(0, 1), e.g. 0.9999, or leave it unset.")
-        if self.quantize_delay >= 0:
+        if self.quantize_delay < -1:
             raise ConfigError(
-                "--quantize_delay=%d is not supported yet: quantization-aware "
-                "training comes in a later release; use --quantize_delay=-1." %
-                self.quantize_delay)
+                "--quantize_delay=%d is out of range: give the global step "
+                "from which to quantize (0: from the start), or -1 to train "
+                "in float." % self.quantize_delay)
+        if self.freeze_bn_delay is not None and not self.quantizes:
+            raise ConfigError(
+                "--freeze_bn_delay=%d applies to quantization-aware training: "
+                "add --quantize_delay (e.g. --quantize_delay=0), or drop "
+                "--freeze_bn_delay." % self.freeze_bn_delay)
         if self.task >= self.worker_replicas:
             raise ConfigError(
                 "--task=%d is out of range for --worker_replicas=%d: use a "
@@ -367,6 +381,11 @@ class TrainConfig(ModelSettings):
         return self.examples_per_worker_step * replicas
 
     @property
+    def quantizes(self):
+        """Whether the run trains quantization-aware (--quantize_delay)."""
+        return self.quantize_delay >= 0
+
+    @property
     def evaluates(self):
         """Whether the run evaluates during training."""
         return bool(self.eval_every_n_steps or self.eval_every_secs)
@@ -387,17 +406,3 @@ def parse_gradient_multipliers(text):
                 "scope=number pairs separated by commas, e.g. 'LeNet/fc4=10'."
                 % item)
     return multipliers
-
-
-def read_config(train_dir):
-    """Returns the TrainConfig a train dir's train_config.json records, or
-    None without one (fields it does not know are left out).
-
-    Raises:
-      ConfigError: the file is unreadable.
-    """
-    values = read_run_config(train_dir)
-    if values is None:
-        return None
-    known = {f.name for f in dataclasses.fields(TrainConfig)}
-    return TrainConfig(**{k: v for k, v in values.items() if k in known})

@@ -6,7 +6,11 @@ data set -> tf.data training stream -> the scenario's model (by default the
 zoo classifier: network under its arg_scope -> slim losses) -> learning
 rate -> optimizer -> slim's `create_train_op`, one op per kind of step
 (`train_ops`), with the input position advanced by every step. It returns
-the pieces as a `TrainGraph`.
+the pieces as a `TrainGraph`. With --quantize_delay the scenario's model is
+rewritten for quantization-aware training (`compute.quantize`) after it is
+built and before its gradients are: batch norms folded, weights and
+activations fake-quantized, their ranges in variables that every
+checkpoint holds.
 
 Before building, it reads the split's first records (`record_check`),
 warns about a wasteful input and logs the run's start line
@@ -17,11 +21,14 @@ import dataclasses
 from typing import Any, Optional, Sequence
 
 import tensorflow.compat.v1 as tf
+from absl import logging
 
+from slimtrain.compute import quantize
 from slimtrain.compute.placement import clone_device, device, variables_device
 from slimtrain.data import record_check
 from slimtrain.data.datasets import dataset_factory
 from slimtrain.data.input_pipeline import stream_seed, training_stream
+from slimtrain.errors import ConfigError
 from slimtrain.scenarios.api import RunInfo
 from slimtrain.training.input_checks import log_start, warn_about_input
 from slimtrain.training.input_position import InputPosition
@@ -84,12 +91,14 @@ def build_train_graph(config, scenario, input_seed=None, start_position=0):
     with device(variables_device(config)):
         global_step = tf.train.get_or_create_global_step()
     dataset = dataset_factory.get_dataset(
-        config.dataset_name, config.dataset_split_name, config.dataset_dir)
+        config.dataset_name, config.dataset_split_name, config.dataset_dir,
+        validation_fraction=config.validation_fraction,
+        split_seed=config.split_seed)
     run = RunInfo.create(config, dataset, is_training=True,
                          global_step=global_step)
     preprocessing_fn, image_size = scenario.input_preprocessing(run)
-    input_seed = stream_seed(config.seed if input_seed is None
-                             else input_seed)
+    if input_seed is None:
+        input_seed = stream_seed(config.seed)
     record_check.check_first_records(dataset)
     model = scenario.describe(config)
     warn_about_input(config, dataset, image_size, model)
@@ -114,6 +123,8 @@ def build_train_graph(config, scenario, input_seed=None, start_position=0):
     else:
         with device(variables_device(config)), device(clone_device(config, 0)):
             train_step = scenario.build_train_step(clone_batches, run)
+    if config.quantizes:
+        quantize_for_training(config, model)
     with device(variables_device(config)):
         schedule, sync_optimizer = build_step_schedule(
             train_step, config, global_step=global_step,
@@ -128,6 +139,37 @@ def build_train_graph(config, scenario, input_seed=None, start_position=0):
         summary_op=tf.summary.merge_all(),
         scalar_summary_op=_scalar_summaries(), run=run,
         main_loss_name=scenario.main_loss_name)
+
+
+def quantize_for_training(config, model):
+    """Rewrites the model in the default graph for quantization-aware
+    training as --quantize_delay and --freeze_bn_delay say; logs one line.
+
+    Args:
+      config: the run's TrainConfig.
+      model: what is trained, for messages (`Scenario.describe`).
+
+    Raises:
+      ConfigError: the model has no layer to quantize, or the scenario
+        built training ops itself (the rewrite must precede the gradients).
+    """
+    options = quantize.QuantizeOptions(
+        is_training=True, quant_delay=config.quantize_delay,
+        freeze_bn_delay=config.freeze_bn_delay)
+    try:
+        summary = quantize.rewrite(tf.get_default_graph(), options)
+    except ValueError as error:
+        raise ConfigError("--quantize_delay=%d cannot rewrite %s: %s" % (
+            config.quantize_delay, model, error)) from None
+    if not summary.layers:
+        raise ConfigError(
+            "--quantize_delay=%d: %s has no convolution or fully connected "
+            "layer with variable weights to quantize: train it with "
+            "--quantize_delay=-1." % (config.quantize_delay, model))
+    freeze = ("" if config.freeze_bn_delay is None else
+              ", batch norms frozen from step %d" % config.freeze_bn_delay)
+    logging.info("Quantization-aware training from global step %d%s: %s.",
+                 config.quantize_delay, freeze, summary.describe())
 
 
 def _scalar_summaries():

@@ -8,8 +8,9 @@ The trainer's first phase (`trainer.train`):
   workers only look. It returns a `RunStart` (the checkpoint to resume
   from, the input stream's seed and position), or None when that
   checkpoint already reached --max_number_of_steps.
-- `start_writing(config, lock)`: once every check has passed, the chief
-  creates (and locks) a new train dir, records the config and clears an
+- `start_writing(config, lock, labels_to_names)`: once every check has
+  passed, the chief creates (and locks) a new train dir, records the
+  config and the data set's class names (labels.txt) and clears an
   earlier run's finished marker. Nothing is written before.
 """
 
@@ -19,9 +20,11 @@ from typing import Optional
 
 from absl import logging
 
+from slimtrain.data.datasets import dataset_utils
 from slimtrain.data.input_pipeline import stream_seed
 from slimtrain.rundir import checkpoint_files, run_files
 from slimtrain.rundir.checkpoint_reading import global_step_of
+from slimtrain.rundir.layout import LABELS_FILENAME
 from slimtrain.rundir.write_guard import write_errors
 from slimtrain.training.input_position import read_position
 
@@ -58,12 +61,18 @@ def prepare_run(config, lock):
     return RunStart(resume_from, seed, position)
 
 
-def start_writing(config, lock):
+def start_writing(config, lock, labels_to_names=None):
     """Creates and locks the train dir if needed, records the config and
-    clears an earlier run's finished marker (the chief's, once every check
-    has passed)."""
+    the class names (`labels_to_names`, {label: name}, when the data set
+    names its classes: a folder of photos, by its sub-folders) and clears
+    an earlier run's finished marker (the chief's, once every check has
+    passed)."""
     lock.acquire()
     run_files.write_run_config(config, config.train_dir)
+    if labels_to_names:
+        with write_errors(config.train_dir):  # a full disk: one line
+            dataset_utils.write_label_file(labels_to_names, config.train_dir,
+                                           LABELS_FILENAME)
     run_files.clear_finished(config.train_dir)
 
 

@@ -4,7 +4,8 @@ Schedulers stop jobs with SIGTERM (Kubernetes, Slurm, preemptible VMs) and
 people with Ctrl-C (SIGINT). `StopSignals` turns the first such signal into
 a flag that the step runner reads after each step, so the run ends with a
 checkpoint of that step and flushed events; a second signal ends the
-process at once, with status 128 + its number, as an unhandled one would.
+process at once, through the action the program gives (train.py's exits
+with status 128 + the signal's number), else as an unhandled one would.
 """
 
 import os
@@ -26,8 +27,15 @@ class StopSignals:
     training call in a worker thread) signals keep their default behaviour.
     """
 
-    def __init__(self):
+    def __init__(self, on_second_signal=None):
+        """Args:
+          on_second_signal: fn(signum) for a second signal, which ends the
+            process at once (train.py's program: exit status 128 + signum);
+            None: the signal's default action (the process is killed by
+            it).
+        """
         self.received = None
+        self._on_second_signal = on_second_signal
         self._previous = {}
 
     def __enter__(self):
@@ -44,8 +52,9 @@ class StopSignals:
 
     def _handle(self, signum, frame):
         del frame
-        if self.received is not None:
-            # The second signal ends the process now, as if unhandled.
+        if self.received is not None:  # the second signal: end now
+            if self._on_second_signal is not None:
+                self._on_second_signal(signum)
             signal.signal(signum, signal.SIG_DFL)
             os.kill(os.getpid(), signum)
             return

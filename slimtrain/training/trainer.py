@@ -41,7 +41,7 @@ import tf_slim as slim
 from absl import logging
 
 from slimtrain.data import record_check
-from slimtrain.errors import ConfigError, StoppedBySignal
+from slimtrain.errors import StoppedBySignal
 from slimtrain.rundir import run_files
 from slimtrain.rundir.checkpoint_saver import make_saver
 from slimtrain.rundir.layout import checkpoint_prefix
@@ -51,11 +51,13 @@ from slimtrain.scenarios.registry import load_scenario
 from slimtrain.training.divergence import DivergencePolicy, all_finite
 from slimtrain.training.graph import build_train_graph
 from slimtrain.training.hooks.checkpoints import CheckpointHook, CheckpointListener
+from slimtrain.training.hooks.hparams import HParamsHook, hparams_api
 from slimtrain.training.hooks.progress import ProgressHook
 from slimtrain.training.hooks.session_run_hooks import (
     as_hooks,
     hooks_from_factories,
     resolve_factories,
+    set_up,
 )
 from slimtrain.training.hooks.summaries import SummaryHook
 from slimtrain.training.hooks.tracing import TracingHook
@@ -68,7 +70,8 @@ from slimtrain.training.step_runner import StepRunner
 from slimtrain.training.stop_signals import StopSignals
 
 
-def train(config, scenario=None, hooks=(), on_cluster_error=None):
+def train(config, scenario=None, hooks=(), on_cluster_error=None,
+          on_second_signal=None):
     """Trains `config.scenario` on `config.dataset_name`; returns the last loss.
 
     Returns None without training when the train dir's checkpoint already
@@ -92,6 +95,9 @@ def train(config, scenario=None, hooks=(), on_cluster_error=None):
         went away. It may end the process with one line
         (`distributed.failures.failure_handler`); if it returns, the error
         is raised.
+      on_second_signal: None, or fn(signum) called when a second SIGTERM or
+        SIGINT arrives (the first stops the run after its step): it ends
+        the process at once (`stop_signals.StopSignals`).
 
     Raises:
       ConfigError: for any setting, data set or checkpoint that cannot work;
@@ -99,6 +105,8 @@ def train(config, scenario=None, hooks=(), on_cluster_error=None):
       DivergedError: the loss or a gradient became NaN or Inf (and
         --on_nan=rollback, if given, ran out of rollbacks).
       StoppedBySignal: SIGTERM or SIGINT stopped the run, after saving.
+      ValueError: the config evaluates during training and no evaluation
+        hook was given (a caller's mistake: see `hooks`).
     """
     config.validate()
     if scenario is None:
@@ -107,7 +115,7 @@ def train(config, scenario=None, hooks=(), on_cluster_error=None):
     factories = resolve_factories(config.hooks)
     if config.evaluates and config.task == 0 and not any(
             isinstance(hook, CheckpointListener) for hook in hooks):
-        raise ConfigError(
+        raise ValueError(
             "--eval_every_n_steps/--eval_every_secs need the evaluation "
             "hook: train with slimtrain.evaluation.during_training."
             "train_and_evaluate (as train.py does).")
@@ -117,13 +125,15 @@ def train(config, scenario=None, hooks=(), on_cluster_error=None):
         start = prepare_run(config, lock)
         if start is None:
             return None
-        with StopSignals() as stop_signals, tf.Graph().as_default():
+        with StopSignals(on_second_signal) as stop_signals, \
+                tf.Graph().as_default():
             if config.seed is not None:
                 tf.set_random_seed(config.seed)
             graph = build_train_graph(config, scenario, start.input_seed,
                                       start.start_position)
             hooks += as_hooks(scenario.hooks(graph.run))
             hooks += hooks_from_factories(factories)
+            set_up(hooks)  # before the chief writes anything
             init_fn = choose_init_fn(config, start.resume_from,
                                      graph.variables_to_restore)
             saved_variables = _saved_variables(graph, start.resume_from)
@@ -161,7 +171,7 @@ def _run(config, graph, hooks, stop_signals, init_fn, saver,
     and an event file is left without a partial record.
     """
     if config.task == 0:
-        start_writing(config, lock)
+        start_writing(config, lock, graph.dataset.labels_to_names)
     with event_file_errors(config.train_dir):
         return _run_steps(config, graph, hooks, stop_signals, init_fn, saver,
                           saved_variables, on_cluster_error)
@@ -177,13 +187,13 @@ def _run_steps(config, graph, hooks, stop_signals, init_fn, saver,
         # this writer once the session is ready; a second copy would cost
         # ~1 s of serializing a deep network's graph.
         summary_writer = tf.summary.FileWriter(config.train_dir)
-    all_hooks = hooks + _own_hooks(config, graph, saver, summary_writer,
-                                   saved_variables, hooks)
-    for hook in all_hooks:
+    own_hooks = _own_hooks(config, graph, saver, summary_writer,
+                           saved_variables, hooks)
+    for hook in own_hooks:
         hook.setup()
     runner = StepRunner(
         schedule=graph.schedule,
-        hooks=all_hooks,
+        hooks=hooks + own_hooks,
         max_steps=config.max_number_of_steps,
         stop_signals=stop_signals,
         divergence=DivergencePolicy(
@@ -200,8 +210,7 @@ def _run_steps(config, graph, hooks, stop_signals, init_fn, saver,
         try:
             total_loss = _run_slim_training(config, graph, runner, init_fn,
                                             summary_writer, saver)
-        except (tf.errors.DataLossError,
-                tf.errors.InvalidArgumentError) as error:
+        except record_check.INPUT_ERRORS as error:
             if not record_check.is_input_error(error):
                 raise
             raise record_check.input_failure(error, graph.dataset) from None
@@ -242,10 +251,13 @@ def end_line(train_dir, step, evaluates):
 
 def _own_hooks(config, graph, saver, summary_writer, saved_variables, hooks):
     """slimtrain's hooks around each step: summaries, checkpoints (telling
-    the listeners among `hooks`) and traces on the chief, progress lines
+    the listeners among `hooks`), traces and, with TensorBoard installed,
+    the HParams dashboard's summary on the chief; progress lines
     everywhere."""
     own = []
     if config.task == 0:
+        if hparams_api() is not None:
+            own.append(HParamsHook(summary_writer, config))
         if graph.summary_op is not None:
             own.append(SummaryHook(
                 summary_writer, graph.summary_op, graph.scalar_summary_op,

@@ -4,10 +4,23 @@
   CIFAR-10 binary files  -> cifar10_train.tfrecord, cifar10_test.tfrecord
   a folder of images,    -> flowers_train_00000-of-00005.tfrecord, ...,
   one sub-folder a class    flowers_validation_00000-of-00005.tfrecord, ...
+  a COCO-style folder    -> train.record-00000-of-00005, ...,
+                            val.record-00000-of-00005, ... (Visual Wake Words)
 each with labels.txt and split_sizes.txt, so that `dataset_factory` reads the
-result as "mnist", "cifar10" or "flowers" (the prefix follows dataset_name).
-MNIST and CIFAR-10 images are stored as PNG; folder images keep their own
-PNG or JPEG bytes.
+result as "mnist", "cifar10", "flowers" (the prefix follows dataset_name) or
+"visualwakewords". MNIST and CIFAR-10 images are stored as PNG; folder and
+COCO images keep their own JPEG, PNG, GIF or BMP bytes.
+
+Bad input is a ConfigError naming the file and the fix, and is looked for
+before anything is written: MNIST IDX headers and lengths (a cut-short or
+damaged gzip file), CIFAR-10 batch sizes, and an image folder's listing. An
+image folder is listed and split as training on it lists and splits it
+(`image_folder.split_folder`): a file that cannot be opened or is not a
+JPEG, PNG, GIF or BMP image, or a class sub-folder without images, refuses
+it as a whole, naming them: a data set that silently lost some of its
+images would train and evaluate on other data than its owner thinks. A
+record or image that turns out not to decode while the records are written
+fails the conversion the same way.
 
 Everything is written into a hidden staging folder inside output_dir and
 moved into place only once all of it succeeded, so a failed conversion
@@ -18,18 +31,21 @@ the conversion runs eagerly (TensorFlow 2's default mode).
 import contextlib
 import math
 import os
-import random
 import re
 import shutil
 import tempfile
 
 import tensorflow as tf
 
-from slimtrain.data.datasets import dataset_factory, dataset_utils
+from slimtrain.data import record_check
+from slimtrain.data.datasets import (
+    dataset_factory,
+    dataset_utils,
+    image_folder,
+    visualwakewords,
+)
 from slimtrain.errors import ConfigError
 
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")
-_SIGNATURES = ((b"\x89PNG\r\n\x1a\n", b"png"), (b"\xff\xd8\xff", b"jpg"))
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -49,25 +65,18 @@ def convert_image_folder(input_dir, output_dir, dataset_name="flowers",
                          validation_fraction=0.1, num_shards=5, seed=0):
     """Converts a folder with one sub-folder of images per class.
 
-    Class ids follow the sorted sub-folder names. The images are shuffled
-    with `seed` and the first round(validation_fraction * count) of them form
-    the "validation" split, the rest "train"; each split is written as
-    `num_shards` files. Returns {split name: example count}.
+    The splits are `image_folder.split_folder`'s (class ids follow the
+    sorted sub-folder names; the images are shuffled with `seed` and the
+    first round(validation_fraction * count) of them form the "validation"
+    split, the rest "train"), the same that `--dataset_name=image_folder`
+    trains and evaluates on with that fraction and seed. Each split is
+    written as `num_shards` files. Returns {split name: example count}.
     """
     _check_name(dataset_name)
     if num_shards < 1:
         raise ConfigError("num_shards is %d: use 1 or more." % num_shards)
-    class_names, files = _list_image_folder(input_dir)
-    random.Random(seed).shuffle(files)
-    num_validation = int(round(validation_fraction * len(files)))
-    if not 0 < num_validation < len(files):
-        raise ConfigError(
-            "validation_fraction %g of %d images leaves a split empty: choose "
-            "a fraction that gives both splits at least one image."
-            % (validation_fraction, len(files)))
-    splits = {"validation": files[:num_validation],
-              "train": files[num_validation:]}
-    class_ids = {name: index for index, name in enumerate(class_names)}
+    class_names, splits = image_folder.split_folder(
+        input_dir, validation_fraction, seed)
     with _staged_output(output_dir, dataset_name) as staging:
         for split_name, split_files in splits.items():
             per_shard = int(math.ceil(len(split_files) / num_shards))
@@ -76,11 +85,90 @@ def convert_image_folder(input_dir, output_dir, dataset_name="flowers",
                     dataset_name, split_name, shard, num_shards)
                 chunk = split_files[shard * per_shard:(shard + 1) * per_shard]
                 _write_records(os.path.join(staging, filename),
-                               (_folder_example(path, class_ids)
+                               (_folder_example(path, class_names)
                                 for path in chunk))
         sizes = {name: len(split_files) for name, split_files in splits.items()}
         _write_metadata(staging, dict(enumerate(class_names)), sizes)
     return sizes
+
+
+def convert_coco(input_dir, output_dir,
+                 foreground_class=visualwakewords.FOREGROUND_CLASS,
+                 small_object_area_threshold=(
+                     visualwakewords.SMALL_OBJECT_AREA_THRESHOLD),
+                 num_shards=5):
+    """Converts a COCO-style folder into Visual Wake Words records.
+
+    input_dir holds annotations/instances_<name>.json and, for each, the
+    images it lists in <name>/ (COCO's layout: instances_train2014.json
+    and train2014/, instances_val2017.json and val2017/, ...). A <name>
+    starting with "train" gives the "train" split, with "val" the "val"
+    split; each must be there once. Image i of a split goes into shard
+    i % num_shards, as research/slim's script did. Returns {split: count}.
+    """
+    if num_shards < 1:
+        raise ConfigError("num_shards is %d: use 1 or more." % num_shards)
+    sources = _coco_sources(input_dir)
+    with _staged_output(output_dir, "visualwakewords",
+                        ("train.record-", "val.record-")) as staging:
+        sizes = {}
+        for split_name, (annotations, image_dir) in sources.items():
+            images = visualwakewords.read_annotations(
+                annotations, foreground_class, small_object_area_threshold)
+            for shard in range(num_shards):
+                path = os.path.join(staging, "%s.record-%05d-of-%05d" % (
+                    split_name, shard, num_shards))
+                _write_records(path, (
+                    _coco_example(image, image_dir)
+                    for image in images[shard::num_shards]))
+            sizes[split_name] = len(images)
+        _write_metadata(staging, visualwakewords.labels_to_names(
+            foreground_class), sizes)
+    return sizes
+
+
+def _coco_sources(input_dir):
+    """{"train"|"val": (instances JSON path, its image folder)}."""
+    annotations_dir = os.path.join(input_dir, "annotations")
+    names = sorted(name[len("instances_"):-len(".json")]
+                   for name in (os.listdir(annotations_dir)
+                                if os.path.isdir(annotations_dir) else ())
+                   if name.startswith("instances_") and
+                   name.endswith(".json"))
+    sources = {}
+    for split_name in ("train", "val"):
+        found = [name for name in names if name.startswith(split_name)]
+        if len(found) != 1:
+            raise ConfigError(
+                "%s holds %s for the %r split: give it exactly one "
+                "instances_%s*.json (e.g. instances_%s2017.json), and its "
+                "images in %s/%s2017/." % (
+                    annotations_dir, ", ".join(
+                        "instances_%s.json" % name for name in found) or
+                    "no instances file", split_name, split_name, split_name,
+                    input_dir, split_name))
+        image_dir = os.path.join(input_dir, found[0])
+        if not os.path.isdir(image_dir):
+            raise ConfigError(
+                "%s has no image folder %s for instances_%s.json: put the "
+                "images it lists there." % (input_dir, found[0], found[0]))
+        sources[split_name] = (
+            os.path.join(annotations_dir, "instances_%s.json" % found[0]),
+            image_dir)
+    return sources
+
+
+def _coco_example(image, image_dir):
+    """The Visual Wake Words tf.train.Example of one LabelledImage."""
+    data, image_format, shape = _read_image(
+        os.path.join(image_dir, image.file_name))
+    if tuple(shape[:2]) != (image.height, image.width):
+        raise ConfigError(
+            "%s is %dx%d pixels, and its annotations say %dx%d: use the "
+            "annotations that belong to these images." % (
+                os.path.join(image_dir, image.file_name), shape[0], shape[1],
+                image.height, image.width))
+    return visualwakewords.image_example(image, data, image_format)
 
 
 def _convert_fixed_splits(source_name, input_dir, output_dir, dataset_name,
@@ -111,59 +199,58 @@ def _convert_fixed_splits(source_name, input_dir, output_dir, dataset_name,
 
 
 def _png_examples(source):
-    """Yields a PNG tf.train.Example for each example of a DatasetSplit."""
+    """Yields a PNG tf.train.Example for each example of a DatasetSplit.
+
+    Raises:
+      ConfigError: naming the file and record that cannot be read (found
+        by `record_check.input_failure`).
+    """
     def encode(image, label):
         return tf.io.encode_png(image), label
 
     height, width, _ = source.image_shape
     encoded = source.make_dataset(num_parallel_calls=2).map(
         encode, num_parallel_calls=2, deterministic=True)
-    for png, label in encoded.as_numpy_iterator():
-        yield dataset_utils.image_to_tfexample(png, b"png", height, width,
-                                               label)
+    try:
+        for png, label in encoded.as_numpy_iterator():
+            yield dataset_utils.image_to_tfexample(png, b"png", height, width,
+                                                   label)
+    except tf.errors.OpError as error:
+        raise record_check.input_failure(error, source) from None
 
 
-def _list_image_folder(input_dir):
-    """Returns (sorted class names, sorted image paths) of a class folder."""
-    if not os.path.isdir(input_dir):
-        raise ConfigError("input_dir %s does not exist or is not a folder: "
-                          "fix the path." % input_dir)
-    class_names = sorted(
-        name for name in os.listdir(input_dir)
-        if not name.startswith(".") and
-        os.path.isdir(os.path.join(input_dir, name)))
-    files = sorted(
-        os.path.join(input_dir, name, filename)
-        for name in class_names
-        for filename in os.listdir(os.path.join(input_dir, name))
-        if filename.lower().endswith(IMAGE_EXTENSIONS) and
-        not filename.startswith("."))
-    if len(class_names) < 2 or not files:
-        raise ConfigError(
-            "%s has %d class sub-folders and %d images (%s): give it one "
-            "sub-folder of images per class, at least two classes."
-            % (input_dir, len(class_names), len(files),
-               "/".join(IMAGE_EXTENSIONS)))
-    return class_names, files
-
-
-def _folder_example(path, class_ids):
+def _folder_example(path, class_names):
     """Returns the tf.train.Example of one image file, checking it decodes."""
-    with open(path, "rb") as handle:
-        data = handle.read()
-    image_format = next((name for signature, name in _SIGNATURES
-                         if data.startswith(signature)), None)
+    data, image_format, shape = _read_image(path)
+    return dataset_utils.image_to_tfexample(
+        data, image_format, shape[0], shape[1],
+        image_folder.class_of(path, class_names))
+
+
+def _read_image(path):
+    """(bytes, its format as `image_folder.image_format` names it, decoded
+    shape) of an image file.
+
+    Raises:
+      ConfigError: the file cannot be read, or is not a JPEG, PNG, GIF or
+        BMP image that decodes.
+    """
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as error:
+        raise ConfigError("Cannot read image %s (%s): remove or replace it."
+                          % (path, error.strerror or error)) from None
+    image_format = image_folder.image_format(data)
     try:
         if image_format is None:
-            raise ValueError("neither PNG nor JPEG data")
+            raise ValueError("not JPEG, PNG, GIF or BMP data")
         shape = tf.io.decode_image(data, channels=3,
                                    expand_animations=False).shape
     except (ValueError, tf.errors.InvalidArgumentError) as error:
         raise ConfigError("Cannot decode image %s (%s): remove or replace it."
                           % (path, str(error).splitlines()[0])) from error
-    class_name = os.path.basename(os.path.dirname(path))
-    return dataset_utils.image_to_tfexample(data, image_format, shape[0],
-                                            shape[1], class_ids[class_name])
+    return data, image_format, shape
 
 
 def _write_records(path, examples):
@@ -189,14 +276,16 @@ def _check_name(dataset_name):
 
 
 @contextlib.contextmanager
-def _staged_output(output_dir, dataset_name):
+def _staged_output(output_dir, dataset_name, record_names=None):
     """Yields a staging folder whose files move into output_dir on success.
 
-    Refuses an output_dir that already holds this data set's records or a
-    labels/split-sizes file, so that old shards can never mix with new ones.
-    On failure the staging folder, and output_dir if this call created it,
-    are removed.
+    Refuses an output_dir that already holds this data set's records
+    (<dataset_name>_*.tfrecord, or names starting with one of
+    `record_names`) or a labels/split-sizes file, so that old shards can
+    never mix with new ones. On failure the staging folder, and output_dir
+    if this call created it, are removed.
     """
+    record_names = record_names or ()
     if os.path.exists(output_dir) and not os.path.isdir(output_dir):
         raise ConfigError("output_dir %s is a file, not a folder: choose a "
                           "folder path." % output_dir)
@@ -204,7 +293,7 @@ def _staged_output(output_dir, dataset_name):
         name for name in (os.listdir(output_dir) if os.path.isdir(output_dir)
                           else ())
         if (name.startswith(dataset_name + "_") and
-            name.endswith(".tfrecord")) or
+            name.endswith(".tfrecord")) or name.startswith(record_names) or
         name in (dataset_utils.LABELS_FILENAME,
                  dataset_utils.SPLIT_SIZES_FILENAME))
     if existing:

@@ -1,11 +1,14 @@
-"""Looks data sets up by name: TF-Slim's four, plus digits and raw formats.
+"""Looks data sets up by name: TF-Slim's five, plus digits and raw formats.
 
 TFRecord data sets, in the layout research/slim's download_and_convert
 scripts (and `python -m slimtrain.convert`) write:
-  mnist     mnist_%s.tfrecord          train 60,000 / test 10,000, 28x28x1
-  cifar10   cifar10_%s.tfrecord        train 50,000 / test 10,000, 32x32x3
-  flowers   flowers_%s_*.tfrecord      train 3,320 / validation 350, RGB
-  imagenet  %s-*                       train 1,281,167 / validation 50,000
+  mnist            mnist_%s.tfrecord      train 60,000 / test 10,000, 28x28x1
+  cifar10          cifar10_%s.tfrecord    train 50,000 / test 10,000, 32x32x3
+  flowers          flowers_%s_*.tfrecord  train 3,320 / validation 350, RGB
+  imagenet         %s-*                   train 1,281,167 / validation 50,000
+  visualwakewords  %s.record-*            train 82,783 / val 40,504, RGB,
+                                          2 classes (COCO 2014: background,
+                                          person)
 Their split sizes and class counts are the library's, except that a
 split_sizes.txt (written by slimtrain.convert) gives the true sizes and a
 labels.txt sets the class count to its largest id + 1, so data converted
@@ -17,6 +20,10 @@ Raw formats, counted from the files themselves:
                test 360), stored as MNIST IDX; dataset_dir is optional.
   mnist_idx    the four MNIST IDX files, gzipped or not (train / test).
   cifar10_bin  CIFAR-10 binary batches, data_batch_*.bin / test_batch.bin.
+  image_folder a folder of JPEG, PNG, GIF or BMP photos, one sub-folder per
+               class (train / validation: a seeded share of the images,
+               `validation_fraction` and `split_seed`), read as they are
+               (`image_folder`).
 """
 
 import collections
@@ -30,6 +37,7 @@ from slimtrain.data.datasets import (
     cifar10_bin_format,
     dataset_utils,
     idx_format,
+    image_folder,
     tfrecord_format,
 )
 from slimtrain.data.datasets.split import DatasetSplit
@@ -51,28 +59,37 @@ _TFRecordSpec = collections.namedtuple(
 _TFRECORD_SPECS = {
     "mnist": _TFRecordSpec(
         "mnist_%s.tfrecord", {"train": 60000, "test": 10000}, 10,
-        (28, 28, 1), b"raw", "--input_format=mnist_idx"),
+        (28, 28, 1), b"raw", "--input_format=mnist_idx --dataset_name=mnist"),
     "cifar10": _TFRecordSpec(
         "cifar10_%s.tfrecord", {"train": 50000, "test": 10000}, 10,
-        (32, 32, 3), b"png", "--input_format=cifar10_bin"),
+        (32, 32, 3), b"png",
+        "--input_format=cifar10_bin --dataset_name=cifar10"),
     "flowers": _TFRecordSpec(
         "flowers_%s_*.tfrecord", {"train": 3320, "validation": 350}, 5,
-        (None, None, 3), b"png", "--input_format=image_folder"),
+        (None, None, 3), b"png",
+        "--input_format=image_folder --dataset_name=flowers"),
     "imagenet": _TFRecordSpec(
         "%s-*", {"train": 1281167, "validation": 50000}, 1001,
         (None, None, 3), b"jpeg", None),
+    # research/slim's datasets/visualwakewords.py: the 2014 splits' sizes.
+    "visualwakewords": _TFRecordSpec(
+        "%s.record-*", {"train": 82783, "val": 40504}, 2,
+        (None, None, 3), b"jpeg", "--input_format=coco"),
 }
 
 _RAW_SPLITS = {"digits": ("train", "test"), "mnist_idx": ("train", "test"),
-               "cifar10_bin": ("train", "test")}
+               "cifar10_bin": ("train", "test"),
+               "image_folder": image_folder.SPLITS}
 
 DATASET_NAMES = tuple(sorted(set(_TFRECORD_SPECS) | set(_RAW_SPLITS)))
 
-# Every raw format holds ten classes (digits, MNIST, CIFAR-10).
+# The fixed-size raw formats hold ten classes (digits, MNIST, CIFAR-10).
 RAW_NUM_CLASSES = 10
 
 
-def get_dataset(name, split_name, dataset_dir=None, file_pattern=None):
+def get_dataset(name, split_name, dataset_dir=None, file_pattern=None,
+                validation_fraction=image_folder.DEFAULT_VALIDATION_FRACTION,
+                split_seed=image_folder.DEFAULT_SPLIT_SEED):
     """Returns the `DatasetSplit` describing one split of a data set.
 
     Args:
@@ -82,6 +99,8 @@ def get_dataset(name, split_name, dataset_dir=None, file_pattern=None):
         (defaults to the copy shipped with slimtrain).
       file_pattern: TFRecord data sets only: a glob relative to dataset_dir
         with one "%s" for the split name, replacing the library's pattern.
+      validation_fraction, split_seed: image_folder only: the share of the
+        images held out as "validation", and the seed choosing them.
 
     Raises:
       ConfigError: for an unknown name or split, a missing or empty
@@ -106,14 +125,18 @@ def get_dataset(name, split_name, dataset_dir=None, file_pattern=None):
             "%r: leave it unset." % (", ".join(sorted(_TFRECORD_SPECS)), name))
     if name == "cifar10_bin":
         return _cifar10_bin_split(split_name, dataset_dir)
+    if name == "image_folder":
+        return _image_folder_split(split_name, dataset_dir,
+                                   validation_fraction, split_seed)
     return _idx_split(name, split_name, dataset_dir)
 
 
-def open_split(name, split_name=None, dataset_dir=None):
+def open_split(name, split_name=None, dataset_dir=None, **options):
     """Returns the `DatasetSplit` to evaluate (or export, or serve) on.
 
     Without a `split_name`, the first of HELD_OUT_SPLITS that the data set
-    has and that can be opened.
+    has and that can be opened. `options` are `get_dataset`'s
+    validation_fraction and split_seed.
 
     Raises:
       ConfigError: an unknown data set, or a split that is missing.
@@ -122,11 +145,11 @@ def open_split(name, split_name=None, dataset_dir=None):
         raise ConfigError("--dataset_name=%s is not known: use one of %s."
                           % (name, ", ".join(DATASET_NAMES)))
     if split_name:
-        return get_dataset(name, split_name, dataset_dir)
+        return get_dataset(name, split_name, dataset_dir, **options)
     failures = []
     for held_out in HELD_OUT_SPLITS:
         try:
-            return get_dataset(name, held_out, dataset_dir)
+            return get_dataset(name, held_out, dataset_dir, **options)
         except ConfigError as error:
             failures.append("%s: %s" % (held_out, str(error).rstrip(".")))
     raise ConfigError("no held-out split of %s could be opened (%s): pass "
@@ -141,11 +164,15 @@ def default_num_classes(name):
     data set's folder can raise the count (see `get_dataset`).
 
     Raises:
-      ConfigError: for an unknown name.
+      ConfigError: for an unknown name, or image_folder (its classes are
+        its sub-folders).
     """
     if name not in DATASET_NAMES:
         raise ConfigError("Unknown dataset %r; valid names: %s."
                           % (name, ", ".join(DATASET_NAMES)))
+    if name == "image_folder":
+        raise ConfigError("image_folder's classes are the sub-folders of its "
+                          "folder: pass --dataset_dir.")
     if name in _TFRECORD_SPECS:
         return _TFRECORD_SPECS[name].num_classes
     return RAW_NUM_CLASSES
@@ -153,9 +180,11 @@ def default_num_classes(name):
 
 def _check_dataset_dir(name, dataset_dir):
     if not dataset_dir:
+        hint = (" (make TFRecords with `python -m slimtrain.convert`)"
+                if name in _TFRECORD_SPECS else "")
         raise ConfigError(
             "Dataset %r needs dataset_dir: set it to the folder holding the "
-            "data (make TFRecords with `python -m slimtrain.convert`)." % name)
+            "data%s." % (name, hint))
     if not tf.io.gfile.isdir(dataset_dir):
         raise ConfigError("dataset_dir %s does not exist or is not a folder: "
                           "fix the path." % dataset_dir)
@@ -173,8 +202,8 @@ def _tfrecord_split(name, split_name, dataset_dir, file_pattern):
     glob = os.path.join(dataset_dir, pattern % split_name)
     files = sorted(tf.io.gfile.glob(glob))
     if not files:
-        hint = ("python -m slimtrain.convert %s --dataset_name=%s"
-                % (spec.converter_hint, name) if spec.converter_hint else
+        hint = ("python -m slimtrain.convert %s" % spec.converter_hint
+                if spec.converter_hint else
                 "research/slim's build_imagenet_data.py")
         raise ConfigError("No files match %s for dataset %r split %r: make "
                           "them with `%s`, or point dataset_dir at the folder "
@@ -237,3 +266,19 @@ def _cifar10_bin_split(split_name, dataset_dir):
         decode_batch=cifar10_bin_format.decode_batch,
         files=tuple(files),
         read_file=lambda path: cifar10_bin_format.read_records([path]))
+
+
+def _image_folder_split(split_name, dataset_dir, validation_fraction, seed):
+    class_names, splits = image_folder.split_folder(
+        dataset_dir, validation_fraction, seed)
+    paths = splits[split_name]
+    labels = [image_folder.class_of(path, class_names) for path in paths]
+    return DatasetSplit(
+        name="image_folder", split_name=split_name, num_samples=len(paths),
+        num_classes=len(class_names),
+        labels_to_names=dict(enumerate(class_names)),
+        image_shape=(None, None, image_folder.CHANNELS),
+        read_records=functools.partial(image_folder.read_records, paths,
+                                       labels),
+        decode=image_folder.decode, files=tuple(paths),
+        files_are_records=True, parse_encoded=image_folder.parse_encoded)

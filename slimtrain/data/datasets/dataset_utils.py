@@ -99,6 +99,10 @@ def _read_colon_file(path, form, int_keys=False, int_values=False):
 
 
 def _write_colon_file(path, items):
-    with tf.io.gfile.GFile(path, "w") as handle:
+    """Writes `key:value` lines under a temporary name, then renames it to
+    `path`: a reader never sees a half-written file."""
+    temp_path = "%s.tmp-%d" % (path, os.getpid())
+    with tf.io.gfile.GFile(temp_path, "w") as handle:
         for key, value in items:
             handle.write("%s:%s\n" % (key, value))
+    tf.io.gfile.rename(temp_path, path, overwrite=True)

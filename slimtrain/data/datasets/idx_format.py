@@ -2,13 +2,15 @@
 
 An IDX file is a big-endian header followed by raw uint8 values: images start
 with magic 2051 and (count, rows, columns), labels with magic 2049 and
-(count). Only the headers are read here in Python, to learn the counts and to
-reject wrong or mismatched files early; the records are read by tf.data.
+(count). Only the headers and the files' lengths are looked at here in
+Python, to learn the counts and to reject wrong, mismatched or cut-short
+files before anything reads the records; the records are read by tf.data.
 """
 
 import gzip
 import os
 import struct
+import zlib
 
 import tensorflow as tf
 
@@ -44,14 +46,70 @@ def _find_one(dataset_dir, basename):
 
 
 def read_shape(images_path, labels_path):
-    """Returns (count, rows, columns) after checking both headers agree."""
+    """Returns (count, rows, columns) after checking the two files.
+
+    Both headers must agree on the count, and each file must hold exactly
+    the records its header counts (see `_check_length`).
+
+    Raises:
+      ConfigError: naming the file that is wrong, cut short or damaged.
+    """
     count, rows, columns = _read_header(images_path, _IMAGES_MAGIC, 3)
     (label_count,) = _read_header(labels_path, _LABELS_MAGIC, 1)
     if label_count != count:
         raise ConfigError(
             "%s holds %d images but %s holds %d labels: use files of the same "
             "split." % (images_path, count, labels_path, label_count))
+    _check_length(images_path, _IMAGES_HEADER_BYTES, count, rows * columns,
+                  "images of %dx%d" % (rows, columns))
+    _check_length(labels_path, _LABELS_HEADER_BYTES, count, 1, "labels")
     return count, rows, columns
+
+
+def _check_length(path, header_bytes, count, record_bytes, what):
+    """Raises ConfigError unless `path` holds exactly the header and `count`
+    records of `record_bytes` each (uncompressed, for a .gz file).
+
+    A plain file's length is its size. A gzip file's is its trailer's
+    (the uncompressed size modulo 2**32, read without decompressing); only
+    when that disagrees is the file decompressed, to tell a cut-short or
+    damaged gzip stream from a whole one of the wrong length.
+    """
+    expected = header_bytes + count * record_bytes
+    if path.endswith(".gz"):
+        length = _gzip_length(path, expected)
+        kind = " uncompressed"
+    else:
+        length = tf.io.gfile.stat(path).length
+        kind = ""
+    if length != expected:
+        raise ConfigError(
+            "%s holds %d%s bytes but its header counts %d %s (%d bytes): the "
+            "file is %s; replace it with an intact copy."
+            % (path, length, kind, count, what, expected,
+               "cut short" if length < expected else "damaged"))
+
+
+def _gzip_length(path, expected):
+    """The uncompressed length of the gzip file `path`: `expected` when its
+    trailer says so, else counted by decompressing it."""
+    with tf.io.gfile.GFile(path, "rb") as raw:
+        size = raw.size()
+        if size >= 4:
+            raw.seek(size - 4)
+            (trailer,) = struct.unpack("<I", raw.read(4))
+            if trailer == expected % 2**32:
+                return expected
+        raw.seek(0)
+        try:
+            with gzip.GzipFile(fileobj=raw) as stream:
+                return sum(len(chunk) for chunk in
+                           iter(lambda: stream.read(1 << 20), b""))
+        except (OSError, EOFError, zlib.error) as error:
+            raise ConfigError(
+                "%s is not a whole gzip file (%s): it is cut short or "
+                "damaged; replace it with an intact copy."
+                % (path, error)) from error
 
 
 def _read_header(path, magic, num_dims):

@@ -32,6 +32,9 @@ class DatasetSplit:
         one; the evaluation input uses it to spare a tf.data function call
         per example.
       files: the split's files, for messages about them.
+      files_are_records: each of `files` is one record, in the order
+        `read_records` gives them unshuffled (a folder of images), so a
+        check names the file of a bad record.
       read_file: None, or fn(path) returning the records of one of `files`
         as `read_records` gives them, for formats whose every file holds
         whole records (TFRecord, CIFAR-10 binary); it lets a check name the
@@ -60,6 +63,8 @@ class DatasetSplit:
         dataclasses.field(default=None, repr=False, compare=False))
     files: Tuple[str, ...] = dataclasses.field(default=(), repr=False,
                                                compare=False)
+    files_are_records: bool = dataclasses.field(default=False, repr=False,
+                                                compare=False)
     read_file: Optional[Callable[[str], tf.data.Dataset]] = dataclasses.field(
         default=None, repr=False, compare=False)
     parse_encoded: Optional[Callable[[Any], Tuple[tf.Tensor, tf.Tensor]]] = (

@@ -40,6 +40,11 @@ PREPROCESSING_MODULES = {
 # bytes and decodes them itself (Inception: only the crop's window of a JPEG).
 ENCODED_TRAINING_INPUT_MODULES = (inception_preprocessing,)
 
+# The modules whose evaluation preprocessing centrally crops or zero-pads an
+# image to the output size, keeping its scale, where the others resize it:
+# they are made for images of the data set's own size.
+CROP_OR_PAD_EVAL_MODULES = (cifarnet_preprocessing, lenet_preprocessing)
+
 
 def get_preprocessing(name, is_training=False, use_grayscale=False):
     """Returns preprocessing_fn(image, output_height, output_width, **kwargs).
@@ -77,3 +82,11 @@ def get_preprocessing(name, is_training=False, use_grayscale=False):
     preprocessing_fn.accepts_encoded_images = (
         is_training and module in ENCODED_TRAINING_INPUT_MODULES)
     return preprocessing_fn
+
+
+def crops_or_pads(name):
+    """Whether the evaluation preprocessing `name` (a key of
+    PREPROCESSING_MODULES) crops or pads an image to the output size instead
+    of resizing it (LeNet's and CifarNet's): a 224-pixel photo then loses
+    all but its central 28 pixels."""
+    return PREPROCESSING_MODULES.get(name) in CROP_OR_PAD_EVAL_MODULES

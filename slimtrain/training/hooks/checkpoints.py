@@ -49,7 +49,10 @@ class CheckpointHook(Hook):
         self._listeners = list(listeners)
 
     def begin(self, session, step):
+        # The clock restarts here, after a rollback too: the next timed
+        # checkpoint comes every_secs after the run (re)started.
         self._trigger.start(step)
+        self._trigger.fired()
 
     def after_step(self, context, values):
         step = context.step

@@ -87,13 +87,13 @@ class ProgressHook(Hook):
           main_loss_name: what the loss without regularization is called.
         """
         self._schedule = schedule
-        if every_steps is None:
-            self._trigger = (
-                PeriodicTrigger(every_steps=default_every_steps(max_steps))
-                if max_steps else
-                PeriodicTrigger(every_secs=UNLIMITED_RUN_EVERY_SECS))
+        if every_steps is not None:
+            cadence = {"every_steps": every_steps}
+        elif max_steps:
+            cadence = {"every_steps": default_every_steps(max_steps)}
         else:
-            self._trigger = PeriodicTrigger(every_steps=every_steps)
+            cadence = {"every_secs": UNLIMITED_RUN_EVERY_SECS}
+        self._trigger = PeriodicTrigger(at_last_step=True, **cadence)
         self._examples_per_step = examples_per_step
         self._max_steps = max_steps
         self._main_loss_name = main_loss_name
@@ -115,7 +115,7 @@ class ProgressHook(Hook):
         step = context.step
         if self._window is None:  # rates are measured from the first step on
             self._window = (time.time(), step, self._local_steps)
-        elif self._trigger.due(step) or context.stopping:
+        elif self._trigger.due(step, last=context.stopping):
             self._log(step, values)
             self._trigger.fired()
         self._trigger.passed(step)

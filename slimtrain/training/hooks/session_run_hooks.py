@@ -21,14 +21,17 @@ A `NanTensorHook` that fails the run raises `NanLossDuringTrainingError`:
 it becomes the harness's one-line `DivergedError` (exit status 3).
 
 `hooks_from_factories(--hooks)` imports and calls the factories the flag
-names (`package.module:attribute`), in the training graph.
+names (`package.module:attribute`), in the training graph; `set_up(hooks)`
+runs the setup phase of the caller's hooks before anything is written, so
+that a factory or a hook that fails (a LoggingTensorHook given a tensor name
+the graph lacks, say) is one line, exit status 2, with nothing written.
 """
 
 import importlib
 
 import tensorflow.compat.v1 as tf
 
-from slimtrain.errors import ConfigError, DivergedError
+from slimtrain.errors import ConfigError, DivergedError, first_line
 from slimtrain.settings import split_comma_list
 from slimtrain.training.hooks.base import Hook, StepArgs
 
@@ -38,6 +41,9 @@ class SessionRunHookAdapter(Hook):
 
     def __init__(self, hook):
         self.hook = hook
+        # A hook may stop the run through the coordinator it is given, as
+        # in a MonitoredSession; it is read after every step.
+        self._coordinator = tf.train.Coordinator()
         self._created = False
         self._run_context = None
         self._options = None
@@ -48,7 +54,7 @@ class SessionRunHookAdapter(Hook):
     def begin(self, session, step):
         if not self._created:  # not again after a rollback
             self._created = True
-            self.hook.after_create_session(session, tf.train.Coordinator())
+            self.hook.after_create_session(session, self._coordinator)
 
     def before_step(self, context):
         self._run_context = tf.train.SessionRunContext(
@@ -72,7 +78,7 @@ class SessionRunHookAdapter(Hook):
                 "%s saw a NaN loss at global step %d: lower --learning_rate "
                 "or set --clip_gradient_norm." % (
                     type(self.hook).__name__, context.step)) from None
-        if self._run_context.stop_requested:
+        if self._run_context.stop_requested or self._coordinator.should_stop():
             context.request_stop()
 
     def end(self, session, step):
@@ -137,6 +143,23 @@ def hooks_from_factories(factories):
     each, as slimtrain `Hook`s."""
     hooks = []
     for factory in factories:
-        made = factory()
+        made = _user_call(factory, "--hooks factory %s" % factory.__name__)
         hooks.extend(made if isinstance(made, (list, tuple)) else [made])
     return as_hooks(hooks)
+
+
+def set_up(hooks):
+    """Runs each hook's setup phase (in the training graph, before the
+    session); one that fails is a ConfigError naming it."""
+    for hook in hooks:
+        inner = hook.hook if isinstance(hook, SessionRunHookAdapter) else hook
+        _user_call(hook.setup, "hook %s" % type(inner).__name__)
+
+
+def _user_call(function, what):
+    """`function()`; whatever the user's code raises becomes one line."""
+    try:
+        return function()
+    except Exception as error:  # whatever the user's code raised
+        raise ConfigError("%s failed (%s: %s): fix it, or leave it out." % (
+            what, type(error).__name__, first_line(error))) from None

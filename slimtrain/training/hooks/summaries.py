@@ -24,7 +24,8 @@ class SummaryHook(Hook):
         self._all = all_summaries
         self._scalars = scalar_summaries
         self._all_trigger = PeriodicTrigger(every_secs=every_secs,
-                                            fire_at_start=True)
+                                            fire_at_start=True,
+                                            at_last_step=True)
         self._scalar_trigger = PeriodicTrigger(every_steps=every_steps)
         self._writing_all = False
 
@@ -33,8 +34,8 @@ class SummaryHook(Hook):
         self._scalar_trigger.start(step)
 
     def before_step(self, context):
-        self._writing_all = self._all is not None and (
-            context.is_last or self._all_trigger.secs_due())
+        self._writing_all = self._all is not None and self._all_trigger.due(
+            context.step, last=context.is_last)
         if self._writing_all:
             return StepArgs(fetches=self._all)
         if self._scalars is not None and self._scalar_trigger.due(

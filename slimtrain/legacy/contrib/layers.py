@@ -1,0 +1,6 @@
+"""Stands in for `tensorflow.contrib.layers`: each member is taken from
+where `slimtrain.legacy.mapping` says it moved."""
+
+from slimtrain.legacy import stand_ins
+
+__getattr__, __dir__ = stand_ins.members_of("tensorflow.contrib.layers")
