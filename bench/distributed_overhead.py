@@ -42,12 +42,13 @@ def examples_per_step(variant, batch_size):
     return batch_size * (2 if variant in ("two_clones", "cluster_sync") else 1)
 
 
-def chief_output(variant, output):
-    """The chief's own lines: all of train.py's, or the launcher's worker:0 ones."""
+def chief_output(variant, lines):
+    """The chief's own lines of `ChildRun.lines`: all of train.py's, or the
+    launcher's worker:0 ones, without the launcher's prefix."""
     if not variant.startswith("cluster"):
-        return output
-    return "\n".join(line[len(CHIEF_PREFIX):] for line in output.splitlines()
-                     if line.startswith(CHIEF_PREFIX))
+        return lines
+    return [(arrived, line[len(CHIEF_PREFIX):]) for arrived, line in lines
+            if line.startswith(CHIEF_PREFIX)]
 
 
 def steady_rate(step_times, first, last, examples):
@@ -78,8 +79,7 @@ def run_variant(variant, dataset_name, data_dirs, workdir, batch_size,
     else:
         args = [benchlib.PYTHON, benchlib.TRAIN_PY] + flags
     run = benchlib.ChildRun(args)
-    step_times = benchlib.progress_times(chief_output(variant, run.output),
-                                         run.launched)
+    step_times = benchlib.progress_times(chief_output(variant, run.lines))
     return steady_rate(step_times, warmup, warmup + steps,
                        examples_per_step(variant, batch_size))
 

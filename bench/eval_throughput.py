@@ -24,10 +24,10 @@ runs, in a rotating order, each in a fresh process:
            flags, to show what a change to the harness gained.
 
 Examples/sec is from the end of batch N/10 to the end of the last batch
-(eval.py: the timestamps of slim's "Evaluation [k/N]" lines; the bare loop:
-the time each batch ended), so graph building, restoring and the first
-batches are excluded. The ratio is taken within each round; the median is
-reported.
+(eval.py, run with -v 1: the arrival times of slim's "Evaluation [k/N]"
+lines; the bare loop: the time each batch ended), so graph building,
+restoring and the first batches are excluded. The ratio is taken within
+each round; the median is reported.
 """
 
 import os
@@ -43,6 +43,9 @@ VARIANTS = ("harness", "limit", "limit_input")
 RATIOS = (("harness", "limit"), ("limit_input", "limit"),
           ("harness", "limit_input"), ("harness", "baseline"))
 _PROGRESS = re.compile(r"^Evaluation \[(\d+)/(\d+)\]")
+# eval.py prints slim's "Evaluation [k/N]" lines, which time its batches,
+# only with -v 1 (TensorFlow's and slim's log lines are hidden otherwise).
+VERBOSE = "--verbosity=1"
 
 
 def train_checkpoint(model_name, data_dirs, workdir, steps=20):
@@ -58,12 +61,13 @@ def train_checkpoint(model_name, data_dirs, workdir, steps=20):
 
 
 def eval_batch_times(run):
-    """({batch number: epoch time} of eval.py's progress lines, N batches)."""
+    """({batch number: arrival time} of slim's progress lines in eval.py's
+    output, N batches); eval.py prints them with `VERBOSE`."""
     times, total = {}, None
-    for stamp, message in benchlib.absl_lines(run.output, run.launched):
+    for arrived, message in benchlib.messages(run.lines):
         match = _PROGRESS.match(message)
         if match:
-            times[int(match.group(1))] = stamp
+            times[int(match.group(1))] = arrived
             total = int(match.group(2))
     return times, total
 
@@ -81,7 +85,7 @@ def run_variant(variant, model_name, train_dir, data_dirs, workdir,
         eval_py = (os.path.join(baseline, "eval.py") if variant == "baseline"
                    else benchlib.EVAL_PY)
         run = benchlib.ChildRun(
-            [benchlib.PYTHON, eval_py, "--checkpoint_dir=" + train_dir,
+            [benchlib.PYTHON, eval_py, VERBOSE, "--checkpoint_dir=" + train_dir,
              "--eval_dir=" + workdir.run_dir("eval"),
              "--dataset_split_name=" + SPLIT,
              "--batch_size=%d" % BATCH_SIZE] +

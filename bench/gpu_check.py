@@ -87,7 +87,7 @@ def run_variant(model_name, flags, settings, workdir, deadline):
             return None, errors[-1]
         raise RuntimeError("train.py failed with status %d:\n%s" % (
             run.returncode, run.output[-4000:]))
-    times = benchlib.progress_times(run.output, run.launched)
+    times = benchlib.progress_times(run.lines)
     return benchlib.rate(times, warmup, total, batch_size), None
 
 

@@ -45,7 +45,7 @@ def measure_model(model_name, dataset_name, args, data_dirs, workdir):
     samples = [(stamp, rss) for stamp, _, rss, _ in run.samples if rss]
     peak = max(hwm for _, _, _, hwm in run.samples if hwm)
     launched = run.launched
-    step_times = benchlib.progress_times(run.output, launched)
+    step_times = benchlib.progress_times(run.lines)
     marks = sorted({args.steps * k // 10 // 10 * 10 for k in range(1, 11)} |
                    {args.baseline_step, args.steps})
     at_steps = {step: rss_at_step(samples, step_times, step) for step in marks

@@ -83,7 +83,7 @@ def run_variant(variant, model_name, data_dirs, workdir, env, args):
             "TF_AUTO_MIXED_PRECISION_GRAPH_REWRITE_ALLOWLIST_REMOVE"] = ""
     run = benchlib.ChildRun([benchlib.PYTHON, benchlib.TRAIN_PY] + flags,
                             env=variant_env)
-    times = benchlib.progress_times(run.output, run.launched)
+    times = benchlib.progress_times(run.lines)
     rate = benchlib.rate(times, warmup, total, batch_size)
     eval_dir = os.path.join(train_dir, "eval")
     benchlib.ChildRun([benchlib.PYTHON, benchlib.EVAL_PY,

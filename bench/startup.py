@@ -16,8 +16,8 @@ a rotating order:
               under bench/workers.py train_probe, which also notes when its
               start-up phases ended);
   eval        eval.py on a checkpoint of each, timed from launch to the end
-              of its first evaluated batch (the timestamp of slim's
-              "Evaluation [1/N]" line).
+              of its first evaluated batch (the arrival of slim's
+              "Evaluation [1/N]" line, which eval.py prints with -v 1).
 
 Deep networks (--deep_models), on the built-in digits at batch 1 (their
 default image size, 224 or 299 px): each round launches, fresh process
@@ -68,16 +68,17 @@ def time_import(_model_name, _data_dirs, _workdir, _train_dirs):
 
 
 def _first_line(run, prefix):
-    """Seconds from launch to the first absl line starting with prefix."""
-    for stamp, message in benchlib.absl_lines(run.output, run.launched):
+    """Seconds from launch to the arrival of the first line starting with
+    prefix."""
+    for arrived, message in benchlib.messages(run.lines):
         if message.startswith(prefix):
-            return stamp - run.launched
+            return arrived - run.launched
     return None
 
 
 def first_progress_line(run):
     """Seconds from launch to train.py's first progress line."""
-    times = benchlib.progress_times(run.output, run.launched)
+    times = benchlib.progress_times(run.lines)
     if not times:
         raise RuntimeError("no progress line in the output of %s:\n%s" % (
             " ".join(run.args), run.output[-4000:]))
@@ -91,14 +92,14 @@ def time_train(model_name, data_dirs, workdir, _train_dirs):
          "--train_dir=" + workdir.run_dir("startup"),
          "--model_name=" + model_name, "--max_number_of_steps=2"] +
         benchlib.dataset_flags(dataset_name, data_dirs))
-    # slim.learning.train logs "Starting Queues." once the session is ready.
-    return first_progress_line(run), _first_line(run, "Starting Queues.")
+    stamps = run.result()  # train_probe notes when the session was ready
+    return first_progress_line(run), stamps["session_ready"] - run.launched
 
 
 def time_eval(model_name, data_dirs, workdir, train_dirs):
     dataset_name = benchlib.MODELS[model_name]["eval_dataset_name"]
     run = benchlib.ChildRun(
-        [benchlib.PYTHON, benchlib.EVAL_PY,
+        [benchlib.PYTHON, benchlib.EVAL_PY, eval_throughput.VERBOSE,
          "--checkpoint_dir=" + train_dirs[model_name],
          "--eval_dir=" + workdir.run_dir("eval"), "--dataset_split_name=test",
          "--batch_size=%d" % eval_throughput.BATCH_SIZE,

@@ -37,8 +37,8 @@ less disturbed by other processes on a shared machine than the wall-clock
 rate, though spinning TensorFlow threads blur it.
 
 Examples/sec is steady state: from the end of step --warmup_steps to the end
-of step --warmup_steps + --steps (train.py: the timestamps of its progress
-lines at those global steps; the others: the time each step ended).
+of step --warmup_steps + --steps (train.py: the time its progress lines at
+those global steps arrived; the others: the time each step ended).
 Start-up, the first steps (graph optimization, tracing) and what train.py
 does after its last step (a summary with histograms, the final checkpoint;
 it runs 10 steps more than measured) are excluded. The step-based scalar
@@ -87,7 +87,7 @@ def run_variant(variant, model_name, dataset_name, data_dirs, workdir,
         if variant == "harness_nosum":
             args += ["--save_summaries_steps=0", "--save_summaries_secs=0"]
         run = benchlib.ChildRun(args)
-        step_times = benchlib.progress_times(run.output, run.launched)
+        step_times = benchlib.progress_times(run.lines)
     else:
         mode, extra = {"limit": ("limit", []),
                        "limit_input": ("limit", ["--input=pipeline"]),

@@ -21,7 +21,12 @@ import typing
 from absl import app, flags
 
 from slimtrain import settings, startup
-from slimtrain.errors import ConfigError, DivergedError, StoppedBySignal
+from slimtrain.errors import (
+    EXIT_BAD_INPUT,
+    ConfigError,
+    DivergedError,
+    StoppedBySignal,
+)
 
 HELP_ARGUMENTS = ("--help", "-h", "-?", "--helpshort")
 
@@ -93,15 +98,18 @@ def run(main, config_class, summary, graph_only=False,
        flag.
     2. Unless -v/--verbosity of at least 1 is given, TensorFlow is
        imported without its C++ start-up lines (`startup`), and once the
-       flags are parsed its, tf-slim's and Keras' deprecation notices and
-       warnings are hidden.
+       flags are parsed TensorFlow's and tf-slim's log lines and their and
+       Keras' warnings are hidden. slimtrain's own lines are printed
+       without absl's prefix (`startup.plain_lines`).
     3. The working directory is added to the end of the module path, so
        that --scenario finds a module in the directory the program is run
        from.
-    4. absl parses the flags into `config_class`'s; `main(argv)` runs. The
-       errors of `slimtrain.errors` end the program with their one line on
-       stderr and their exit status (2 bad input, 3 divergence, 128 +
-       signal when stopped by a signal).
+    4. absl parses the flags into `config_class`'s; a flag it cannot
+       parse (an unknown flag, a bad number) is one `error:` line and exit
+       status 2, like any other bad input (`parse_flags`). `main(argv)`
+       runs. The errors of `slimtrain.errors` end the program with their
+       one line on stderr and their exit status (2 bad input, 3
+       divergence, 128 + signal when stopped by a signal).
 
     Args:
       main: fn(argv); it reads its config with `config_from_flags`.
@@ -125,7 +133,21 @@ def run(main, config_class, summary, graph_only=False,
     if os.getcwd() not in sys.path:
         sys.path.append(os.getcwd())
     define_flags(config_class)
-    app.run(_guarded(main, takes_arguments))
+    app.run(_guarded(main, takes_arguments), flags_parser=parse_flags)
+
+
+def parse_flags(argv):
+    """absl's flag parser for `app.run`, with its errors as one line.
+
+    absl's own prints its error with a usage hint and exits 1, the status
+    of a crash; a flag it cannot parse is bad input (status 2).
+    """
+    try:
+        return flags.FLAGS(argv)
+    except flags.Error as error:
+        message = " ".join(str(error).split()).replace(" ?", "?")
+        print("error: %s (--help lists the flags)" % message, file=sys.stderr)
+        sys.exit(EXIT_BAD_INPUT)
 
 
 def use_graph_tensor_semantics():
@@ -147,7 +169,7 @@ def use_graph_tensor_semantics():
 
 
 def _guarded(main, takes_arguments):
-    """`main` for absl: one log format; slimtrain's errors end in one line.
+    """`main` for absl: plain lines; slimtrain's errors end in one line.
 
     TensorFlow gives its logger a handler of its own when it is imported
     before absl installs the root handler, so every TensorFlow line would be
@@ -159,6 +181,7 @@ def _guarded(main, takes_arguments):
         tf_logger = logging.getLogger("tensorflow")
         for handler in list(tf_logger.handlers):
             tf_logger.removeHandler(handler)
+        startup.plain_lines()
         if flags.FLAGS.verbosity < startup.VERBOSE_LEVEL:
             startup.hide_library_noise()
         try:

@@ -39,8 +39,9 @@ import sys
 
 from absl import app, flags
 
-from slimtrain import startup
+from slimtrain import cli, startup
 from slimtrain.errors import ConfigError
+from slimtrain.rundir.write_guard import write_errors
 
 # input_format -> (its function in `converters`, the default dataset_name;
 # None: the records' names are fixed, research/slim's visualwakewords layout).
@@ -146,8 +147,9 @@ def _convert(flag_values):
             "records are named train.record-* and val.record-* as "
             "research/slim names them: leave it out." %
             flag_values.input_format)
-    sizes = getattr(converters, function_name)(
-        flag_values.input_dir, flag_values.output_dir, **options)
+    with write_errors(flag_values.output_dir):  # a full disk: one line
+        sizes = getattr(converters, function_name)(
+            flag_values.input_dir, flag_values.output_dir, **options)
     print("Wrote %s to %s." % (", ".join(
         "%s: %d examples" % item for item in sorted(sizes.items())),
         flag_values.output_dir))
@@ -190,4 +192,4 @@ if __name__ == "__main__":
     if any(arg in HELP_ARGUMENTS for arg in sys.argv[1:]):
         print(help_text(flags.FLAGS))
         sys.exit(0)
-    app.run(main)
+    app.run(main, flags_parser=cli.parse_flags)  # a bad flag: one line

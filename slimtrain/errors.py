@@ -6,8 +6,9 @@ print the message as one line on stderr and exit with the exception's
 
   0    finished (or nothing left to do)
   1    crashed: an unexpected error, with its traceback
-  2    ConfigError: bad input (a flag, data set or checkpoint); fix it and
-       run again
+  2    ConfigError: bad input (a flag, data set or checkpoint), or a
+       write that failed (a full disk, permissions: `rundir.write_guard`);
+       fix it and run again
   3    DivergedError: the loss or a gradient became NaN or Inf
   4    a task of a TF_CONFIG cluster stopped answering
        (`slimtrain.distributed.roles`, through train.py's end_process)

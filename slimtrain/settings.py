@@ -11,7 +11,9 @@ once, with `flag_field`, and carries everything said about it:
 - the help text, shown by `--help` under the field's `group` (one of
   GROUPS, in that order);
 - the check `check_fields` applies to the value (unless it is None), which
-  raises a one-line `ConfigError` naming the flag.
+  raises a one-line `ConfigError` naming the flag. Every float field is
+  also checked to be finite: absl reads "nan" and "inf" as floats, and
+  neither is a setting that can work.
 
 `ModelSettings` is the group of fields that describe a trained network and
 its data (network, preprocessing, data set, labels offset, ...), and
@@ -30,6 +32,8 @@ May import: slimtrain.errors.
 """
 
 import dataclasses
+import math
+import typing
 from dataclasses import dataclass
 from typing import Optional
 
@@ -111,12 +115,26 @@ def is_run_setting(field):
 
 
 def check_fields(settings):
-    """Applies each field's check to its value; raises the first ConfigError."""
+    """Applies each field's check to its value (every float field's first
+    `finite`); raises the first ConfigError."""
+    hints = typing.get_type_hints(type(settings))
     for field in dataclasses.fields(settings):
-        check = field.metadata.get("check")
         value = getattr(settings, field.name)
-        if check is not None and value is not None:
+        if value is None:
+            continue
+        if float in (hints[field.name], *typing.get_args(hints[field.name])):
+            finite(field.name, value, field.default)
+        check = field.metadata.get("check")
+        if check is not None:
             check(field.name, value)
+
+
+def finite(name, value, default=None):
+    """Raises ConfigError naming --name if value is NaN or infinite."""
+    if not math.isfinite(value):
+        usual = "" if default is None else " (the default is %s)" % default
+        raise ConfigError("--%s=%s is not a finite number: give a finite "
+                          "value%s." % (name, value, usual))
 
 
 def positive(name, value):

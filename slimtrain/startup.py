@@ -15,29 +15,48 @@ around a program's first import of TensorFlow:
   the environment does not set it) and drops the C++ start-up lines that
   TensorFlow's import prints; any other output of the import is kept.
 - `hide_library_noise()`: the entry points call it after parsing flags in
-  the same case: deprecation log records, the Coordinator's copy of an
-  error that the main thread reports anyway, and Python warnings raised
-  inside TensorFlow, tf-slim and Keras are dropped; slimtrain's own lines
-  and every other warning stay.
+  the same case: the log records of TensorFlow's and tf-slim's own code
+  ("Starting Queues", "global_step/sec: 0", "Restoring parameters from",
+  "Fingerprint not found", deprecation notices) and Python warnings
+  raised inside TensorFlow, tf-slim and Keras are dropped; slimtrain's own
+  lines, those of the SessionRunHooks a user adds (LoggingTensorHook) and
+  every other warning stay. An error TensorFlow logs is also raised, and
+  the program reports it then.
+- `quiet_native_lines()`: around a call whose native code prints a known
+  start-up line of its own (TFLite's "Created TensorFlow Lite XNNPACK
+  delegate"), drops that line, in the same case.
+- `plain_lines()`: slimtrain's own log lines are printed as plain text,
+  without absl's prefix (severity, date, time, thread, file:line), a
+  warning as "warning: ..."; the libraries' lines (shown with -v 1) keep
+  absl's prefix.
 
 May import: nothing of slimtrain.
 """
 
 import contextlib
+import functools
+import importlib.util
 import logging
 import os
 import re
 import sys
 import tempfile
+import threading
 import warnings
+
+from absl import logging as absl_logging
 
 # absl's --verbosity (-v) at which TensorFlow's own lines are shown.
 VERBOSE_LEVEL = 1
 
 _START_UP_LINE = re.compile(
     r"^(WARNING: All log messages before absl::InitializeLog\(\) is called "
-    r"are written to STDERR|[IW]\d{4} [\d:.]+ +\d+ \S+\.cc:\d+\] .*)$")
+    r"are written to STDERR|[IW]\d{4} [\d:.]+ +\d+ \S+\.cc:\d+\] .*|"
+    r"INFO: Created TensorFlow Lite XNNPACK delegate for CPU\.)$")
 _LIBRARY_MODULES = r"(tensorflow|tf_slim|keras|tf_keras)(\..*)?$"
+_LIBRARY_PACKAGES = ("tensorflow", "tf_slim", "keras", "tf_keras")
+# TensorFlow's module of LoggingTensorHook and the other standard hooks.
+_USER_HOOKS_MODULE = "basic_session_run_hooks"
 
 
 def verbosity(argv):
@@ -64,16 +83,27 @@ def is_quiet(argv=None):
 
 @contextlib.contextmanager
 def quiet_tensorflow_import():
-    """Runs the block (which imports TensorFlow) without its start-up lines.
+    """Runs the block (which imports TensorFlow) without its start-up lines
+    (see `quiet_native_lines`), and sets TF_CPP_MIN_LOG_LEVEL=3 for the
+    rest of the process, when it is not set and the output is quiet."""
+    if is_quiet():
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    with quiet_native_lines():
+        yield
 
-    The process's stderr (file descriptor 2, where TensorFlow's C++ code
-    writes) goes to a temporary file during the block; afterwards every line
-    that is not a known start-up line is written back to stderr.
+
+@contextlib.contextmanager
+def quiet_native_lines():
+    """Runs the block without the known start-up lines of native code.
+
+    Unless the command line asks for TensorFlow's lines (-v 1), the
+    process's stderr (file descriptor 2, where C++ code writes) goes to a
+    temporary file during the block; afterwards every line that is not a
+    known start-up line is written back to stderr.
     """
     if not is_quiet():
         yield
         return
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     sys.stderr.flush()
     saved = os.dup(2)
     with tempfile.TemporaryFile(mode="w+b") as captured:
@@ -93,31 +123,76 @@ def quiet_tensorflow_import():
                 sys.stderr.flush()
 
 
-class _DropLibraryNoise(logging.Filter):
-    """Drops TensorFlow's "... is deprecated ... Instructions for updating"
-    log records, which name TensorFlow's and tf-slim's own calls, the
-    session manager's "Running local_init_op" lines, and the Coordinator's
-    "Error reported to Coordinator" records.
+@functools.lru_cache(maxsize=None)
+def _library_folders():
+    """The folders of the installed TensorFlow, tf-slim and Keras packages
+    (found without importing them), each ending in a separator."""
+    folders = []
+    for name in _LIBRARY_PACKAGES:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):  # hidden (sys.modules[name] = None)
+            continue
+        for folder in (spec and spec.submodule_search_locations) or ():
+            folders.append(os.path.join(os.path.realpath(folder), ""))
+    return tuple(folders)
 
-    The Coordinator (under slim's Supervisor and TensorFlow's monitored
-    sessions) logs an error raised in a training step or one of its
-    threads, whole, with the op's ~30-line stack, and then re-raises it in
-    the main thread when it joins its threads. There slimtrain turns it
-    into its one line (a corrupt record, a lost cluster task), or Python
-    prints the traceback of a crash; the record only repeats it first.
-    """
 
-    def filter(self, record):
-        if record.module == "deprecation":
-            return False
-        if (record.module == "coordinator" and
-                str(record.msg).startswith("Error reported to Coordinator")):
-            return False
-        return not (record.module == "session_manager" and
-                    record.levelno < logging.WARNING)
+def is_library_record(record):
+    """Whether a log record comes from TensorFlow's, tf-slim's or Keras'
+    code, by the file that logged it: TensorFlow's logger also carries a
+    program's own `tf.logging` lines (TF 1.x programs log through it), and
+    some of TensorFlow's modules log through absl's ("Fingerprint not
+    found")."""
+    path = os.path.realpath(record.pathname or "")
+    return path.startswith(_library_folders())
+
+
+def _shown_quietly(record):
+    """Whether a record is shown without -v 1: slimtrain's and the user's,
+    and those of TensorFlow's standard SessionRunHooks, which only a user
+    adds (--hooks: a LoggingTensorHook's tensors are what was asked for)."""
+    return (not is_library_record(record) or
+            record.module == _USER_HOOKS_MODULE)
 
 
 def hide_library_noise():
-    """Drops deprecation records and library warnings (see module doc)."""
-    logging.getLogger("tensorflow").addFilter(_DropLibraryNoise())
+    """Drops TensorFlow's log records and library warnings (module doc),
+    and the tracebacks of TensorFlow's own threads: its event writer's
+    thread dies on a failed write (a full disk), and TensorFlow raises that
+    error again in the thread that writes next, where the program reports
+    it in one line."""
+    for name in ("tensorflow", "absl"):
+        logging.getLogger(name).addFilter(_shown_quietly)
     warnings.filterwarnings("ignore", module=_LIBRARY_MODULES)
+    report = threading.excepthook
+
+    def excepthook(args):
+        if not re.match(_LIBRARY_MODULES, type(args.thread).__module__):
+            report(args)
+
+    threading.excepthook = excepthook
+
+
+class PlainFormatter(logging.Formatter):
+    """slimtrain's lines as plain text; the libraries' (`is_library_record`)
+    with absl's prefix."""
+
+    def __init__(self):
+        super().__init__()
+        self._prefixed = absl_logging.PythonFormatter()
+
+    def format(self, record):
+        if is_library_record(record):
+            return self._prefixed.format(record)
+        text = record.getMessage()
+        if record.levelno >= logging.ERROR:
+            return "error: " + text
+        if record.levelno >= logging.WARNING:
+            return "warning: " + text
+        return text
+
+
+def plain_lines():
+    """Prints slimtrain's own log lines without absl's prefix (module doc)."""
+    absl_logging.get_absl_handler().setFormatter(PlainFormatter())

@@ -28,16 +28,21 @@ _exports = {}
 
 
 def run_script(script, *args, cwd=REPO, timeout=300):
-    """Runs REPO/`script` with `args`, tf_keras hidden; the CompletedProcess."""
+    """Runs REPO/`script` with `args`, tf_keras hidden, as a user would:
+    without the test suite's TF_CPP_MIN_LOG_LEVEL (the scripts choose it
+    from -v); the CompletedProcess."""
+    env = {key: value for key, value in os.environ.items()
+           if key != "TF_CPP_MIN_LOG_LEVEL"}
     return subprocess.run(
         [sys.executable, "-c", _LAUNCHER, os.path.join(REPO, script), *args],
-        cwd=cwd, capture_output=True, text=True, timeout=timeout)
+        cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
 
 
 def exported_run(tmp_path_factory):
-    """{"train_dir", "export_dir", "stdout"}: a LeNet-on-digits run trained
-    once per test process into ./train_logs and exported by `python
-    export.py` with no flags (so into ./train_logs/export, every format)."""
+    """{"train_dir", "export_dir", "stdout", "stderr"}: a LeNet-on-digits
+    run trained once per test process into ./train_logs and exported by
+    `python export.py` with no flags (so into ./train_logs/export, every
+    format)."""
     if not _exports:
         base = tmp_path_factory.mktemp("exported_run")
         train_dir = str(base / "train_logs")
@@ -46,7 +51,7 @@ def exported_run(tmp_path_factory):
         result = run_script("export.py", cwd=str(base))
         assert result.returncode == 0, result.stderr[-3000:]
         _exports.update(train_dir=train_dir, export_dir=export_dir,
-                        stdout=result.stdout)
+                        stdout=result.stdout, stderr=result.stderr)
     return dict(_exports)
 
 

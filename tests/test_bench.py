@@ -49,7 +49,7 @@ def trained(tmp_path_factory):
 
 def test_train_py_progress_lines_time_its_steps(trained):
     run, _ = trained
-    times = benchlib.progress_times(run.output, run.launched)
+    times = benchlib.progress_times(run.lines)
     assert sorted(times) == [1, 10, 20, 30]  # the first step, at once
     assert run.launched < times[10] < times[20] < times[30] < run.ended
     assert benchlib.rate(times, 10, 30, 32) == pytest.approx(
@@ -64,8 +64,9 @@ def test_eval_py_progress_and_bare_loop_measure_the_same_metrics(
     _, train_dir = trained
     eval_dir = str(tmp_path / "eval")
     run = benchlib.ChildRun(
-        [benchlib.PYTHON, benchlib.EVAL_PY, "--checkpoint_dir=" + train_dir,
-         "--eval_dir=" + eval_dir, "--batch_size=100"], timeout=300)
+        [benchlib.PYTHON, benchlib.EVAL_PY, eval_throughput.VERBOSE,
+         "--checkpoint_dir=" + train_dir, "--eval_dir=" + eval_dir,
+         "--batch_size=100"], timeout=300)
     times, total = eval_throughput.eval_batch_times(run)
     assert total == 4 and sorted(times) == [1, 2, 3, 4]  # 360 test images
     with open(os.path.join(eval_dir, "results.jsonl")) as handle:
@@ -130,20 +131,24 @@ def test_start_up_probe_trains_what_it_is_told_and_notes_each_phase(
 def test_distributed_overhead_reads_the_chiefs_progress_lines():
     import distributed_overhead
 
-    output = ("[ps:0] I1124 10:00:00.000000 1 x.py:1] step 12/99: loss = 1\n"
-              "[worker:0] I1124 10:00:01.000000 1 x.py:1] step 12/99: loss = 1\n"
-              "[worker:1] I1124 10:00:02.000000 1 x.py:1] step 20/99: loss = 1\n"
-              "[worker:0] I1124 10:00:03.000000 1 x.py:1] step 51/99: loss = 1\n"
-              "[worker:0] I1124 10:00:09.000000 1 x.py:1] step 99/99: loss = 1\n")
-    chief = distributed_overhead.chief_output("cluster_sync", output)
-    times = benchlib.progress_times(chief, 1795500000.0)
-    assert sorted(times) == [12, 51, 99]
+    # The launcher's output, timed as it arrived; the chief's lines with
+    # and without absl's prefix (an older checkout printed it).
+    lines = [(100.0, "[ps:0] step 12/99: loss = 1\n"),
+             (101.0, "[worker:0] step 12/99: loss = 1\n"),
+             (102.0, "[worker:1] step 20/99: loss = 1\n"),
+             (103.0, "[worker:0] I1124 10:00:03.000000 1 x.py:1] step 51/99: "
+                     "loss = 1\n"),
+             (109.0, "[worker:0] step 99/99: loss = 1 (cross-entropy 0.5, "
+                     "regularization 0.5), 8 examples/sec, ETA 0:00:00\n")]
+    chief = distributed_overhead.chief_output("cluster_sync", lines)
+    times = benchlib.progress_times(chief)
+    assert times == {12: 101.0, 51: 103.0, 99: 109.0}
     # From step 51 (the first logged after the warm-up) to 99: 48 steps of
     # 2 x 8 examples in 6 s.
     assert distributed_overhead.steady_rate(
         times, 50, 99, distributed_overhead.examples_per_step(
             "cluster_sync", 8)) == pytest.approx(48 * 16 / 6.0)
-    assert distributed_overhead.chief_output("two_clones", output) == output
+    assert distributed_overhead.chief_output("two_clones", lines) == lines
 
 
 def test_jpeg_input_bench_measures_slimtrain_against_slims_queues(tmp_path):

@@ -1,9 +1,11 @@
-"""A train dir's checkpoints found by their files: copies, moves, torn saves.
+"""A train dir's checkpoints found by their files: copies, moves, torn saves,
+damaged bytes.
 
 Every case starts from a real 20-step run (checkpoints 5, 10, 15, 20),
 damages a copy of it the way the issue describes (cp -r, mv, a truncated
 .data, a deleted .index, garbage in the state file, leftovers of a killed
-save) and trains or evaluates it in-process.
+save, flipped bytes, a zero-filled page, a garbage data file or index) and
+trains, evaluates, exports or serves it in-process.
 """
 
 import logging
@@ -16,6 +18,9 @@ import tensorflow.compat.v1 as tf
 from slimtrain.errors import ConfigError
 from slimtrain.evaluation.config import EvalConfig
 from slimtrain.evaluation.loop import run_evaluation
+from slimtrain.export.config import ExportConfig
+from slimtrain.export.exporter import run_export
+from slimtrain.export.predictor import CheckpointModel
 from slimtrain.rundir import checkpoint_files, checkpoint_reading
 from slimtrain.training.trainer import train
 from tests.training_helpers import checkpoint_steps, small_config
@@ -174,10 +179,151 @@ def test_with_no_complete_checkpoint_a_run_starts_fresh_and_keeps_files(
         assert checkpoint_files.prepare_for_resume(run_copy) is None
     [warning] = skipped_warnings(caplog)
     assert "training starts from step 0" in warning
-    assert "damaged files are kept" in warning
-    assert os.path.exists(os.path.join(run_copy,
+    assert "their files are kept in %s/damaged" % run_copy in warning
+    assert os.path.exists(os.path.join(run_copy, "damaged",
                                        "model.ckpt-20.data-00000-of-00001"))
     assert not os.path.exists(os.path.join(run_copy, "checkpoint"))
+
+
+DATA = "model.ckpt-20.data-00000-of-00001"
+
+
+def flip_bytes(path):
+    """Bit rot: a few bytes in the middle of the file inverted."""
+    with open(path, "r+b") as handle:
+        handle.seek(os.path.getsize(path) // 2)
+        data = handle.read(8)
+        handle.seek(-len(data), os.SEEK_CUR)
+        handle.write(bytes(byte ^ 0xFF for byte in data))
+
+
+def zero_a_page(path):
+    """A power loss: a page of the file reads back as zeros."""
+    with open(path, "r+b") as handle:
+        handle.seek(os.path.getsize(path) // 2 // 4096 * 4096)
+        handle.write(bytes(4096))
+
+
+def garble(path):
+    """Garbage of the file's own size."""
+    size = os.path.getsize(path)
+    with open(path, "wb") as handle:
+        handle.write(os.urandom(size))
+
+
+DAMAGES = {
+    "flipped data bytes": (DATA, flip_bytes),
+    "a zero-filled data page": (DATA, zero_a_page),
+    "a garbage data file": (DATA, garble),
+    "a garbage index": ("model.ckpt-20.index", garble),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGES))
+def test_damaged_bytes_are_found_by_reading_the_data(run_copy, damage):
+    name, damage_file = DAMAGES[damage]
+    path = os.path.join(run_copy, name)
+    size = os.path.getsize(path)
+    damage_file(path)
+    assert os.path.getsize(path) == size  # the torn-save check cannot tell
+    prefix = os.path.join(run_copy, "model.ckpt-20")
+    problem = checkpoint_files.checkpoint_problem(prefix)
+    assert problem and "\n" not in problem, problem
+    assert checkpoint_files.checkpoint_problem(
+        os.path.join(run_copy, "model.ckpt-15")) is None
+
+
+def test_a_damaged_newest_checkpoint_is_moved_aside_and_training_resumes(
+        run_copy, caplog):
+    """Flipped bytes in a full-size newest checkpoint: train.py resumes from
+    the one before, with one warning, and keeps the damaged files in
+    damaged/ (its own step-20 save would replace them)."""
+    flip_bytes(os.path.join(run_copy, DATA))
+    with open(os.path.join(run_copy, DATA), "rb") as handle:
+        damaged_bytes = handle.read()
+    with caplog.at_level(logging.INFO):
+        train(small_config(run_copy, max_number_of_steps=25,
+                           save_interval_steps=5))
+    [warning] = skipped_warnings(caplog)
+    assert ("model.ckpt-20 (its data does not read back (" in warning and
+            "using model.ckpt-15 instead (their files are kept in %s/damaged)"
+            % run_copy in warning), warning
+    assert any(record.getMessage() == "Resuming from %s/model.ckpt-15." %
+               run_copy for record in caplog.records)
+    assert sorted(os.listdir(os.path.join(run_copy, "damaged"))) == [
+        DATA, "model.ckpt-20.index", "model.ckpt-20.meta"]
+    with open(os.path.join(run_copy, "damaged", DATA), "rb") as handle:
+        assert handle.read() == damaged_bytes
+    assert checkpoint_steps(run_copy)[-2:] == [20, 25]
+    assert checkpoint_files.checkpoint_problem(
+        os.path.join(run_copy, "model.ckpt-20")) is None  # saved again
+    # Damaged again later: kept beside the first, not over it.
+    zero_a_page(os.path.join(run_copy, "model.ckpt-25.data-00000-of-00001"))
+    checkpoint_files.prepare_for_resume(run_copy)
+    assert os.path.exists(os.path.join(run_copy, "damaged",
+                                       "model.ckpt-25.index"))
+
+
+def test_eval_export_and_predict_skip_a_damaged_checkpoint(run_copy, caplog):
+    zero_a_page(os.path.join(run_copy, DATA))
+    before = sorted(os.listdir(run_copy))
+    with caplog.at_level(logging.WARNING):
+        [result] = run_evaluation(EvalConfig(checkpoint_dir=run_copy,
+                                             eval_dir=run_copy + "-eval",
+                                             max_num_batches=1))
+        exported = run_export(ExportConfig(
+            checkpoint_dir=run_copy, output_dir=run_copy + "-export",
+            formats="frozen", parity_examples=4))
+        model = CheckpointModel(run_copy)
+    assert result.global_step == 15
+    assert exported["global_step"] == 15
+    assert len(skipped_warnings(caplog)) == 3
+    assert all("model.ckpt-20 (its data does not read back" in warning and
+               warning.endswith("using model.ckpt-15 instead (the damaged "
+                                "files are kept).")
+               for warning in skipped_warnings(caplog))
+    assert model.input_shape == [None, 28, 28, 1]
+    assert sorted(os.listdir(run_copy)) == before  # readers move nothing
+
+
+def test_continuous_evaluation_skips_a_checkpoint_that_fails_to_restore(
+        run_copy, caplog):
+    garble(os.path.join(run_copy, DATA))  # the one the state file names
+    with caplog.at_level(logging.WARNING):
+        assert run_evaluation(EvalConfig(checkpoint_dir=run_copy,
+                                         eval_interval_secs=1)) == []
+    [skipped] = [record.getMessage() for record in caplog.records
+                 if record.getMessage().startswith("Skipping ")]
+    assert skipped.startswith("Skipping %s/model.ckpt-20: it cannot be "
+                              "restored (its data does not read back ("
+                              % run_copy), skipped
+
+
+def test_a_damaged_checkpoint_named_or_alone_is_one_line(run_copy, tmp_path,
+                                                         caplog):
+    flip_bytes(os.path.join(run_copy, DATA))
+    with pytest.raises(ConfigError) as named:
+        run_evaluation(EvalConfig(
+            checkpoint_path=os.path.join(run_copy, "model.ckpt-20"),
+            eval_dir=str(tmp_path / "eval")))
+    assert str(named.value).startswith(
+        "--checkpoint_path=%s/model.ckpt-20 cannot be restored (its data "
+        "does not read back (" % run_copy)
+    assert not (tmp_path / "eval").exists()
+    for step in (5, 10, 15):
+        flip_bytes(os.path.join(run_copy, "model.ckpt-%d.data-00000-of-00001"
+                                % step))
+    with pytest.raises(ConfigError, match="holds no checkpoint that can be "
+                       "restored"):
+        run_evaluation(EvalConfig(checkpoint_dir=run_copy))
+    caplog.clear()
+    with caplog.at_level(logging.WARNING), pytest.raises(
+            ConfigError, match="holds no checkpoint to evaluate"):
+        run_evaluation(EvalConfig(checkpoint_dir=run_copy,
+                                  eval_all_checkpoints=True))
+    [warning] = skipped_warnings(caplog)
+    assert all("model.ckpt-%d (its data does not read back" % step in warning
+               for step in (5, 10, 15, 20))
 
 
 def test_eval_uses_the_newest_complete_checkpoint(run_copy, caplog):

@@ -42,14 +42,16 @@ def test_help_lists_every_command_on_one_screen():
     assert len(lines) <= 24 and max(len(line) for line in lines) <= 80
     listed = [line.split()[0] for line in lines if line.startswith("  ")]
     assert listed == list(dispatch.COMMANDS) == [
-        "train", "eval", "export", "predict", "convert", "launch"]
+        "train", "eval", "export", "predict", "convert", "launch", "legacy",
+        "upgrade"]
     assert "tensorflow imported: False" in result.stdout
 
 
 @pytest.mark.parametrize("command,heading", [
     ("train", "Optimization:"), ("eval", "Evaluation:"),
     ("export", "Export:"), ("predict", "Prediction:"),
-    ("convert", "--write_samples"), ("launch", "--num_workers")])
+    ("convert", "--write_samples"), ("launch", "--num_workers"),
+    ("legacy", "--explain"), ("upgrade", "SRC DST")])
 def test_each_command_prints_its_flags_without_tensorflow(command, heading):
     result = slimtrain(command, "--help")
     assert result.returncode == 0, result.stderr[-2000:]
@@ -72,8 +74,8 @@ def test_a_missing_or_unknown_command_is_one_line_with_status_2():
     assert result.returncode == 2
     assert result.stderr == (
         "error: 'trian' is not a slimtrain command (did you mean train?): use "
-        "one of train, eval, export, predict, convert, launch (slimtrain "
-        "--help).\n")
+        "one of train, eval, export, predict, convert, launch, legacy, "
+        "upgrade (slimtrain --help).\n")
     result = slimtrain()
     assert result.returncode == 2
     assert result.stderr.startswith("error: name a command: ")

@@ -123,6 +123,28 @@ def test_bad_settings_name_their_flag(changes, flag):
     assert flag in message and "\n" not in message
 
 
+@pytest.mark.parametrize("config_class", [TrainConfig, EvalConfig,
+                                          ExportConfig])
+def test_every_float_flag_refuses_nan_and_infinity(config_class, parsed):
+    """absl reads "nan", "inf" and "-inf" as floats; each float flag then
+    fails validation with one line naming it."""
+    float_fields = [field.name for field in dataclasses.fields(config_class)
+                    if float in (field.type, *getattr(field.type, "__args__",
+                                                      ()))]
+    assert float_fields
+    for name in float_fields:
+        for text in ("nan", "inf", "-inf"):
+            values = parsed("--%s=%s" % (name, text)) if (
+                config_class is TrainConfig) else None
+            value = values[name].value if values else float(text)
+            config = dataclasses.replace(config_class(), **{name: value})
+            with pytest.raises(ConfigError) as raised:
+                config.validate()
+            message = str(raised.value)
+            assert message.startswith("--%s=%s is not a finite number" % (
+                name, text)) and "\n" not in message
+
+
 def test_quantization_aware_training_is_research_slims_flag_and_a_freeze():
     assert not TrainConfig().validate().quantizes  # -1: float
     assert TrainConfig(quantize_delay=0).validate().quantizes

@@ -20,6 +20,7 @@ from tests.test_datasets_writers import (
     write_idx,
     write_image_folder,
 )
+from tests.test_train_dir_cli import mount_tmpfs
 
 
 def test_mnist_idx_round_trip(tmp_path):
@@ -190,6 +191,27 @@ def test_command_converts_and_reports(tmp_path, capsys):
     assert split.num_samples == 6
 
 
+def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, capsys):
+    """A real full disk: an 8 KiB tmpfs (mounted as root; skipped where
+    mounting is not allowed), too small for the converted records."""
+    disk = tmp_path / "disk"
+    if not mount_tmpfs(disk, "8k"):
+        pytest.skip("mounting a tmpfs needs root (mount -t tmpfs) here")
+    try:
+        _mnist_raw(tmp_path / "raw")
+        status = convert.run(parsed_flags(
+            "--input_format=mnist_idx", "--input_dir=%s" % (tmp_path / "raw"),
+            "--output_dir=%s" % (disk / "mnist")))
+        error = capsys.readouterr().err
+        assert status == 2
+        assert error.startswith("slimtrain.convert: error: no space left on "
+                                "the device of %s" % (disk / "mnist"))
+        assert error.count("\n") == 1
+        assert os.listdir(str(disk)) == []
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
+
+
 def _mnist_raw(folder, gzipped=True):
     """Writes MNIST IDX files of 20 train and 5 test images; returns the
     path of the train images file."""
@@ -314,6 +336,14 @@ def test_module_runs_as_a_program(tmp_path):
                                     "gzip file" % raw)
     assert result.stderr.count("\n") == 1
     assert not (tmp_path / "out").exists()
+    # A flag absl cannot parse is bad input too: one line, status 2.
+    bad_flag = subprocess.run(
+        [sys.executable, "-m", "slimtrain.convert", "--num_shards=two"],
+        capture_output=True, text=True, timeout=120)
+    assert bad_flag.returncode == 2
+    assert bad_flag.stderr.startswith("error: ") and (
+        "--num_shards" in bad_flag.stderr)
+    assert bad_flag.stderr.count("\n") == 1
 
 
 def test_write_samples_writes_a_png_of_each_held_out_digit(tmp_path, capsys):

@@ -27,8 +27,12 @@ EVAL_PY = os.path.join(REPO, "eval.py")
 
 
 def run_eval(args, cwd):
+    """Runs eval.py as a user would: without the test suite's
+    TF_CPP_MIN_LOG_LEVEL (the scripts choose it from -v)."""
+    env = {key: value for key, value in os.environ.items()
+           if key != "TF_CPP_MIN_LOG_LEVEL"}
     return subprocess.run([sys.executable, EVAL_PY] + args, cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, env=env)
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +119,9 @@ def test_eval_py_alone_after_train_py_evaluates_the_held_out_digits(
     assert "on digits/test: 360 examples" in process.stdout
     assert "Accuracy" in process.stdout
     assert "eval/Accuracy" in scalar_events(eval_dir)
+    # slimtrain's one line, plain; none of TensorFlow's or slim's.
+    assert process.stderr.splitlines() == ["Evaluating %s on 4 batches." %
+                                           line["checkpoint_path"]]
 
 
 def test_eval_all_checkpoints_keeping_the_best(workdir, tmp_path):

@@ -99,6 +99,8 @@ def test_every_format_is_written_and_checked(run):
         ["saved_model", "serving_default"], ["saved_model", "predict_images"],
         ["frozen_graph.pb", "64"], ["model.tflite", "64"]]
     assert all(line.endswith(" ok") for line in checked), checked
+    # Nothing of TensorFlow's, TFLite's or the SavedModel loader's.
+    assert run["stderr"] == "", run["stderr"]
     with open(os.path.join(export_dir, "export.json")) as handle:
         description = json.load(handle)
     assert description["model_name"] == "lenet"

@@ -14,6 +14,7 @@ import pytest
 import tensorflow.compat.v1 as tf
 
 from slimtrain.errors import ConfigError
+from slimtrain.training.hooks.progress import default_every_steps
 from slimtrain.training.hooks.session_run_hooks import as_hooks, resolve_factories
 from slimtrain.training.step_calls import StepCalls
 from slimtrain.training.trainer import train
@@ -148,6 +149,14 @@ def test_a_slimtrain_hook_given_to_train_sees_every_step(tmp_path):
 def test_bad_hook_factories_are_one_line(text, expected):
     with pytest.raises(ConfigError, match=expected):
         resolve_factories(text)
+
+
+def test_the_default_progress_cadence_gives_about_20_lines_a_run():
+    assert [default_every_steps(steps) for steps in (
+        1, 20, 30, 100, 2000, 3000, 7000, 100000)] == [
+        1, 1, 2, 5, 100, 200, 500, 5000]
+    for steps in range(200, 100001, 997):  # 12 to 32 lines, whatever length
+        assert 12 <= steps // default_every_steps(steps) <= 32, steps
 
 
 def test_objects_that_are_not_hooks_are_refused():

@@ -133,6 +133,9 @@ def test_runner_trains_checkpoints_and_evaluates(project):
                    cwd=str(project))
     _assert_ran(process)
     _check_training(process.stdout, train_dir)
+    # The program's own tf.logging lines are shown; TensorFlow's are not.
+    assert "done with width 6" in process.stderr
+    assert "Restoring parameters" not in process.stderr
     assert holds_ranges(os.path.join(train_dir, "model.ckpt-%d" % STEPS))
     explained = process.stderr
     for line in ("train.py:9: import tensorflow.contrib.slim as slim -> "

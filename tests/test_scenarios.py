@@ -31,6 +31,7 @@ from slimtrain.scenarios import TrainStep, Update
 from slimtrain.scenarios.gan import GanScenario
 from slimtrain.scenarios.registry import load_scenario, with_scenario_defaults
 from slimtrain.training.config import TrainConfig
+from slimtrain.training.graph import build_train_graph
 from slimtrain.training.initialization import make_fine_tune_init_fn
 from slimtrain.training.train_ops import StepSchedule
 from slimtrain.training.trainer import train
@@ -147,6 +148,36 @@ def test_a_schedule_runs_its_groups_in_turn():
             TrainStep(**settings).groups()
 
 
+@pytest.mark.parametrize("scenario, parts", [
+    ("classifier", "all"), ("multi_head", "all"), ("gan", None)])
+def test_progress_lines_split_off_the_regularization_each_step_includes(
+        scenario, parts):
+    """The regularization part of a step's loss is the sum of the graph's
+    regularization losses that the step's updates compute their losses
+    from: all of them for the classifier (one total loss) and multi_head
+    (each head and the trunk its own scope's); the gan's losses include
+    none."""
+    config = with_scenario_defaults(
+        TrainConfig(scenario=scenario, scenario_options=(
+            "depth=8" if scenario == "gan" else None), batch_size=4),
+        set(), load_scenario(scenario, None))
+    with tf.Graph().as_default():
+        graph = build_train_graph(config, load_scenario(
+            scenario, config.scenario_options))
+        regularization = [op.regularization
+                          for op in graph.schedule.step_ops]
+        if parts is None:
+            assert regularization == [None, None]
+            return
+        [part] = regularization
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            value, expected = sess.run(
+                [part, tf.add_n(tf.losses.get_regularization_losses())])
+    assert value == pytest.approx(expected) and value > 0
+    assert graph.main_loss_name == "cross-entropy"
+
+
 def test_multi_head_trains_each_head_and_evaluates_them(tmp_path):
     config = small_config(tmp_path, scenario="multi_head",
                           max_number_of_steps=120, batch_size=32,
@@ -183,6 +214,8 @@ def test_gan_moves_both_losses_and_its_samples_towards_the_data(tmp_path):
     for name in ("losses/discriminator", "losses/generator"):
         values = [value for _, value in scalars[name]]
         assert abs(values[-1] - values[0]) > 0.1, (name, values)
+    # The default --save_interval_steps=500 saved along the way.
+    assert checkpoint_steps(tmp_path) == [500, 600]
 
     data = _digits_at_32_pixels()
     untrained = _samples(GanScenario(depth=16), None)

@@ -113,6 +113,19 @@ def test_fine_tuning_excludes_scopes_and_reports_shape_mismatches(tmp_path):
         train(small_config(target, labels_offset=1,
                            checkpoint_path=str(source)))
     assert not target.exists()
+    # A typo in an excluded scope would restore the head it meant to drop.
+    with pytest.raises(ConfigError) as typo:
+        train(small_config(target, checkpoint_path=str(source),
+                           checkpoint_exclude_scopes="LeNet/fc4,LeNet/fc5"))
+    assert str(typo.value) == (
+        "--checkpoint_exclude_scopes names 'LeNet/fc5', which matches no "
+        "variable: the closest scopes are LeNet/fc4, LeNet/fc3, LeNet; fix or "
+        "remove the entry.")
+    with pytest.raises(ConfigError, match="--trainable_scopes names "
+                       "'LeNet/fc_4', which matches no trainable variable: "
+                       "the closest scopes are LeNet/fc4"):
+        train(small_config(target, trainable_scopes="LeNet/fc_4"))
+    assert not target.exists()
 
     # One step with a negligible learning rate keeps the restored weights.
     train(small_config(target, labels_offset=1, max_number_of_steps=1,

@@ -1,12 +1,12 @@
 """Child processes and the machine: what every figure is measured in.
 
 Every figure is measured in a fresh child process (`ChildRun`: its wall and
-CPU time, its result line), so no run inherits another's threads, caches
-or memory; the machine's load is sampled while a benchmark runs
-(`LoadMonitor`); `progress_times` reads train.py's progress lines.
+CPU time, its output lines with the time each arrived, its result line),
+so no run inherits another's threads, caches or memory; the machine's load
+is sampled while a benchmark runs (`LoadMonitor`); `progress_times` reads
+train.py's progress lines.
 """
 
-import datetime
 import json
 import os
 import platform
@@ -133,6 +133,10 @@ class ChildRun:
     (or overrides) the environment of `child_env()`; with `check`, a
     non-zero exit status raises RuntimeError.
 
+    lines: [(epoch time, line)]: each line of its output (stdout and stderr)
+    with the time it arrived. A child's lines are timed as they arrive, not
+    by a timestamp in them: slimtrain prints its own lines without one.
+    Python flushes stderr at each line, so a line arrives as it is written.
     samples: [(epoch time, CPU seconds (user + system, all threads), VmRSS
     KiB, VmHWM KiB)], every `sample_every` seconds.
     """
@@ -145,8 +149,8 @@ class ChildRun:
         child = subprocess.Popen(
             args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             env=dict(child_env(), **(env or {})), cwd=cwd or REPO_ROOT)
-        chunks = []
-        reader = threading.Thread(target=lambda: chunks.extend(child.stdout),
+        self.lines = []
+        reader = threading.Thread(target=self._read_lines, args=(child,),
                                   daemon=True)
         reader.start()
         deadline = self.launched + timeout
@@ -159,11 +163,15 @@ class ChildRun:
             time.sleep(sample_every)
         self.ended = time.time()
         reader.join()
-        self.output = "".join(chunks)
+        self.output = "".join(line for _, line in self.lines)
         self.returncode = child.returncode
         if check and child.returncode != 0:
             raise RuntimeError("%s failed with status %d:\n%s" % (
                 " ".join(args), child.returncode, self.output[-4000:]))
+
+    def _read_lines(self, child):
+        for line in child.stdout:
+            self.lines.append((time.time(), line))
 
     def cpu_seconds_between(self, start, end):
         """CPU seconds the child used between two epoch times (interpolated
@@ -240,39 +248,26 @@ def print_result(result):
     print(RESULT_PREFIX + json.dumps(result), flush=True)
 
 
-# An absl log line: "I1122 06:02:34.827950 140026417249152 file.py:101] text".
-_ABSL_LINE = re.compile(
-    r"^[IWEF](\d\d)(\d\d) (\d\d):(\d\d):(\d\d)\.(\d{6}) +\d+ [^\]]*\] (.*)$")
+# absl's prefix of a log line (TensorFlow's and slim's lines, shown with
+# -v 1): "I1122 06:02:34.827950 140026417249152 file.py:101] ".
+_ABSL_PREFIX = re.compile(r"^[IWEF]\d{4} [\d:.]+ +\d+ [^\]]*\] ")
 
 
-def absl_lines(output, reference_time):
-    """Yields (epoch seconds, message) of each absl log line in output.
-
-    absl stamps lines with local month, day and time; the year comes from
-    reference_time (an epoch time near the run), corrected at a new year.
-    """
-    reference = datetime.datetime.fromtimestamp(reference_time)
-    for line in output.splitlines():
-        match = _ABSL_LINE.match(line)
-        if not match:
-            continue
-        month, day, hour, minute, second, micro = map(int, match.groups()[:6])
-        stamp = datetime.datetime(reference.year, month, day, hour, minute,
-                                  second, micro)
-        if (stamp - reference).days > 180:
-            stamp = stamp.replace(year=reference.year - 1)
-        elif (reference - stamp).days > 180:
-            stamp = stamp.replace(year=reference.year + 1)
-        yield stamp.timestamp(), match.group(7)
+def messages(lines):
+    """Yields (arrival time, text) of each of `ChildRun.lines`, the text
+    without its line end and without absl's prefix where it has one."""
+    for arrived, line in lines:
+        yield arrived, _ABSL_PREFIX.sub("", line.rstrip("\n"), count=1)
 
 
-def progress_times(output, reference_time):
-    """{global step: epoch time} of train.py's progress lines in output."""
+def progress_times(lines):
+    """{global step: arrival time} of train.py's progress lines among
+    `lines` (`ChildRun.lines`)."""
     times = {}
-    for stamp, message in absl_lines(output, reference_time):
+    for arrived, message in messages(lines):
         match = PROGRESS_PATTERN.match(message)
         if match:
-            times[int(match.group("step"))] = stamp
+            times[int(match.group("step"))] = arrived
     return times
 
 

@@ -53,6 +53,7 @@ from slimtrain.rundir.layout import (
     CONFIG_FILENAME,
     STATE_FILENAME,
 )
+from slimtrain.rundir.write_guard import write_errors, write_file
 from slimtrain.scenarios.classifier import METRIC_NAMES
 
 # The metric that is better when lower, alone or as "Loss/<part>" (a
@@ -168,31 +169,38 @@ class BestCheckpointKeeper:
         return value < best_value
 
     def _replace(self, result):
-        """Writes `result`'s checkpoint into a new folder and links to it."""
+        """Writes `result`'s checkpoint into a new folder and links to it.
+
+        A failed write (a full disk) is one line (`write_guard`), and the
+        new folder is removed: `best/` stays what it was.
+        """
         self._remove_unlinked_folders()
-        folder = tempfile.mkdtemp(
-            prefix="%s%d-" % (BEST_FOLDER_PREFIX, result.global_step),
-            dir=self.train_dir)
-        try:
-            prefix = self._copy_checkpoint(result.checkpoint_path, folder)
-        except FileNotFoundError:
-            shutil.rmtree(folder)
-            logging.warning("Not keeping %s as the best checkpoint: it was "
-                            "deleted before it could be copied.",
-                            result.checkpoint_path)
-            return False
-        _write_file(os.path.join(folder, STATE_FILENAME),
-                    'model_checkpoint_path: "%s"\n'
-                    'all_model_checkpoint_paths: "%s"\n' % (prefix, prefix))
-        _write_file(os.path.join(folder, BEST_FILENAME), json.dumps(
-            self._record(result, prefix), indent=2, sort_keys=True) + "\n")
-        _sync_files(folder)
-        _sync_entries(folder)
-        old_folder = (os.readlink(self.path) if os.path.islink(self.path)
-                      else None)
+        with write_errors(self.train_dir):
+            folder = tempfile.mkdtemp(
+                prefix="%s%d-" % (BEST_FOLDER_PREFIX, result.global_step),
+                dir=self.train_dir)
         new_link = folder + ".link"
-        os.symlink(os.path.basename(folder), new_link)
-        os.replace(new_link, self.path)  # the atomic switch
+        with write_errors(self.train_dir,
+                          cleanup=lambda: _remove(folder, new_link)):
+            try:
+                prefix = self._copy_checkpoint(result.checkpoint_path, folder)
+            except FileNotFoundError:
+                shutil.rmtree(folder)
+                logging.warning("Not keeping %s as the best checkpoint: it "
+                                "was deleted before it could be copied.",
+                                result.checkpoint_path)
+                return False
+            write_file(os.path.join(folder, STATE_FILENAME),
+                       'model_checkpoint_path: "%s"\n'
+                       'all_model_checkpoint_paths: "%s"\n' % (prefix, prefix))
+            write_file(os.path.join(folder, BEST_FILENAME), json.dumps(
+                self._record(result, prefix), indent=2, sort_keys=True) + "\n")
+            _sync_files(folder)
+            _sync_entries(folder)
+            old_folder = (os.readlink(self.path) if os.path.islink(self.path)
+                          else None)
+            os.symlink(os.path.basename(folder), new_link)
+            os.replace(new_link, self.path)  # the atomic switch
         _sync_entries(self.train_dir)
         if old_folder is not None:
             shutil.rmtree(os.path.join(self.train_dir, old_folder),
@@ -245,9 +253,11 @@ class BestCheckpointKeeper:
                 shutil.rmtree(path, ignore_errors=True)
 
 
-def _write_file(path, text):
-    with open(path, "w") as handle:
-        handle.write(text)
+def _remove(folder, link):
+    """Removes an unfinished best folder and its new link, if there."""
+    shutil.rmtree(folder, ignore_errors=True)
+    if os.path.lexists(link):
+        os.remove(link)
 
 
 def _sync_files(folder):

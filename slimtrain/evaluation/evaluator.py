@@ -50,7 +50,7 @@ from slimtrain.data.input_pipeline import evaluation_pass
 from slimtrain.errors import ConfigError
 from slimtrain.evaluation.results import EvalResult
 from slimtrain.rundir import checkpoint_files, checkpoint_reading
-from slimtrain.rundir.write_guard import write_errors
+from slimtrain.rundir.write_guard import event_file_errors, write_errors
 from slimtrain.scenarios.api import RunInfo
 from slimtrain.scenarios.registry import CLASSIFIER, load_scenario
 
@@ -100,20 +100,26 @@ class CheckpointEvaluator:
         self.expected_examples = min(self.split.num_samples,
                                      self.num_batches * config.batch_size)
 
-    def evaluate(self, checkpoint, eval_dir):
+    def evaluate(self, checkpoint, eval_dir, skip_damaged=False):
         """Evaluates `checkpoint`, writing its summaries into `eval_dir`.
 
         The eval dir is created only once the checkpoint is known to fit the
         model.
 
+        Args:
+          skip_damaged: a checkpoint that cannot be restored (its data is
+            damaged: `checkpoint_files.checkpoint_problem`) is skipped with
+            a warning instead of being an error (the modes that evaluate
+            every checkpoint of a directory).
+
         Returns:
           An `EvalResult`, or None when the checkpoint was deleted (by the
           trainer keeping only its newest checkpoints) before it could be
-          restored.
+          restored, or (with `skip_damaged`) is damaged.
 
         Raises:
           ConfigError: the checkpoint lacks variables of the model or holds
-            them with other shapes.
+            them with other shapes, or cannot be restored.
         """
         with tf.Graph().as_default():
             model = self.build_graph()
@@ -125,25 +131,34 @@ class CheckpointEvaluator:
                 created = make_eval_dir(eval_dir)
                 logging.info("Evaluating %s on %d batches%s.", checkpoint,
                              self.num_batches, model["quantized"])
-                values = slim.evaluation.evaluate_once(
-                    master=self._config.master,
-                    checkpoint_path=checkpoint,
-                    logdir=eval_dir,
-                    num_evals=self.num_batches,
-                    eval_op=list(model["updates"].values()),
-                    final_op={"metrics": model["values"],
-                              "global_step": model["global_step"]},
-                    summary_op=model["summary_op"],
-                    variables_to_restore=model["variables_to_restore"],
-                    session_config=precision.configure_session(
-                        tf.ConfigProto(allow_soft_placement=True),
-                        self._config.mixed_precision))
+                with event_file_errors(eval_dir):
+                    values = slim.evaluation.evaluate_once(
+                        master=self._config.master,
+                        checkpoint_path=checkpoint,
+                        logdir=eval_dir,
+                        num_evals=self.num_batches,
+                        eval_op=list(model["updates"].values()),
+                        final_op={"metrics": model["values"],
+                                  "global_step": model["global_step"]},
+                        summary_op=model["summary_op"],
+                        variables_to_restore=model["variables_to_restore"],
+                        session_config=precision.configure_session(
+                            tf.ConfigProto(allow_soft_placement=True),
+                            self._config.mixed_precision))
+            except ConfigError:
+                remove_if_empty(created)
+                raise
             except (ValueError, tf.errors.OpError) as error:
                 remove_if_empty(created)
                 if record_check.is_input_error(error):
                     raise record_check.input_failure(error, self.split) from None
                 if tf.train.checkpoint_exists(checkpoint):
                     problem = checkpoint_files.checkpoint_problem(checkpoint)
+                    if problem and skip_damaged:
+                        logging.warning("Skipping %s: it cannot be restored "
+                                        "(%s); its files are kept.",
+                                        checkpoint, problem)
+                        return None
                     if problem:
                         raise ConfigError(
                             "checkpoint %s cannot be restored (%s): evaluate "

@@ -14,9 +14,10 @@ modes:
   checkpoint of that step, or the last one written, has been evaluated; after
   --timeout seconds without a new checkpoint; or after
   --max_number_of_evaluations. A checkpoint deleted before it could be
-  restored is skipped with a warning;
+  restored, or one that cannot be restored, is skipped with a warning;
 - all (--eval_all_checkpoints): every complete checkpoint in the directory
-  now, in step order (torn ones skipped with a warning), except those the
+  now, in step order (torn ones, and those whose data cannot be restored,
+  skipped with a warning), except those the
   eval dir's results file already has a result of on the same data set
   split; then it exits.
 
@@ -106,7 +107,8 @@ def _run_all(evaluator, config, record):
                  len(found), train_dir, len(found) - len(pending), *split)
     results = []
     for checkpoint in pending:
-        result = evaluator.evaluate(checkpoint, config.resolved_eval_dir)
+        result = evaluator.evaluate(checkpoint, config.resolved_eval_dir,
+                                    skip_damaged=True)
         if result is not None:
             results.append(record(result))
     return results
@@ -121,7 +123,8 @@ def _run_continuously(evaluator, config, record):
     for checkpoint in slim.evaluation.checkpoints_iterator(
             train_dir, min_interval_secs=config.eval_interval_secs,
             timeout=min(POLL_SECS, timeout), timeout_fn=idle):
-        result = evaluator.evaluate(checkpoint, config.resolved_eval_dir)
+        result = evaluator.evaluate(checkpoint, config.resolved_eval_dir,
+                                    skip_damaged=True)
         idle.restart()
         if result is None:
             continue

@@ -15,6 +15,7 @@ from typing import Dict
 from absl import logging
 
 from slimtrain.rundir.layout import RESULTS_FILENAME
+from slimtrain.rundir.write_guard import append_line
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,11 +43,11 @@ class EvalResult:
 
 
 def append_result(eval_dir, result):
-    """Appends `result` as one JSON line to the eval dir's results file."""
+    """Appends `result` as one JSON line to the eval dir's results file; a
+    failed append is one line and leaves the file as it was
+    (`write_guard.append_line`)."""
     path = os.path.join(eval_dir, RESULTS_FILENAME)
-    with open(path, "a") as handle:
-        handle.write(json.dumps(dataclasses.asdict(result), sort_keys=True))
-        handle.write("\n")
+    append_line(path, json.dumps(dataclasses.asdict(result), sort_keys=True))
     return path
 
 

@@ -24,5 +24,6 @@ A new export format is a writer in `writers`, a runner in `runners`, and a
 name in `config.FORMATS`.
 
 May import: slimtrain.scenarios, slimtrain.compute, slimtrain.data,
-slimtrain.rundir, slimtrain.settings, slimtrain.errors, nets.
+slimtrain.rundir, slimtrain.settings, slimtrain.errors, slimtrain.startup
+(quiet native lines), nets.
 """

@@ -22,7 +22,7 @@ research/slim's architecture-only GraphDef (`architecture`). Otherwise it:
 
 A failure before the move leaves the output dir as it was (the staging
 folder is removed); export.json, moved last, marks a complete, checked
-export.
+export. A write that fails (a full disk) is one line (`write_guard`).
 """
 
 import os
@@ -52,6 +52,7 @@ from slimtrain.export.runners import (
     run_in_batches,
 )
 from slimtrain.rundir.opened_run import open_run
+from slimtrain.rundir.write_guard import write_errors
 
 FILENAMES = {
     "saved_model": writers.SAVED_MODEL_DIRNAME,
@@ -104,28 +105,29 @@ def export_checkpoint(config):
     formats = config.format_list()
     staging = open_staging(output_dir)
     try:
-        with tf.Graph().as_default():
-            graph = build_inference_graph(spec, quantized)
-            with tf1.Session() as session:
-                restore(session, checkpoint, spec, decay, flag)
-                write_formats(session, graph, staging, formats,
-                              config.tflite_quantize, int8)
-        reference = parity.reference_outputs(
-            spec, split, checkpoint, decay, config.parity_example_count,
-            flag, quantized)
-        results = check_files(staging, formats, reference,
-                              list(graph.image_outputs),
-                              config.tflite_quantize, int8)
-        names = [FILENAMES[name] for name in formats]
-        if spec.labels_to_names:
-            writers.write_labels(os.path.join(staging, writers.LABELS_FILENAME),
-                                 spec.labels_to_names)
-            names.append(writers.LABELS_FILENAME)
-        description = describe(config, spec, graph, checkpoint, decay,
-                               formats, results, int8)
-        writers.write_description(
-            os.path.join(staging, writers.DESCRIPTION_FILENAME), description)
-        publish(staging, output_dir, names + [writers.DESCRIPTION_FILENAME])
+        with write_errors(output_dir):  # a full disk: one line
+            with tf.Graph().as_default():
+                graph = build_inference_graph(spec, quantized)
+                with tf1.Session() as session:
+                    restore(session, checkpoint, spec, decay, flag)
+                    write_formats(session, graph, staging, formats,
+                                  config.tflite_quantize, int8)
+            reference = parity.reference_outputs(
+                spec, split, checkpoint, decay, config.parity_example_count,
+                flag, quantized)
+            results = check_files(staging, formats, reference,
+                                  list(graph.image_outputs),
+                                  config.tflite_quantize, int8)
+            names = [FILENAMES[name] for name in formats]
+            if spec.labels_to_names:
+                writers.write_labels(os.path.join(staging, writers.LABELS_FILENAME),
+                                     spec.labels_to_names)
+                names.append(writers.LABELS_FILENAME)
+            description = describe(config, spec, graph, checkpoint, decay,
+                                   formats, results, int8)
+            writers.write_description(
+                os.path.join(staging, writers.DESCRIPTION_FILENAME), description)
+            publish(staging, output_dir, names + [writers.DESCRIPTION_FILENAME])
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     print("Exported %s to %s: %s." % (checkpoint, output_dir, ", ".join(

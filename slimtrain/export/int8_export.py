@@ -14,6 +14,7 @@ from slimtrain.export import int8_parity, int8_tflite, writers
 from slimtrain.export.calibration import calibration_batches, training_split
 from slimtrain.export.int8_runner import Int8TFLiteRunner
 from slimtrain.export.model import INPUT_NAME
+from slimtrain.rundir.write_guard import write_file
 
 
 class Int8Export:
@@ -75,8 +76,7 @@ class Int8Export:
         else:
             model = int8_tflite.convert_post_training(*tower,
                                                       self.calibration)
-        with open(path, "wb") as handle:
-            handle.write(model)
+        write_file(path, model)
         self.non_integer_tensors = int8_tflite.non_integer_tensors(model)
         self.input_quantization = Int8TFLiteRunner(path).input_quantization
 

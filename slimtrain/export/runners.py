@@ -24,6 +24,7 @@ import tensorflow.compat.v1 as tf1
 
 from slimtrain.export import writers
 from slimtrain.export.model import INPUT_NAME
+from slimtrain.startup import quiet_native_lines
 
 try:
     from ai_edge_litert.interpreter import Interpreter
@@ -80,9 +81,14 @@ class TFLiteRunner:
     """Runs a TFLite model, resizing its input to each batch's size."""
 
     def __init__(self, path, num_threads=None):
-        """`num_threads`: the interpreter's threads (None: its default)."""
-        self._interpreter = Interpreter(model_path=path,
-                                        num_threads=num_threads)
+        """`num_threads`: the interpreter's threads (None: its default).
+
+        The interpreter's native start-up line (its XNNPACK delegate) is
+        dropped unless -v 1 is given (`startup.quiet_native_lines`).
+        """
+        with quiet_native_lines():
+            self._interpreter = Interpreter(model_path=path,
+                                            num_threads=num_threads)
         self._input = self._interpreter.get_input_details()[0]
         self._batch = None
 
@@ -91,7 +97,8 @@ class TFLiteRunner:
         if self._batch != len(images):
             self._interpreter.resize_tensor_input(self._input["index"],
                                                   images.shape)
-            self._interpreter.allocate_tensors()
+            with quiet_native_lines():
+                self._interpreter.allocate_tensors()
             self._batch = len(images)
         self._interpreter.set_tensor(self._input["index"], images)
         self._interpreter.invoke()

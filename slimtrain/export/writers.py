@@ -3,7 +3,7 @@
 Each writer takes a session holding the restored `InferenceGraph` and a
 path that does not exist yet; the exporter gives it a path in a staging
 folder and moves the result into place only once every file has passed the
-parity check.
+parity check. Files are written through `rundir.write_guard`.
 
   SavedModel   tag "serve"; signature `serving_default` (image_bytes ->
                the bytes tower's outputs) and `predict_images` (images ->
@@ -22,6 +22,8 @@ import os
 
 import tensorflow as tf
 import tensorflow.compat.v1 as tf1
+
+from slimtrain.rundir.write_guard import write_file
 
 SERVE_TAG = "serve"
 SERVING_SIGNATURE = "serving_default"
@@ -58,8 +60,7 @@ def write_frozen_graph(session, graph, path):
     frozen = tf1.graph_util.convert_variables_to_constants(
         session, session.graph.as_graph_def(),
         [tensor.op.name for tensor in graph.image_outputs.values()])
-    with open(path, "wb") as handle:
-        handle.write(frozen.SerializeToString())
+    write_file(path, frozen.SerializeToString())
 
 
 def write_tflite(session, graph, path, quantize="none"):
@@ -74,22 +75,18 @@ def write_tflite(session, graph, path, quantize="none"):
         session, [graph.images], [graph.image_outputs[name] for name in names])
     if quantize == "dynamic":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    with open(path, "wb") as handle:
-        handle.write(converter.convert())
+    write_file(path, converter.convert())
 
 
 def write_labels(path, labels_to_names):
     """Writes `index:name` lines, research/slim's labels.txt layout."""
-    with open(path, "w") as handle:
-        for index in sorted(labels_to_names):
-            handle.write("%d:%s\n" % (index, labels_to_names[index]))
+    write_file(path, "".join("%d:%s\n" % (index, labels_to_names[index])
+                             for index in sorted(labels_to_names)))
 
 
 def write_description(path, description):
     """Writes the export's description (a JSON-able dict) to `path`."""
-    with open(path, "w") as handle:
-        json.dump(description, handle, indent=2, sort_keys=True)
-        handle.write("\n")
+    write_file(path, json.dumps(description, indent=2, sort_keys=True) + "\n")
 
 
 def read_description(export_dir):

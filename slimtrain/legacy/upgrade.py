@@ -43,8 +43,10 @@ USAGE = "usage: python -m slimtrain.upgrade SRC DST"
 def main(argv):
     """The command line; returns the exit status (2 for bad arguments)."""
     if len(argv) != 2 or argv[0].startswith("-"):
-        print(USAGE + "\n\n" + __doc__.split("\n\n")[1], file=sys.stderr)
-        return 0 if argv[:1] in (["-h"], ["--help"]) else 2
+        asked = argv[:1] in (["-h"], ["--help"])  # help: stdout, status 0
+        print(USAGE + "\n\n" + __doc__.split("\n\n")[1],
+              file=sys.stdout if asked else sys.stderr)
+        return 0 if asked else 2
     try:
         report = upgrade(argv[0], argv[1])
     except ConfigError as error:

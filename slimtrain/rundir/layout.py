@@ -22,6 +22,9 @@ A train dir (train.py's --train_dir, default `DEFAULT_TRAIN_DIR`) holds:
   best/ -> best-step-STEP-*  BEST_LINK, BEST_FOLDER_PREFIX: the best
                              checkpoint so far, with BEST_FILENAME
   export/                    EXPORT_SUBDIR: export.py's default output
+  damaged/                   DAMAGED_SUBDIR: checkpoints that cannot be
+                             restored, moved aside by train.py
+                             (`checkpoint_files.set_aside`)
 
 Every module that reads or writes one of these takes its name from here.
 """
@@ -47,6 +50,8 @@ BEST_FOLDER_PREFIX = "best-step-"
 BEST_FILENAME = "best.json"
 
 EXPORT_SUBDIR = "export"
+
+DAMAGED_SUBDIR = "damaged"
 
 
 def checkpoint_prefix(train_dir):

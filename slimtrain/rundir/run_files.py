@@ -7,7 +7,8 @@
   (`mark_finished`), removed when a new run starts (`clear_finished`),
   read by a continuous evaluation to know when to stop (`finished_step`).
 
-Both are written atomically (a temporary name, then a rename).
+Both are written atomically (a temporary name, then a rename), through
+`write_guard`: a failed write is one line and leaves the old file.
 """
 
 import dataclasses
@@ -17,6 +18,7 @@ import time
 
 from slimtrain.errors import ConfigError
 from slimtrain.rundir.layout import CONFIG_FILENAME, FINISHED_MARKER
+from slimtrain.rundir.write_guard import write_errors, write_file
 
 
 def write_run_config(config, train_dir):
@@ -58,7 +60,8 @@ def clear_finished(train_dir):
     """Removes the marker of an earlier run, if there is one."""
     marker = os.path.join(train_dir, FINISHED_MARKER)
     if os.path.exists(marker):
-        os.remove(marker)
+        with write_errors(train_dir):
+            os.remove(marker)
 
 
 def finished_step(train_dir):
@@ -72,8 +75,4 @@ def finished_step(train_dir):
 
 
 def _write_json(path, value, indent=None):
-    temp_path = path + ".tmp"
-    with open(temp_path, "w") as handle:
-        json.dump(value, handle, indent=indent, sort_keys=True)
-        handle.write("\n")
-    os.replace(temp_path, path)
+    write_file(path, json.dumps(value, indent=indent, sort_keys=True) + "\n")

@@ -159,6 +159,8 @@ class Scenario:
         --keep_best_checkpoint_by check.
       best_metric: the metric `best/` follows when training evaluates and
         --keep_best_checkpoint_by is not given (None: keep no best/).
+      main_loss_name: what progress lines call the step's loss without
+        its regularization losses, e.g. "cross-entropy".
 
     A scenario class is built with the --scenario_options as keyword
     arguments, so its `__init__` declares the options it takes.
@@ -169,6 +171,7 @@ class Scenario:
     flag_defaults = {}
     metric_names = ()
     best_metric = None
+    main_loss_name = "main loss"
 
     @property
     def name(self):

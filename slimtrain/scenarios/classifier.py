@@ -30,6 +30,7 @@ class ClassifierScenario(Scenario):
     name = "classifier"
     metric_names = METRIC_NAMES
     best_metric = "Accuracy"
+    main_loss_name = "cross-entropy"
 
     def describe(self, config):
         return config.model_name

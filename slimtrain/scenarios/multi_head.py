@@ -39,6 +39,7 @@ class MultiHeadScenario(Scenario):
     image_size = 28
     metric_names = tuple("Accuracy/" + head for head in HEADS)
     best_metric = "Accuracy/digit"
+    main_loss_name = "cross-entropy"
 
     def build_train(self, images, labels, run):
         logits = _heads(images, run, is_training=True)

@@ -52,6 +52,8 @@ class TrainGraph:
       summary_op: every summary merged, or None.
       scalar_summary_op: the summaries but histograms, or None.
       run: the `RunInfo` the scenario was built with.
+      main_loss_name: what progress lines call the loss without its
+        regularization (`Scenario.main_loss_name`).
     """
 
     schedule: StepSchedule
@@ -63,6 +65,7 @@ class TrainGraph:
     summary_op: Any
     scalar_summary_op: Any
     run: RunInfo
+    main_loss_name: str
 
     @property
     def train_op(self):
@@ -134,7 +137,8 @@ def build_train_graph(config, scenario, input_seed=None, start_position=0):
         dataset=dataset,
         variables_to_restore=train_step.variables_to_restore,
         summary_op=tf.summary.merge_all(),
-        scalar_summary_op=_scalar_summaries(), run=run)
+        scalar_summary_op=_scalar_summaries(), run=run,
+        main_loss_name=scenario.main_loss_name)
 
 
 def quantize_for_training(config, model):

@@ -25,6 +25,7 @@ from slimtrain.rundir.checkpoint_reading import (
     resolve_checkpoint,
 )
 from slimtrain.settings import split_comma_list
+from slimtrain.training.scopes import unmatched_scope
 
 
 def make_fine_tune_init_fn(checkpoint_path, exclude_scopes=(),
@@ -41,12 +42,18 @@ def make_fine_tune_init_fn(checkpoint_path, exclude_scopes=(),
         variables, `slim.get_model_variables()`).
 
     Raises:
-      ConfigError: no readable checkpoint, a variable whose shape differs
-        from the checkpoint, (unless ignore_missing_vars) a missing one, or
-        no variable left to restore.
+      ConfigError: an excluded scope that matches no variable of the graph
+        (`scopes.unmatched_scope`), no readable checkpoint, a variable whose
+        shape differs from the checkpoint, (unless ignore_missing_vars) a
+        missing one, or no variable left to restore.
     """
     if exclude_scopes is None or isinstance(exclude_scopes, str):
         exclude_scopes = split_comma_list(exclude_scopes)
+    for scope in exclude_scopes:
+        if not any(excluded(var.op.name, [scope])
+                   for var in tf.global_variables()):
+            raise unmatched_scope("--checkpoint_exclude_scopes", scope,
+                                  tf.global_variables())
     checkpoint = resolve_checkpoint(checkpoint_path)
     shapes = read_shapes(checkpoint)
     if candidates is None:

@@ -68,12 +68,12 @@ def start_writing(config, lock, labels_to_names=None):
     an earlier run's finished marker (the chief's, once every check has
     passed)."""
     lock.acquire()
-    with write_errors(config.train_dir):
-        run_files.write_run_config(config, config.train_dir)
-        if labels_to_names:
+    run_files.write_run_config(config, config.train_dir)
+    if labels_to_names:
+        with write_errors(config.train_dir):  # a full disk: one line
             dataset_utils.write_label_file(labels_to_names, config.train_dir,
                                            LABELS_FILENAME)
-        run_files.clear_finished(config.train_dir)
+    run_files.clear_finished(config.train_dir)
 
 
 def _open_train_dir(config, lock):

@@ -22,7 +22,7 @@ For each group of updates a step runs (`TrainStep.groups`), one op that
 """
 
 import dataclasses
-import os
+from typing import Optional
 
 import tensorflow.compat.v1 as tf
 import tf_slim as slim
@@ -34,6 +34,7 @@ from slimtrain.errors import ConfigError
 from slimtrain.settings import split_comma_list
 from slimtrain.training.config import parse_gradient_multipliers
 from slimtrain.training.divergence import guard_gradients
+from slimtrain.training.scopes import top_scopes, unmatched_scope
 from slimtrain.training.sync_replicas import make_sync_optimizer
 
 
@@ -45,10 +46,15 @@ class StepOp:
       train_op: running it trains one step; it returns the step's loss.
       step_after_train: the global step read after the update (fetching
         the variable itself may race with the update).
+      regularization: the part of the step's loss that is regularization
+        losses (weight decay), or None when it includes none; computed by
+        the step's own forward pass, so fetching it with the step costs
+        only a few scalar additions.
     """
 
     train_op: tf.Tensor
     step_after_train: tf.Tensor
+    regularization: Optional[tf.Tensor] = None
 
 
 class StepSchedule:
@@ -113,7 +119,8 @@ def build_step_schedule(train_step, config, *, global_step, num_samples,
             colocate_gradients_with_ops=config.num_clones > 1,
             check_numerics=False)  # slim's check comes after the update
             for update in group]
-        return _step_op(train_ops, global_step, batch, input_position)
+        return _step_op(train_ops, global_step, batch, input_position,
+                        _regularization_in([update.loss for update in group]))
 
     built = {}
     step_ops = []
@@ -166,7 +173,8 @@ def _update_ops(update):
     return list(update.update_ops)
 
 
-def _step_op(train_ops, global_step, batch, input_position):
+def _step_op(train_ops, global_step, batch, input_position,
+             regularization=None):
     """One `StepOp` from the train ops of a step's updates.
 
     The step's loss is the sum of theirs. Several updates add one to the
@@ -188,7 +196,36 @@ def _step_op(train_ops, global_step, batch, input_position):
         train_op = tf.identity(train_op)
     with tf.control_dependencies([train_op]):
         step_after_train = global_step.read_value()
-    return StepOp(train_op, step_after_train)
+    return StepOp(train_op, step_after_train, regularization)
+
+
+def _regularization_in(losses):
+    """The sum of the graph's regularization losses that `losses` include
+    (each loss's, added up), or None when they include none.
+
+    Which ones a loss includes is read off the graph: those its value is
+    computed from. A scenario may add all of them (the classifier's
+    `tf.losses.get_total_loss`), those of its scope (multi_head's heads),
+    or none.
+    """
+    wanted = {tensor.op: tensor
+              for tensor in tf.losses.get_regularization_losses()}
+    found = []
+    for loss in losses:
+        seen, pending = set(), [loss.op]
+        while pending and wanted:
+            op = pending.pop()
+            if op in seen:
+                continue
+            seen.add(op)
+            if op in wanted:
+                found.append(wanted[op])
+            else:
+                pending.extend(tensor.op for tensor in op.inputs)
+    if not found:
+        return None
+    with tf.name_scope("regularization_part"):
+        return tf.add_n(found)
 
 
 def _transform_gradients(config, loss, multipliers, loss_scale=None):
@@ -220,8 +257,8 @@ def _variables_of(update, trained):
     if not chosen:
         raise ConfigError(
             "update %r trains no variable within --trainable_scopes: widen "
-            "the scopes to cover some of %s." % (update.name,
-                                                 _top_scopes(candidates)))
+            "the scopes to cover some of %s." % (
+                update.name, ", ".join(top_scopes(candidates))))
     return chosen
 
 
@@ -234,10 +271,9 @@ def _trainable_variables(trainable_scopes):
     for scope in scopes:
         found = tf.get_collection(tf.GraphKeys.TRAINABLE_VARIABLES, scope)
         if not found:
-            raise ConfigError(
-                "--trainable_scopes names %r, which holds no trainable "
-                "variable: use scopes such as %s." %
-                (scope, _top_scopes(tf.trainable_variables())))
+            raise unmatched_scope("--trainable_scopes", scope,
+                                  tf.trainable_variables(),
+                                  what="trainable variable")
         variables.update(found)
     return variables
 
@@ -249,14 +285,8 @@ def _gradient_multipliers(text, variables_to_train):
         matched = [var for var in variables_to_train
                    if var.op.name.startswith(scope)]
         if not matched:
-            raise ConfigError(
-                "--gradient_multipliers names %r, which holds no variable being "
-                "trained: use scopes such as %s." %
-                (scope, _top_scopes(variables_to_train)))
+            raise unmatched_scope("--gradient_multipliers", scope,
+                                  variables_to_train,
+                                  what="variable being trained")
         multipliers.update(dict.fromkeys(matched, factor))
     return multipliers
-
-
-def _top_scopes(variables):
-    scopes = sorted({os.path.dirname(var.op.name) for var in variables})
-    return ", ".join(scopes[:5]) or "(none)"

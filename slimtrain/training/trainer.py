@@ -33,18 +33,22 @@ Bad settings are found before the train dir is touched. The program
 worker first (`slimtrain.distributed.roles`).
 """
 
+import shlex
 import warnings
 
 import tensorflow.compat.v1 as tf
 import tf_slim as slim
+from absl import logging
 
 from slimtrain.compat import supervisor_graph_in_binary
 from slimtrain.compute import precision
 from slimtrain.data import record_check
 from slimtrain.errors import StoppedBySignal
-from slimtrain.rundir import checkpoint_files, run_files
+from slimtrain.rundir import run_files
+from slimtrain.rundir.checkpoint_saver import make_saver
 from slimtrain.rundir.layout import GRAPH_FILENAME, checkpoint_prefix
 from slimtrain.rundir.run_lock import RunLock
+from slimtrain.rundir.write_guard import event_file_errors
 from slimtrain.scenarios.registry import load_scenario
 from slimtrain.training.divergence import DivergencePolicy, all_finite
 from slimtrain.training.graph import build_train_graph
@@ -136,13 +140,13 @@ def train(config, scenario=None, hooks=(), on_cluster_error=None,
             init_fn = choose_init_fn(config, start.resume_from,
                                      graph.variables_to_restore)
             saved_variables = _saved_variables(graph, start.resume_from)
-            saver = checkpoint_files.make_saver(
+            saver = make_saver(
                 config.max_checkpoints_to_keep,
                 config.keep_checkpoint_every_n_hours, saved_variables)
             runner, total_loss = _run(config, graph, hooks, stop_signals,
                                       init_fn, saver, saved_variables,
                                       lock, on_cluster_error)
-        _finish(config, runner, hooks)
+        _finish(config, runner, hooks, scenario.evaluates)
         return total_loss
     finally:
         lock.release()
@@ -164,12 +168,24 @@ def _run(config, graph, hooks, stop_signals, init_fn, saver,
     """Phase 3: the steps; returns (the `StepRunner`, the last loss).
 
     Only the chief writes into the (possibly shared) train dir, and only
-    from here on (`run_start.start_writing`).
+    from here on (`run_start.start_writing`). What TensorFlow writes there
+    (checkpoints, events, the graph) goes through `write_guard`: a full
+    disk or a train dir that became unwritable ends the run in one line,
+    and an event file is left without a partial record.
     """
+    if config.task == 0:
+        start_writing(config, lock, graph.dataset.labels_to_names)
+    with event_file_errors(config.train_dir):
+        return _run_steps(config, graph, hooks, stop_signals, init_fn, saver,
+                          saved_variables, on_cluster_error)
+
+
+def _run_steps(config, graph, hooks, stop_signals, init_fn, saver,
+               saved_variables, on_cluster_error):
+    """Phase 3 from the summary writer on (see `_run`)."""
     is_chief = config.task == 0
     summary_writer = None
     if is_chief:
-        start_writing(config, lock, graph.dataset.labels_to_names)
         # No graph here: the Supervisor adds it (and the meta graph) to
         # this writer once the session is ready; a second copy would cost
         # ~1 s of serializing a deep network's graph.
@@ -210,10 +226,11 @@ def _run(config, graph, hooks, stop_signals, init_fn, saver,
     return runner, total_loss
 
 
-def _finish(config, runner, hooks):
+def _finish(config, runner, hooks, evaluates):
     """Phase 4: a stop signal raises; a run that ended by itself (its last
     step, or a stop a hook requested) hands its final checkpoint to the
-    hooks and is marked finished (chief only)."""
+    hooks, is marked finished and says so, with what to run next (chief
+    only)."""
     if runner.stopped_by is not None:
         raise StoppedBySignal(runner.stopped_by, runner.last_step)
     if config.task == 0 and (runner.reached_last_step or
@@ -222,6 +239,17 @@ def _finish(config, runner, hooks):
         for hook in hooks:
             hook.finish(final, runner.last_step)
         run_files.mark_finished(config.train_dir, runner.last_step)
+        logging.info(end_line(config.train_dir, runner.last_step, evaluates))
+
+
+def end_line(train_dir, step, evaluates):
+    """The run's last line: its step, its train dir and the command that
+    evaluates it (or, for a scenario without an evaluation, shows it)."""
+    quoted = shlex.quote(train_dir)
+    next_command = ("evaluate it: python eval.py --checkpoint_dir=%s" % quoted
+                    if evaluates else
+                    "view it: tensorboard --logdir %s" % quoted)
+    return "Trained to step %d in %s; %s" % (step, train_dir, next_command)
 
 
 def _own_hooks(config, graph, saver, summary_writer, saved_variables, hooks):
@@ -250,7 +278,8 @@ def _own_hooks(config, graph, saver, summary_writer, saved_variables, hooks):
                                    config.train_dir))
     own.append(ProgressHook(graph.schedule, config.log_every_n_steps,
                             config.examples_per_worker_step,
-                            config.max_number_of_steps))
+                            config.max_number_of_steps,
+                            graph.main_loss_name))
     return own
 
 

@@ -93,6 +93,8 @@ def main(_):
   print('nets from %s' % os.path.dirname(tiny_net.__file__))
   train(hparams)
   evaluate(hparams)
+  tf.logging.set_verbosity(tf.logging.INFO)
+  tf.logging.info('done with width %d', hparams.width)
 
 
 if __name__ == '__main__':

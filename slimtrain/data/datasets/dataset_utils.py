@@ -9,6 +9,7 @@ slimtrain's own addition: the converter writes it so that a converted data
 set of any size reports its true number of examples.
 """
 
+import contextlib
 import os
 
 import tensorflow as tf
@@ -100,9 +101,15 @@ def _read_colon_file(path, form, int_keys=False, int_values=False):
 
 def _write_colon_file(path, items):
     """Writes `key:value` lines under a temporary name, then renames it to
-    `path`: a reader never sees a half-written file."""
+    `path`: a reader never sees a half-written file, and a failed write
+    leaves no temporary file behind."""
     temp_path = "%s.tmp-%d" % (path, os.getpid())
-    with tf.io.gfile.GFile(temp_path, "w") as handle:
-        for key, value in items:
-            handle.write("%s:%s\n" % (key, value))
-    tf.io.gfile.rename(temp_path, path, overwrite=True)
+    try:
+        with tf.io.gfile.GFile(temp_path, "w") as handle:
+            for key, value in items:
+                handle.write("%s:%s\n" % (key, value))
+        tf.io.gfile.rename(temp_path, path, overwrite=True)
+    except (OSError, tf.errors.OpError):  # a full disk: the caller says
+        with contextlib.suppress(OSError, tf.errors.OpError):
+            tf.io.gfile.remove(temp_path)
+        raise

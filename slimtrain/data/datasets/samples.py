@@ -38,6 +38,7 @@ def write_digit_samples(folder):
         if len(first) == split.num_classes:
             break
     paths = []
+    temp_path = None
     try:
         os.makedirs(folder, exist_ok=True)
         for label in sorted(first):
@@ -47,7 +48,9 @@ def write_digit_samples(folder):
                 handle.write(tf.io.encode_png(first[label]).numpy())
             os.replace(temp_path, path)
             paths.append(path)
-    except OSError as error:
+    except OSError as error:  # a full disk: no temporary file is left
+        if temp_path is not None and os.path.exists(temp_path):
+            os.remove(temp_path)
         raise ConfigError("cannot write the sample images into %s (%s): name "
                           "a folder you can write to." % (
                               folder, error.strerror or error)) from None

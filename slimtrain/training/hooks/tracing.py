@@ -6,6 +6,7 @@ import tensorflow.compat.v1 as tf
 from tensorflow.python.client import timeline
 
 from slimtrain.rundir.layout import TRACE_FILENAME
+from slimtrain.rundir.write_guard import write_file
 from slimtrain.training.hooks.base import Hook, StepArgs
 from slimtrain.training.hooks.trigger import PeriodicTrigger
 
@@ -40,7 +41,5 @@ class TracingHook(Hook):
     def _write(self, metadata, step):
         trace = timeline.Timeline(
             metadata.step_stats).generate_chrome_trace_format()
-        path = os.path.join(self._train_dir, TRACE_FILENAME % step)
-        with tf.gfile.Open(path, "w") as handle:
-            handle.write(trace)
+        write_file(os.path.join(self._train_dir, TRACE_FILENAME % step), trace)
         self._summary_writer.add_run_metadata(metadata, "run_metadata-%d" % step)
