@@ -63,27 +63,39 @@ class _ApplyAfterTfSlim(importlib.abc.MetaPathFinder):
     """The finder of `install()`: finds tf_slim as Python would, with a
     loader that runs `apply()` after the package has executed."""
 
+    # Set while this finder asks Python's own finders (which includes it).
+    _looking = False
+
     def find_spec(self, fullname, path=None, target=None):
-        if fullname != "tf_slim":
+        if fullname != "tf_slim" or self._looking:
             return None
-        sys.meta_path.remove(self)
-        spec = importlib.util.find_spec(fullname)
+        # The finder stays in place until tf_slim has executed: a lookup
+        # that loads nothing (importlib.util.find_spec) must not use it up.
+        self._looking = True
+        try:
+            spec = importlib.util.find_spec(fullname)
+        finally:
+            self._looking = False
         if spec is not None and spec.loader is not None:
-            spec.loader = _ApplyingLoader(spec.loader)
+            spec.loader = _ApplyingLoader(spec.loader, self)
         return spec
 
 
 class _ApplyingLoader(importlib.abc.Loader):
-    """Wraps tf_slim's loader: executes the package, then `apply()`."""
+    """Wraps tf_slim's loader: executes the package, removes the finder,
+    then runs `apply()`."""
 
-    def __init__(self, loader):
+    def __init__(self, loader, finder):
         self._loader = loader
+        self._finder = finder
 
     def create_module(self, spec):
         return self._loader.create_module(spec)
 
     def exec_module(self, module):
         self._loader.exec_module(module)
+        if self._finder in sys.meta_path:
+            sys.meta_path.remove(self._finder)
         apply()
 
     def __getattr__(self, name):  # the wrapped loader's other methods

@@ -34,8 +34,6 @@ May import: nothing of slimtrain.
 """
 
 import contextlib
-import functools
-import importlib.util
 import logging
 import os
 import re
@@ -123,17 +121,14 @@ def quiet_native_lines():
                 sys.stderr.flush()
 
 
-@functools.lru_cache(maxsize=None)
 def _library_folders():
-    """The folders of the installed TensorFlow, tf-slim and Keras packages
-    (found without importing them), each ending in a separator."""
+    """The folders of TensorFlow, tf-slim and Keras as imported (a package
+    not imported logs nothing), each ending in a separator. Read from
+    sys.modules: probing with importlib would run the finders of
+    `slimtrain.compat.install`."""
     folders = []
     for name in _LIBRARY_PACKAGES:
-        try:
-            spec = importlib.util.find_spec(name)
-        except (ImportError, ValueError):  # hidden (sys.modules[name] = None)
-            continue
-        for folder in (spec and spec.submodule_search_locations) or ():
+        for folder in getattr(sys.modules.get(name), "__path__", ()):
             folders.append(os.path.join(os.path.realpath(folder), ""))
     return tuple(folders)
 

@@ -13,6 +13,7 @@ legacy BatchNormalization, and the routing to tf-slim's own kernels.
 
 import importlib
 import os
+import subprocess
 import sys
 import threading
 import types
@@ -708,6 +709,24 @@ def test_present_names_are_left_alone(monkeypatch):
     compat._restore_moved_names()
     assert has_it.Thing is original
     assert lacks_it.Thing is moved
+
+
+def test_a_lookup_of_tf_slim_does_not_use_up_the_patches():
+    """importlib.util.find_spec("tf_slim") before the first import (IPython,
+    a plugin, a check for the package) finds it through install()'s
+    finder; the import after it must still apply the patches."""
+    program = (
+        "import importlib.util, sys, slimtrain.compat as compat\n"
+        "compat.install()\n"
+        "assert importlib.util.find_spec('tf_slim') is not None\n"
+        "assert not compat._applied\n"
+        "import tf_slim\n"
+        "print(compat._applied)\n")
+    result = subprocess.run([sys.executable, "-c", program],
+                            capture_output=True, text=True, timeout=300,
+                            env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout == "True\n"
 
 
 # --------------------------------------------------------------------------
