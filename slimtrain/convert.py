@@ -52,7 +52,6 @@ _CONVERTERS = {
     "coco": ("convert_coco", None),
 }
 _REQUIRED = ("input_format", "input_dir", "output_dir")
-HELP_ARGUMENTS = ("--help", "-h", "-?", "--helpshort")
 USAGE = """\
 usage: slimtrain convert --input_format=FORMAT --input_dir=DIR --output_dir=DIR
        slimtrain convert --write_samples=DIR
@@ -76,6 +75,9 @@ def define_flags(flag_values):
         "dataset_name", None, "File-name prefix of the records; defaults to "
         "mnist, cifar10 or flowers according to input_format (coco's are "
         "train.record-* and val.record-*).", flag_values=flag_values)
+    # 0.1 and 0 below are image_folder's DEFAULT_VALIDATION_FRACTION and
+    # DEFAULT_SPLIT_SEED, repeated: importing it would import TensorFlow,
+    # and --help does without (tests/test_convert.py checks they agree).
     flags.DEFINE_float(
         "validation_fraction", 0.1, "image_folder only: share of the images "
         "in the validation split.", flag_values=flag_values)
@@ -189,7 +191,7 @@ def main(argv):
 
 if __name__ == "__main__":
     define_flags(flags.FLAGS)
-    if any(arg in HELP_ARGUMENTS for arg in sys.argv[1:]):
+    if any(arg in cli.HELP_ARGUMENTS for arg in sys.argv[1:]):
         print(help_text(flags.FLAGS))
         sys.exit(0)
     app.run(main, flags_parser=cli.parse_flags)  # a bad flag: one line

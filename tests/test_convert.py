@@ -11,7 +11,7 @@ import tensorflow as tf
 from absl import flags
 
 from slimtrain import convert
-from slimtrain.data.datasets import converters, dataset_factory
+from slimtrain.data.datasets import converters, dataset_factory, image_folder
 from slimtrain.errors import ConfigError
 from tests.test_datasets_writers import (
     random_images,
@@ -372,3 +372,10 @@ def test_write_samples_is_a_command_of_its_own(tmp_path, capsys):
         "second command.\n")
     assert convert.run(parsed_flags("--input_format=mnist_idx")) == 2
     assert "--input_dir, --output_dir not given" in capsys.readouterr().err
+
+
+def test_split_flags_default_to_image_folders_defaults():
+    values = parsed_flags()
+    assert values.validation_fraction == (
+        image_folder.DEFAULT_VALIDATION_FRACTION)
+    assert values.seed == image_folder.DEFAULT_SPLIT_SEED

@@ -169,6 +169,8 @@ def test_the_hparams_are_the_flags_that_define_a_run(tmp_path):
     values = hparams.run_hparams(small_config(tmp_path, learning_rate=0.2))
     assert values["learning_rate"] == 0.2 and values["seed"] == 1
     assert values["num_clones"] == 1 and values["model_name"] == "lenet"
+    assert hparams.run_hparams(small_config(
+        tmp_path, mixed_precision="bfloat16"))["mixed_precision"] == "bfloat16"
     assert "checkpoint_path" not in values  # None: left out
     assert not {"train_dir", "num_readers", "save_interval_secs", "hooks",
                 "master", "eval_every_n_steps"} & set(values)

@@ -139,13 +139,17 @@ def test_default_output_is_quiet_and_verbosity_brings_tensorflow_back(
     assert not [line for line in lines if ABSL_PREFIX.match(line)], lines
     assert lines[0] == (
         "Training lenet (28x28 input) on digits/train (1437 examples), 20 "
-        "steps of batch 16, into %s." % quiet_dir)
+        "steps of batch 16 in float32, into %s." % quiet_dir)
     progress = lines[1:-1]
-    assert len(progress) == 19, lines  # step 1 starts the rate's clock
-    assert all(re.match(
-        r"^step \d+/20: loss = \d+\.\d{4} \(cross-entropy \d+\.\d{4}, "
-        r"regularization 0\.50\d\d\), \d+ examples/sec, ETA \d:\d\d:\d\d$",
-        line) for line in progress), progress
+    assert len(progress) == 20, lines
+    # The first step's line at once, without an ETA (its rate is that
+    # step's own); then the ETA from the rate since step 1.
+    parts = (r"^step \d+/20: loss = \d+\.\d{4} \(cross-entropy \d+\.\d{4}, "
+             r"regularization 0\.50\d\d\), \d+ examples/sec")
+    assert re.match(parts + "$", progress[0]), progress
+    assert progress[0].startswith("step 1/20: ")
+    assert all(re.match(parts + r", ETA \d:\d\d:\d\d$", line)
+               for line in progress[1:]), progress
     assert progress[-1].startswith("step 20/20: ")
     assert lines[-1] == (
         "Trained to step 20 in %s; evaluate it: python eval.py "

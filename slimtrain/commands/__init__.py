@@ -9,7 +9,8 @@ The scripts at the repository's root are thin shims over `run()`.
 
 - `dispatch`: the installed `slimtrain` command (and `python -m slimtrain`):
   a table of subcommands, each a module run as `python -m` runs it (these
-  four, `slimtrain.convert`, `slimtrain.launch`).
+  four, `slimtrain.convert`, `slimtrain.launch`, `slimtrain.legacy` and
+  `slimtrain.upgrade`).
 
 - `train`: a training run, or this task of a TF_CONFIG cluster (the
   cluster's roles are dispatched here, and only here may a task end its

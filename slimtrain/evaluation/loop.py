@@ -37,7 +37,6 @@ import tensorflow.compat.v1 as tf
 import tf_slim as slim
 from absl import logging
 
-from slimtrain.compute import precision
 from slimtrain.errors import ConfigError
 from slimtrain.evaluation.best import BestCheckpointKeeper
 from slimtrain.evaluation.config import DEFAULT_TIMEOUT_SECS
@@ -46,6 +45,7 @@ from slimtrain.evaluation.results import append_result, format_table, read_resul
 from slimtrain.evaluation.run_settings import with_run_defaults
 from slimtrain.rundir import checkpoint_files, run_files
 from slimtrain.rundir.checkpoint_reading import resolve_checkpoint
+from slimtrain.rundir.write_guard import event_file_errors
 from slimtrain.training.hooks.hparams import BEST_TAG, hparams_api
 from slimtrain.training.master import wait_for_master
 
@@ -63,7 +63,6 @@ def run_evaluation(config):
         first appears during a continuous evaluation and does not fit.
     """
     config.validate()
-    precision.check_supported(config.mixed_precision)
     wait_for_master(config.master)
     config = with_run_defaults(config)
     evaluator = CheckpointEvaluator(config)
@@ -221,5 +220,6 @@ class ResultRecorder:
         summary = tf.Summary(value=[tf.Summary.Value(
             tag=BEST_TAG % metric, simple_value=result.metrics[metric])])
         writer = tf.summary.FileWriterCache.get(self._eval_dir)
-        writer.add_summary(summary, result.global_step)
-        writer.flush()
+        with event_file_errors(self._eval_dir):
+            writer.add_summary(summary, result.global_step)
+            writer.flush()

@@ -37,8 +37,7 @@ The data check reads the whole checkpoint: per program start only the
 checkpoint chosen (older ones are read only when a newer one failed;
 eval.py --eval_all_checkpoints reads each one); the restore that follows
 reads the same bytes again, then from the page cache. It costs about what
-the restore costs (a 273 MB resnet_v1_50 checkpoint with its RMSProp slots:
-about 1.4 s against 1.8 s for the restore, on 2 busy cores).
+the restore costs.
 """
 
 import glob

@@ -6,8 +6,8 @@
   scenario's model -> step ops, as a `TrainGraph`), the run (handed to
   `slim.learning.train`), the finish.
 - `hooks`: what happens around each step, one concern per hook (`Hook`,
-  `PeriodicTrigger`): summaries, checkpoints, progress lines, traces, and
-  the caller's own.
+  `PeriodicTrigger`): summaries, checkpoints, progress lines, traces, the
+  HParams dashboard's summary, and the caller's own.
 - `step_runner`: the `train_step_fn`: one `session.run` per step, with what
   the hooks fetch; `step_calls` runs each kind of step through a callable
   made once.
@@ -15,7 +15,8 @@
   of step, with the flags' optimizers and gradient transforms.
 - `divergence`: loss and gradients checked before each update, and the
   --on_nan policy.
-- `initialization`: resuming and fine-tuning, and their checks.
+- `initialization`: resuming and fine-tuning, and their checks; `scopes`:
+  the fine-tuning scope flags, each checked against the variables.
 - `input_position`: the input stream's position, saved in each checkpoint.
 - `input_checks`: the start line, and warnings about a wasteful input.
 - `stop_signals`: SIGTERM and SIGINT stop the run after the current step.

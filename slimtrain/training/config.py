@@ -215,8 +215,8 @@ class TrainConfig(RunSettings):
         group=CHECKPOINTS, check=not_negative)
     save_interval_steps: Optional[int] = flag_field(
         500, "slimtrain: also save a checkpoint every this many global "
-        "steps (0: only by seconds). The default run's three saves along "
-        "the way (steps 500, 1000, 1500) cost about 0.4% of its time.",
+        "steps (0: only by seconds): the default run saves at steps 500, "
+        "1000, 1500 and at its end.",
         group=CHECKPOINTS, check=not_negative)
     max_checkpoints_to_keep: int = flag_field(
         5, "slimtrain: how many recent checkpoints to keep.",

@@ -61,8 +61,10 @@ def convert_cifar10_bin(input_dir, output_dir, dataset_name="cifar10"):
                                  dataset_name, (32, 32, 3))
 
 
-def convert_image_folder(input_dir, output_dir, dataset_name="flowers",
-                         validation_fraction=0.1, num_shards=5, seed=0):
+def convert_image_folder(
+        input_dir, output_dir, dataset_name="flowers",
+        validation_fraction=image_folder.DEFAULT_VALIDATION_FRACTION,
+        num_shards=5, seed=image_folder.DEFAULT_SPLIT_SEED):
     """Converts a folder with one sub-folder of images per class.
 
     The splits are `image_folder.split_folder`'s (class ids follow the

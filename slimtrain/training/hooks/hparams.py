@@ -34,9 +34,10 @@ from slimtrain.training.hooks.base import Hook
 DEFINING_GROUPS = (settings.MODEL, settings.DATA, settings.OPTIMIZATION,
                    settings.LEARNING_RATE)
 NOT_DEFINING = ("num_readers", "num_preprocessing_threads", "exact_resume")
-# ... and the distribution flags that change the examples of an update.
+# ... and the flags of other groups that change what an update computes:
+# the examples it takes (distribution) and its arithmetic (precision).
 ALSO_DEFINING = ("num_clones", "worker_replicas", "sync_replicas",
-                 "replicas_to_aggregate")
+                 "replicas_to_aggregate", "mixed_precision")
 # The scalar holding the best checkpoint's value of a metric, in eval/.
 BEST_TAG = "best/%s"
 
