@@ -82,9 +82,9 @@ def test_a_record_cut_short_mid_run_is_one_line_without_a_stack_dump(
     lines = result.stderr.splitlines()
     assert lines[-1].startswith("error: %s: record 861 cannot be read as "
                                 "mnist data (truncated record at " % records)
-    # Apart from log lines ("I1206 21:05:41.105454 ... learning.py:746] ...").
-    assert [line for line in lines
-            if not re.match(r"[IWE]\d{4} ", line)] == lines[-1:]
+    # Before it, only slimtrain's start line and progress lines.
+    assert lines[0].startswith("Training lenet "), lines
+    assert all(re.match(r"step \d+/40: ", line) for line in lines[1:-1]), lines
     for dump_line in ("Error reported to Coordinator", "Detected at node",
                       "Original stack trace", "Traceback"):
         assert dump_line not in result.stderr

@@ -104,16 +104,20 @@ def runs(tmp_path_factory):
         messages = []
         handler = logging.Handler()
         handler.emit = lambda record: messages.append(record.getMessage())
-        absl_logging.get_absl_logger().addHandler(handler)
-        verbosity = absl_logging.get_verbosity()
-        absl_logging.set_verbosity(absl_logging.INFO)
+        absl_logger = absl_logging.get_absl_logger()
+        absl_logger.addHandler(handler)
+        # The logger's own level, put back as it was (often unset): setting
+        # back get_verbosity()'s value would leave it at WARNING, and later
+        # tests of this worker would lose their INFO records.
+        level = absl_logger.level
+        absl_logger.setLevel(logging.INFO)
         try:
             train_and_evaluate(TrainConfig(
                 train_dir=str(root / "float32"), hooks=PROBE.split("=")[1],
                 **SETTINGS))
         finally:
-            absl_logging.set_verbosity(verbosity)
-            absl_logging.get_absl_logger().removeHandler(handler)
+            absl_logger.setLevel(level)
+            absl_logger.removeHandler(handler)
         found["float32"] = messages
         found["float32_probe"] = _probe(root / "fp.json")
     return found
@@ -125,7 +129,7 @@ def test_bfloat16_rewrites_the_step_and_keeps_variables_float32(runs):
         probe["bfloat16"]), probe
     assert runs["float32_probe"]["bfloat16"] == []
     start = [line for line in runs["bfloat16"].stderr.splitlines()
-             if "] Training scenario " in line]
+             if line.startswith("Training scenario ")]
     assert len(start) == 1 and "in bfloat16 mixed precision, into" in start[0]
     assert any("in float32, into" in line for line in runs["float32"])
     with open(runs["root"] / "bfloat16" / "train_config.json") as handle:

@@ -37,6 +37,7 @@ import tensorflow.compat.v1 as tf
 import tf_slim as slim
 from absl import logging
 
+from slimtrain.compute import precision
 from slimtrain.errors import ConfigError
 from slimtrain.evaluation.best import BestCheckpointKeeper
 from slimtrain.evaluation.config import DEFAULT_TIMEOUT_SECS
@@ -63,6 +64,7 @@ def run_evaluation(config):
         first appears during a continuous evaluation and does not fit.
     """
     config.validate()
+    precision.check_supported(config.mixed_precision)  # before any file check
     wait_for_master(config.master)
     config = with_run_defaults(config)
     evaluator = CheckpointEvaluator(config)
