@@ -51,8 +51,9 @@ _START_UP_LINE = re.compile(
     r"^(WARNING: All log messages before absl::InitializeLog\(\) is called "
     r"are written to STDERR|[IW]\d{4} [\d:.]+ +\d+ \S+\.cc:\d+\] .*|"
     r"INFO: Created TensorFlow Lite XNNPACK delegate for CPU\.)$")
-_LIBRARY_MODULES = r"(tensorflow|tf_slim|keras|tf_keras)(\..*)?$"
 _LIBRARY_PACKAGES = ("tensorflow", "tf_slim", "keras", "tf_keras")
+# A module of one of them (its warnings, its threads).
+_LIBRARY_MODULES = r"(%s)(\..*)?$" % "|".join(_LIBRARY_PACKAGES)
 # TensorFlow's module of LoggingTensorHook and the other standard hooks.
 _USER_HOOKS_MODULE = "basic_session_run_hooks"
 
