@@ -111,9 +111,7 @@ def table(results):
     for variant in VARIANTS:
         ratio = result["ratios"].get(variant)
         rows.append([variant, "%.0f" % result["examples_per_sec"][variant],
-                     "**%.3f** (%s)" % (ratio["median"],
-                                        benchlib.spread(ratio["all"]))
-                     if ratio else "1"])
+                     benchlib.ratio_cell(ratio["all"]) if ratio else "1"])
     return benchlib.markdown_table(
         ["lenet / %s, batch %d per clone or worker" % (result["dataset"],
                                                       result["batch_size"]),

@@ -105,11 +105,9 @@ def table(results):
                     figures["%s latency_ms@%d" % (variant, batch)],
                     figures["%s examples_per_sec@%d" % (variant, batch)])
                 for variant in VARIANTS] + [
-                "**%.2f** (%s)" % (
+                benchlib.ratio_cell(
                     result["ratios"]["%s/session@%d" % (variant, batch)]
-                    ["median"], benchlib.spread(
-                        result["ratios"]["%s/session@%d" % (variant, batch)]
-                        ["all"])) for variant in VARIANTS[1:]])
+                    ["all"], digits=2) for variant in VARIANTS[1:]])
     return benchlib.markdown_table(
         ["median latency per call (examples/sec)", "session (checkpoint)",
          "SavedModel", "TFLite", "SavedModel / session, examples/sec",

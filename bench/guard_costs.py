@@ -141,9 +141,7 @@ def table(results):
         row = [title]
         for result in results.values():
             ratio = result["harness_over"].get(variant)
-            row.append("**%.3f** (%s)" % (ratio["median"],
-                                          benchlib.spread(ratio["all"]))
-                       if ratio else "-")
+            row.append(benchlib.ratio_cell(ratio["all"]) if ratio else "-")
         rows.append(row)
     first = benchlib.markdown_table(header, rows)
     overhead_rows = []

@@ -270,10 +270,8 @@ def table(summary):
     for name, ratio in summary["ratios"].items():
         cpu_ratio = summary["cpu_ratios"][name]
         ratio_rows.append([
-            name, "**%.2f** (%s)" % (ratio["median"],
-                                     benchlib.spread(ratio["all"])),
-            "**%.2f** (%s)" % (cpu_ratio["median"],
-                               benchlib.spread(cpu_ratio["all"]))])
+            name, benchlib.ratio_cell(ratio["all"], digits=2),
+            benchlib.ratio_cell(cpu_ratio["all"], digits=2)])
     return (benchlib.markdown_table(
         ["input", "examples/sec, median (range)",
          "CPU ms / example, median (range)", "examples per CPU second"],

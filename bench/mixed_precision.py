@@ -144,9 +144,9 @@ def table(results):
             "%s (%d px, %d, %d)" % (name, result["image_size"],
                                     result["batch_size"], result["steps"]),
             "%.0f" % rates["float32"], "%.0f" % rates["bfloat16"],
-            "**%.2fx** (%s)" % (ratio["median"], benchlib.spread(ratio["all"])),
+            benchlib.ratio_cell(ratio["all"], digits=2, unit="x"),
             "%.3f" % accuracy["float32"], "%.3f" % accuracy["bfloat16"],
-            "%.2fx (%s)" % (every["median"], benchlib.spread(every["all"]))
+            benchlib.ratio_cell(every["all"], digits=2, unit="x", bold=False)
             if every else "-"])
         if ratio["median"] < 1:
             slower.append("%s (%.2fx)" % (name, ratio["median"]))

@@ -157,8 +157,7 @@ def table(results):
         rows.append([model] + ["%.1f ms" % benchlib.median(
             [r[variant] for r in result["training"]])
             for variant in ("float", "qat")] + [
-            "**%.2f** (%s)" % (benchlib.median(ratios),
-                               benchlib.spread(ratios))])
+            benchlib.ratio_cell(ratios, digits=2)])
     training = benchlib.markdown_table(
         ["network", "float training step", "quantization-aware step",
          "QAT / float step time"], rows)

@@ -286,8 +286,7 @@ def deep_tables(results):
                                       benchlib.spread(values)))
         for name in ratio_names:
             ratio = result["ratios"].get(name)
-            row.append("**%.2f** (%s)" % (ratio["median"],
-                                          benchlib.spread(ratio["all"]))
+            row.append(benchlib.ratio_cell(ratio["all"], digits=2)
                        if ratio else "-")
         rows.append(row)
     first = benchlib.markdown_table(header, rows)

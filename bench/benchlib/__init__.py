@@ -53,6 +53,7 @@ from .report import (  # noqa: F401
     markdown_table,
     median,
     paired_ratios,
+    ratio_cell,
     run_benchmark,
     run_header,
     run_rounds,

@@ -142,6 +142,17 @@ def spread(values):
                     for value in (min(values), max(values)))
 
 
+def ratio_cell(values, digits=3, unit="", bold=True):
+    """A ratio as the tables show it: the median of the rounds' values (in
+    bold) and their range, e.g. '**0.913** (0.864-0.937)'; '-' without
+    values."""
+    if not values:
+        return "-"
+    mark = "**" if bold else ""
+    return "%s%.*f%s%s (%s)" % (mark, digits, median(values), unit, mark,
+                                spread(values))
+
+
 def load_note(load_summary, machine):
     """One line saying on what machine, under what load, a table was made."""
     return ("%d x %s, TensorFlow %s, Keras %s; 1-minute load average during "
@@ -191,10 +202,8 @@ def throughput_tables(results, label, rate_columns, ratio_columns,
             if rates.get(key) else "-" for key, _ in rate_columns])
         for kind, title in (("ratios", "examples/sec"),
                             ("cpu_ratios", "CPU per example")):
-            bold = "**" if kind == "ratios" else ""
             ratio_rows.append(["%s: %s" % (name, title)] + [
-                "%s%.3f%s (%s)" % (bold, result[kind][key]["median"], bold,
-                                   spread(result[kind][key]["all"]))
+                ratio_cell(result[kind][key]["all"], bold=kind == "ratios")
                 if key in result[kind] else "-"
                 for key, _ in ratio_columns])
     return (markdown_table(
