@@ -165,6 +165,9 @@ def test_the_wheel_installs_and_runs_outside_the_checkout(tmp_path):
         assert "    %s\n" % command in readme, command
         extra = FEW_STEPS if command == "slimtrain train" else ""
         result = run(command + extra, bin_dir, elsewhere)
+        if command == "slimtrain train":  # the next command it names
+            assert result.stderr.splitlines()[-1].endswith(
+                "evaluate it: slimtrain eval --checkpoint_dir=train_logs")
     predicted = result.stdout.splitlines()
     assert predicted[0] == "samples/seven.png" and len(predicted) == 12
     assert (elsewhere / "train_logs" / "model.ckpt-30.index").exists()

@@ -36,7 +36,8 @@ def main(argv):
     cluster = Cluster.from_environment()  # TF_CONFIG: docs/DISTRIBUTED.md
     if cluster is None:
         train_and_evaluate(config, scenario=scenario,
-                           on_second_signal=stop_at_once)
+                           on_second_signal=stop_at_once,
+                           eval_command=eval_command())
     elif not cluster.trains:  # a ps or the evaluator
         roles.run_service_task(cluster, config, end_process)
     else:
@@ -47,7 +48,19 @@ def main(argv):
         train_and_evaluate(
             config, scenario=scenario,
             on_cluster_error=failure_handler(cluster, end_process),
-            on_second_signal=stop_at_once)
+            on_second_signal=stop_at_once, eval_command=eval_command())
+
+
+def eval_command():
+    """How the user of this program evaluates a run: `python eval.py` where
+    the program is a checkout's train.py (eval.py lies beside it),
+    `slimtrain eval` where it is the installed command or the module the
+    launcher starts."""
+    program = sys.argv[0]
+    if os.path.basename(program) == "train.py" and os.path.isfile(
+            os.path.join(os.path.dirname(program), "eval.py")):
+        return "python eval.py"
+    return "slimtrain eval"
 
 
 def stop_at_once(signum):

@@ -26,7 +26,8 @@ from slimtrain.training.trainer import train
 
 
 def train_and_evaluate(config, scenario=None, hooks=(),
-                       on_cluster_error=None, on_second_signal=None):
+                       on_cluster_error=None, on_second_signal=None,
+                       eval_command="python eval.py"):
     """`train`, evaluating during training as `config` says (chief only).
 
     Args and returns: as `training.trainer.train`.
@@ -43,7 +44,7 @@ def train_and_evaluate(config, scenario=None, hooks=(),
         hooks.append(EvaluationHook(config, scenario))
     return train(config, scenario=scenario, hooks=hooks,
                  on_cluster_error=on_cluster_error,
-                 on_second_signal=on_second_signal)
+                 on_second_signal=on_second_signal, eval_command=eval_command)
 
 
 class EvaluationHook(Hook, CheckpointListener):

@@ -73,7 +73,7 @@ from slimtrain.training.stop_signals import StopSignals
 
 
 def train(config, scenario=None, hooks=(), on_cluster_error=None,
-          on_second_signal=None):
+          on_second_signal=None, eval_command="python eval.py"):
     """Trains `config.scenario` on `config.dataset_name`; returns the last loss.
 
     Returns None without training when the train dir's checkpoint already
@@ -100,6 +100,9 @@ def train(config, scenario=None, hooks=(), on_cluster_error=None,
       on_second_signal: None, or fn(signum) called when a second SIGTERM or
         SIGINT arrives (the first stops the run after its step): it ends
         the process at once (`stop_signals.StopSignals`).
+      eval_command: the command the run's last line tells the user to
+        evaluate it with (as the user runs the programs: `python eval.py`
+        in a checkout, `slimtrain eval` once installed).
 
     Raises:
       ConfigError: for any setting, data set or checkpoint that cannot work;
@@ -146,7 +149,8 @@ def train(config, scenario=None, hooks=(), on_cluster_error=None,
             runner, total_loss = _run(config, graph, hooks, stop_signals,
                                       init_fn, saver, saved_variables,
                                       lock, on_cluster_error)
-        _finish(config, runner, hooks, scenario.evaluates)
+        _finish(config, runner, hooks,
+                eval_command if scenario.evaluates else None)
         return total_loss
     finally:
         lock.release()
@@ -226,11 +230,11 @@ def _run_steps(config, graph, hooks, stop_signals, init_fn, saver,
     return runner, total_loss
 
 
-def _finish(config, runner, hooks, evaluates):
+def _finish(config, runner, hooks, eval_command):
     """Phase 4: a stop signal raises; a run that ended by itself (its last
     step, or a stop a hook requested) hands its final checkpoint to the
     hooks, is marked finished and says so, with what to run next (chief
-    only)."""
+    only; `eval_command` as `end_line` takes it)."""
     if runner.stopped_by is not None:
         raise StoppedBySignal(runner.stopped_by, runner.last_step)
     if config.task == 0 and (runner.reached_last_step or
@@ -239,15 +243,18 @@ def _finish(config, runner, hooks, evaluates):
         for hook in hooks:
             hook.finish(final, runner.last_step)
         run_files.mark_finished(config.train_dir, runner.last_step)
-        logging.info(end_line(config.train_dir, runner.last_step, evaluates))
+        logging.info(end_line(config.train_dir, runner.last_step,
+                              eval_command))
 
 
-def end_line(train_dir, step, evaluates):
+def end_line(train_dir, step, eval_command):
     """The run's last line: its step, its train dir and the command that
-    evaluates it (or, for a scenario without an evaluation, shows it)."""
+    evaluates it, `eval_command` (None, for a scenario without an
+    evaluation: the one that shows it)."""
     quoted = shlex.quote(train_dir)
-    next_command = ("evaluate it: python eval.py --checkpoint_dir=%s" % quoted
-                    if evaluates else
+    next_command = ("evaluate it: %s --checkpoint_dir=%s" % (eval_command,
+                                                             quoted)
+                    if eval_command else
                     "view it: tensorboard --logdir %s" % quoted)
     return "Trained to step %d in %s; %s" % (step, train_dir, next_command)
 
