@@ -3,7 +3,20 @@
 The program lives in `slimtrain/commands/train.py`; `--help` lists its flags.
 """
 
+import os
+import shlex
+import sys
+
 from slimtrain.commands import train
 
+
+def eval_command():
+    """`python eval.py`, with eval.py's path as seen from the working
+    directory: the run's last line names the eval.py beside this file."""
+    here = os.path.dirname(os.path.abspath(sys.argv[0]))
+    return "python " + shlex.quote(os.path.relpath(
+        os.path.join(here, "eval.py")))
+
+
 if __name__ == "__main__":
-    train.run()
+    train.run(eval_command=eval_command())

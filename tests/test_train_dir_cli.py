@@ -166,6 +166,23 @@ def test_default_output_is_quiet_and_verbosity_brings_tensorflow_back(
         % (gan_dir, gan_dir))
 
 
+def test_the_last_line_names_eval_py_as_seen_from_where_train_py_ran(
+        tmp_path):
+    """Run from another folder, train.py's last line gives the path of the
+    eval.py beside it, so the command works where the user is."""
+    env = {key: value for key, value in os.environ.items()
+           if key != "TF_CPP_MIN_LOG_LEVEL"}
+    result = subprocess.run(
+        [sys.executable, os.path.join(REPO, "train.py"), "--train_dir=run",
+         "--max_number_of_steps=1", "--batch_size=4", "--num_readers=1"],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    eval_py = os.path.relpath(os.path.join(REPO, "eval.py"), tmp_path)
+    assert result.stderr.splitlines()[-1] == (
+        "Trained to step 1 in run; evaluate it: python %s "
+        "--checkpoint_dir=run" % eval_py)
+
+
 @pytest.mark.slow
 def test_help_lists_the_scripts_own_flags_grouped_and_exits_0():
     train_help, eval_help, helpfull = run_all(

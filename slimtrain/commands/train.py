@@ -9,18 +9,24 @@ With TF_CONFIG set, it is the task of a cluster that TF_CONFIG names
 (docs/DISTRIBUTED.md).
 """
 
+import functools
 import os
 import sys
 
 from slimtrain import cli
 from slimtrain.training.config import TrainConfig
 
+# How a run started by the installed `slimtrain train` (or the module the
+# launcher starts) is evaluated; a checkout's train.py names its eval.py.
+INSTALLED_EVAL_COMMAND = "slimtrain eval"
 
-def main(argv):
+
+def main(argv, eval_command=INSTALLED_EVAL_COMMAND):
     """Trains as the flags say, or runs this task of a TF_CONFIG cluster.
 
     TensorFlow-heavy modules are imported here, after `cli.run` has set up
-    quiet output.
+    quiet output. `eval_command` is what the run's last line tells the
+    user to evaluate it with (`run`).
     """
     del argv  # cli.run refuses positional arguments
     from slimtrain.distributed import roles
@@ -37,7 +43,7 @@ def main(argv):
     if cluster is None:
         train_and_evaluate(config, scenario=scenario,
                            on_second_signal=stop_at_once,
-                           eval_command=eval_command())
+                           eval_command=eval_command)
     elif not cluster.trains:  # a ps or the evaluator
         roles.run_service_task(cluster, config, end_process)
     else:
@@ -48,19 +54,7 @@ def main(argv):
         train_and_evaluate(
             config, scenario=scenario,
             on_cluster_error=failure_handler(cluster, end_process),
-            on_second_signal=stop_at_once, eval_command=eval_command())
-
-
-def eval_command():
-    """How the user of this program evaluates a run: `python eval.py` where
-    the program is a checkout's train.py (eval.py lies beside it),
-    `slimtrain eval` where it is the installed command or the module the
-    launcher starts."""
-    program = sys.argv[0]
-    if os.path.basename(program) == "train.py" and os.path.isfile(
-            os.path.join(os.path.dirname(program), "eval.py")):
-        return "python eval.py"
-    return "slimtrain eval"
+            on_second_signal=stop_at_once, eval_command=eval_command)
 
 
 def stop_at_once(signum):
@@ -84,9 +78,11 @@ def end_process(status, message=None):
     os._exit(status)
 
 
-def run():
-    """Runs train.py: `cli.run` with TrainConfig's flags."""
-    cli.run(main, TrainConfig, __doc__, graph_only=True)
+def run(eval_command=INSTALLED_EVAL_COMMAND):
+    """Runs train.py: `cli.run` with TrainConfig's flags; the run's last
+    line names `eval_command` as the way to evaluate it."""
+    cli.run(functools.partial(main, eval_command=eval_command), TrainConfig,
+            __doc__, graph_only=True)
 
 
 if __name__ == "__main__":

@@ -73,7 +73,7 @@ from slimtrain.training.stop_signals import StopSignals
 
 
 def train(config, scenario=None, hooks=(), on_cluster_error=None,
-          on_second_signal=None, eval_command="python eval.py"):
+          on_second_signal=None, eval_command="slimtrain eval"):
     """Trains `config.scenario` on `config.dataset_name`; returns the last loss.
 
     Returns None without training when the train dir's checkpoint already
@@ -101,8 +101,9 @@ def train(config, scenario=None, hooks=(), on_cluster_error=None,
         SIGINT arrives (the first stops the run after its step): it ends
         the process at once (`stop_signals.StopSignals`).
       eval_command: the command the run's last line tells the user to
-        evaluate it with (as the user runs the programs: `python eval.py`
-        in a checkout, `slimtrain eval` once installed).
+        evaluate it with (train.py: `python eval.py` in a checkout,
+        `slimtrain eval` once installed); a scenario without an evaluation
+        names TensorBoard instead.
 
     Raises:
       ConfigError: for any setting, data set or checkpoint that cannot work;
