@@ -18,6 +18,10 @@ Each round runs, in a rotating order, each in a fresh process:
                 line every 10 steps, input through tf.data from the files);
   harness_nosum the same with summaries off (--save_summaries_steps=0
                 --save_summaries_secs=0): the work the bare loop also skips;
+  harness_nosave (only when named in --variants) the same with summaries,
+                without the checkpoint by steps (--save_interval_steps=0):
+                a default run saves at step 500, inside LeNet's measured
+                steps; what that save costs them;
   limit         the bare loop: the same graph (built by slimtrain.training.graph),
                 `session.run(train_op)` fed from batches already in memory;
   limit_input   the bare loop reading the graph's own tf.data input instead:
@@ -86,6 +90,8 @@ def run_variant(variant, model_name, dataset_name, data_dirs, workdir,
                 "--log_every_n_steps=%d" % LOG_EVERY] + common + data_flags
         if variant == "harness_nosum":
             args += ["--save_summaries_steps=0", "--save_summaries_secs=0"]
+        if variant == "harness_nosave":
+            args.append("--save_interval_steps=0")
         run = benchlib.ChildRun(args)
         step_times = benchlib.progress_times(run.lines)
     else:
@@ -104,7 +110,8 @@ def run_variant(variant, model_name, dataset_name, data_dirs, workdir,
 
 
 RATIOS = (("harness", "limit"), ("harness_nosum", "limit"),
-          ("harness", "baseline"), ("baseline", "limit"),
+          ("harness", "baseline"), ("harness", "harness_nosave"),
+          ("harness_nosave", "baseline"), ("baseline", "limit"),
           ("harness", "keras"), ("harness_nosum", "keras"),
           ("limit_input", "limit"), ("harness_nosum", "limit_input"),
           ("keras", "limit"))
@@ -154,6 +161,7 @@ def measure(args, data_dirs, workdir):
 
 RATE_COLUMNS = (("harness", "train.py"),
                 ("harness_nosum", "train.py, no summaries"),
+                ("harness_nosave", "train.py, no save by steps"),
                 ("limit", "bare loop (limit)"),
                 ("limit_input", "bare loop + tf.data input"),
                 ("keras", "Keras fit"),
@@ -164,7 +172,11 @@ RATIO_COLUMNS = (("harness/limit", "train.py / limit"),
                  ("limit_input/limit", "input cost: limit+input / limit"),
                  ("harness_nosum/limit_input",
                   "machinery: train.py no summ. / limit+input"),
-                 ("harness/baseline", "train.py / baseline"))
+                 ("harness/baseline", "train.py / baseline"),
+                 ("harness/harness_nosave",
+                  "save by steps: train.py / no save"),
+                 ("harness_nosave/baseline",
+                  "train.py no save by steps / baseline"))
 
 
 def table(results):

@@ -36,6 +36,13 @@ def test_paired_ratios_pair_values_within_a_round():
     assert benchlib.median(benchlib.paired_ratios(rounds, "a", "b")) == 1.125
 
 
+def test_a_ratio_cell_is_the_bold_median_and_the_range():
+    assert benchlib.ratio_cell([0.9, 1.2, 1.0]) == "**1.000** (0.9-1.2)"
+    assert benchlib.ratio_cell([1.5, 2.5], digits=2, unit="x",
+                               bold=False) == "2.00x (1.5-2.5)"
+    assert benchlib.ratio_cell([]) == "-"
+
+
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """A 30-step LeNet run of train.py on the digits, and its train dir."""
