@@ -5,7 +5,6 @@ The program lives in `slimtrain/commands/train.py`; `--help` lists its flags.
 
 import os
 import shlex
-import sys
 
 from slimtrain.commands import train
 
@@ -13,7 +12,7 @@ from slimtrain.commands import train
 def eval_command():
     """`python eval.py`, with eval.py's path as seen from the working
     directory: the run's last line names the eval.py beside this file."""
-    here = os.path.dirname(os.path.abspath(sys.argv[0]))
+    here = os.path.dirname(os.path.abspath(__file__))
     return "python " + shlex.quote(os.path.relpath(
         os.path.join(here, "eval.py")))
 

@@ -25,14 +25,14 @@ QUICK = ("--max_number_of_steps=20", "--batch_size=16", "--num_readers=1",
          "--num_preprocessing_threads=2")
 
 
-def run_script(script, *flags):
-    """Runs a script as a user would: without the test suite's
-    TF_CPP_MIN_LOG_LEVEL (the scripts choose it from -v)."""
+def run_script(script, *flags, cwd=REPO):
+    """Runs REPO/`script` from `cwd` as a user would: without the test
+    suite's TF_CPP_MIN_LOG_LEVEL (the scripts choose it from -v)."""
     env = {key: value for key, value in os.environ.items()
            if key != "TF_CPP_MIN_LOG_LEVEL"}
     return subprocess.run(
         [sys.executable, os.path.join(REPO, script), *flags],
-        capture_output=True, text=True, timeout=300, cwd=REPO, env=env)
+        capture_output=True, text=True, timeout=300, cwd=cwd, env=env)
 
 
 def run_all(*commands):
@@ -170,12 +170,9 @@ def test_the_last_line_names_eval_py_as_seen_from_where_train_py_ran(
         tmp_path):
     """Run from another folder, train.py's last line gives the path of the
     eval.py beside it, so the command works where the user is."""
-    env = {key: value for key, value in os.environ.items()
-           if key != "TF_CPP_MIN_LOG_LEVEL"}
-    result = subprocess.run(
-        [sys.executable, os.path.join(REPO, "train.py"), "--train_dir=run",
-         "--max_number_of_steps=1", "--batch_size=4", "--num_readers=1"],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env)
+    result = run_script("train.py", "--train_dir=run",
+                        "--max_number_of_steps=1", "--batch_size=4",
+                        "--num_readers=1", cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     eval_py = os.path.relpath(os.path.join(REPO, "eval.py"), tmp_path)
     assert result.stderr.splitlines()[-1] == (

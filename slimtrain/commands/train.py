@@ -16,12 +16,8 @@ import sys
 from slimtrain import cli
 from slimtrain.training.config import TrainConfig
 
-# How a run started by the installed `slimtrain train` (or the module the
-# launcher starts) is evaluated; a checkout's train.py names its eval.py.
-INSTALLED_EVAL_COMMAND = "slimtrain eval"
 
-
-def main(argv, eval_command=INSTALLED_EVAL_COMMAND):
+def main(argv, eval_command=None):
     """Trains as the flags say, or runs this task of a TF_CONFIG cluster.
 
     TensorFlow-heavy modules are imported here, after `cli.run` has set up
@@ -78,9 +74,10 @@ def end_process(status, message=None):
     os._exit(status)
 
 
-def run(eval_command=INSTALLED_EVAL_COMMAND):
+def run(eval_command=None):
     """Runs train.py: `cli.run` with TrainConfig's flags; the run's last
-    line names `eval_command` as the way to evaluate it."""
+    line names `eval_command` as the way to evaluate it (None: the
+    installed `slimtrain eval`, as for the launcher's tasks)."""
     cli.run(functools.partial(main, eval_command=eval_command), TrainConfig,
             __doc__, graph_only=True)
 

@@ -27,7 +27,7 @@ from slimtrain.training.trainer import train
 
 def train_and_evaluate(config, scenario=None, hooks=(),
                        on_cluster_error=None, on_second_signal=None,
-                       eval_command="slimtrain eval"):
+                       eval_command=None):
     """`train`, evaluating during training as `config` says (chief only).
 
     Args and returns: as `training.trainer.train`.

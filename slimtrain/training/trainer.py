@@ -71,9 +71,13 @@ from slimtrain.training.session import session_config
 from slimtrain.training.step_runner import StepRunner
 from slimtrain.training.stop_signals import StopSignals
 
+# How the run's last line says to evaluate it unless the caller names
+# another command: the installed `slimtrain eval`.
+INSTALLED_EVAL_COMMAND = "slimtrain eval"
+
 
 def train(config, scenario=None, hooks=(), on_cluster_error=None,
-          on_second_signal=None, eval_command="slimtrain eval"):
+          on_second_signal=None, eval_command=None):
     """Trains `config.scenario` on `config.dataset_name`; returns the last loss.
 
     Returns None without training when the train dir's checkpoint already
@@ -101,9 +105,9 @@ def train(config, scenario=None, hooks=(), on_cluster_error=None,
         SIGINT arrives (the first stops the run after its step): it ends
         the process at once (`stop_signals.StopSignals`).
       eval_command: the command the run's last line tells the user to
-        evaluate it with (train.py: `python eval.py` in a checkout,
-        `slimtrain eval` once installed); a scenario without an evaluation
-        names TensorBoard instead.
+        evaluate it with (a checkout's train.py: `python eval.py`); None:
+        `INSTALLED_EVAL_COMMAND`. A scenario without an evaluation names
+        TensorBoard instead.
 
     Raises:
       ConfigError: for any setting, data set or checkpoint that cannot work;
@@ -151,7 +155,8 @@ def train(config, scenario=None, hooks=(), on_cluster_error=None,
                                       init_fn, saver, saved_variables,
                                       lock, on_cluster_error)
         _finish(config, runner, hooks,
-                eval_command if scenario.evaluates else None)
+                (eval_command or INSTALLED_EVAL_COMMAND)
+                if scenario.evaluates else None)
         return total_loss
     finally:
         lock.release()
